@@ -1,0 +1,129 @@
+/**
+ * The shape the core works with: one environment of one config file, with defaults
+ * applied, overlays merged, `${VAR}` interpolated, durations in milliseconds and paths
+ * absolute. `config/resolve.ts` produces it; nothing after it reads raw config.
+ */
+
+/** Pipeline steps, in the order a deploy runs them (SPEC §4). */
+export const STEPS = [
+  'lock',
+  'fetch',
+  'release',
+  'link',
+  'build',
+  'migrate',
+  'switch',
+  'restart',
+  'verify',
+  'cleanup',
+  'unlock',
+] as const
+export type Step = (typeof STEPS)[number]
+
+/** Steps whose body is the user's own hook entries (`hooks.migrate`, `hooks.restart`...). */
+export const BODY_HOOKS = ['build', 'migrate', 'restart', 'verify'] as const
+
+/** Hooks outside the deploy steps. */
+export const EXTRA_HOOKS = ['setup', 'rollback', 'failed'] as const
+
+/** Every hook name the config accepts, after aliases are applied. */
+export type HookName =
+  | `before_${Step}`
+  | `after_${Step}`
+  | (typeof BODY_HOOKS)[number]
+  | (typeof EXTRA_HOOKS)[number]
+
+export const HOOK_NAMES: readonly HookName[] = [
+  ...STEPS.flatMap((step) => [`before_${step}` as const, `after_${step}` as const]),
+  ...BODY_HOOKS,
+  ...EXTRA_HOOKS,
+]
+
+/** Engine Yard's names, accepted as aliases. */
+export const HOOK_ALIASES: Readonly<Record<string, HookName>> = {
+  before_symlink: 'before_switch',
+  after_symlink: 'after_switch',
+}
+
+export interface HookEntry {
+  /** Shell command run with `sh -c` (on the host, or locally when `local`). */
+  run?: string
+  /** URL polled on the host until it answers 2xx or `timeoutMs` passes. */
+  http?: string
+  /** Run on the deploying machine instead of the host. @default false */
+  local: boolean
+  /** Only on hosts with one of these roles (`all` matches every host). */
+  roles?: string[]
+  /** Only on these hosts (by name). */
+  hosts?: string[]
+  /** Only on the primary host among the hosts the entry selects. @default false */
+  once: boolean
+  env: Record<string, string>
+  /** Working directory; relative paths are relative to the release. @default the release */
+  cwd?: string
+  /** Prepended to `run`, e.g. `bundle exec`. */
+  prefix?: string
+  timeoutMs?: number
+  /** Where in the config the entry came from, for messages, e.g. `hooks.restart[0]`. */
+  source: string
+}
+
+export interface HostConfig {
+  /** Name as written in the config or inventory; also the ssh destination. */
+  name: string
+  /** Address or ssh alias; defaults to `name`. */
+  host: string
+  user?: string
+  port?: number
+  roles: string[]
+  primary: boolean
+  transport: 'ssh' | 'local'
+}
+
+export interface BuildConfig {
+  run: string
+  /** Paths (relative to the deployed tree) whose build outputs are added to the release. */
+  include: string[]
+}
+
+export interface SshSettings {
+  /** ssh_config file passed with `-F`. */
+  config?: string
+  forwardAgent: boolean
+  /** `yes` refuses unknown host keys; `accept-new` records them. @default 'yes' */
+  strictHostKeyChecking: 'yes' | 'accept-new'
+  connectTimeoutMs: number
+}
+
+export type FailurePolicy = { kind: 'abort' } | { kind: 'continue' } | { kind: 'maxFailed'; count?: number; percent?: number }
+
+export interface ResolvedConfig {
+  /** Absolute path of the config file. */
+  configFile: string
+  /** Directory of the config file; relative paths in the config are relative to it. */
+  rootDir: string
+  app: string
+  environment: string
+  /** Absolute local path or git URL. */
+  repo: string
+  /** Ref deployed when `--ref` is not given. */
+  ref: string
+  /** Absolute path on the host. */
+  deployTo: string
+  keepReleases: number
+  strategy: 'upload' | 'git'
+  subdir?: string
+  build: BuildConfig[]
+  shared: { files: string[]; dirs: string[] }
+  env: Record<string, string>
+  /** Names listed under `secrets`. */
+  secrets: string[]
+  /** The values of those secrets (and of every env var they name); masked in all output. */
+  secretValues: string[]
+  ssh: SshSettings
+  hosts: HostConfig[]
+  rollout?: { batch: number; pauseMs: number }
+  onFailure: FailurePolicy
+  tag?: string
+  hooks: Record<HookName, HookEntry[]>
+}

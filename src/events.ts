@@ -1,0 +1,40 @@
+/**
+ * What the core tells the outside world while it works. The core only emits; reporters in
+ * `ui/` decide how to show each kind (TTY, plain lines, `--json`). Kinds are `noun:verb`.
+ * Adding a kind fails to compile until every reporter renders it.
+ */
+import type { BerthError } from './errors.js'
+
+export interface HostOutcome {
+  host: string
+  /** Release `current` points at now (null if none). */
+  live: string | null
+  /** Step that failed on this host, if any. */
+  failedStep?: string
+  /** Whether this host switched to the new release during the run. */
+  switched: boolean
+  error?: BerthError
+}
+
+export type BerthEvent =
+  | { kind: 'run:start'; command: string; environment: string; hosts: string[]; release?: string; revision?: string; ref?: string }
+  | { kind: 'step:start'; step: string; hosts: string[] }
+  | { kind: 'step:done'; step: string; hosts: string[]; durationMs: number }
+  | { kind: 'host:step'; host: string; step: string; status: 'start' | 'done' | 'failed' | 'skipped'; durationMs?: number; error?: BerthError }
+  | { kind: 'hook:start'; host: string; hook: string; command: string; local: boolean }
+  | { kind: 'hook:done'; host: string; hook: string; durationMs: number }
+  | { kind: 'output'; host: string; stream: 'stdout' | 'stderr'; line: string }
+  | { kind: 'log'; level: 'info' | 'warn'; message: string; host?: string }
+  | { kind: 'lock:broken'; host: string; holder: string; why: string }
+  | { kind: 'release:switched'; host: string; from: string | null; to: string }
+  | { kind: 'release:removed'; host: string; release: string }
+  | { kind: 'upload:progress'; host: string; bytes: number; files: number }
+  /** Final outcome of a command that changes hosts: one row per host. */
+  | { kind: 'run:summary'; command: string; ok: boolean; release?: string; outcomes: HostOutcome[]; destructive: string; durationMs: number }
+
+export type BerthEventKind = BerthEvent['kind']
+
+/** Receives events; the CLI's reporters implement it, library users may pass their own. */
+export type Reporter = (event: BerthEvent) => void
+
+export const silentReporter: Reporter = () => {}
