@@ -126,7 +126,8 @@ export interface LockHolder {
   reason?: string
   command?: string
   token?: string
-  heartbeat?: string
+  /** Taken with `berth lock`: held until `berth unlock`, never judged stale or dead. */
+  manual?: boolean
 }
 
 /** Someone else holds the deploy lock on a host. */

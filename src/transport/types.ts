@@ -46,6 +46,11 @@ export interface Transport {
   /** The host's name as the user wrote it in the config or inventory. */
   readonly host: string
   readonly kind: 'local' | 'ssh'
+  /**
+   * Opens the connection ahead of the first command, so a run can reach every host in
+   * parallel and fail fast on one it cannot reach or trust. Optional: `local` has none.
+   */
+  connect?(options?: { signal?: AbortSignal }): Promise<void>
   /** Runs `command` with `sh -c` on the host. Rejects with `RemoteCommandError` on failure. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>
   /** Releases connections; safe to call twice. */

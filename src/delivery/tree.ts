@@ -1,0 +1,140 @@
+/**
+ * Builds the release tree on the deploying machine, once per deploy: `git archive` of the
+ * sha (submodules included, `subdir` applied), then the `build` commands with their
+ * `include`d outputs. The result is a staging directory plus the list of paths to ship.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, posix, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import type { BuildConfig } from '../config/types.js'
+import { StateError } from '../errors.js'
+import { git } from './local-git.js'
+
+const run = promisify(execFile)
+
+export interface ReleaseTree {
+  /** Root of the tree to ship (the staging dir, or its `subdir`). */
+  root: string
+  /** Paths relative to `root` that belong to the release (files, links, build outputs). */
+  paths: string[]
+  /** Removes the staging directory. */
+  dispose(): Promise<void>
+}
+
+export interface TreeOptions {
+  repoDir: string
+  sha: string
+  subdir?: string
+  build: BuildConfig[]
+  /** Runs one build command (locally, in the tree root); provided by the pipeline for events. */
+  runBuild: (command: string, cwd: string) => Promise<void>
+}
+
+export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTree> {
+  const staging = await mkdtemp(join(tmpdir(), 'berth-tree-'))
+  const dispose = (): Promise<void> => rm(staging, { recursive: true, force: true })
+  try {
+    await exportCommit(options.repoDir, options.sha, staging, options.subdir)
+    const root = options.subdir === undefined ? staging : join(staging, options.subdir)
+    const tracked = await listFiles(root)
+    if (tracked.length === 0 && options.subdir !== undefined) {
+      throw new StateError(`subdir "${options.subdir}" is empty or missing at ${options.sha.slice(0, 7)}`, {
+        step: 'fetch',
+        hint: 'check `subdir:` in the config',
+      })
+    }
+    for (const step of options.build) await options.runBuild(step.run, root)
+    const included = options.build.flatMap((step) => step.include.map((path) => path.replace(/\/+$/, '')))
+    const paths = [...new Set([...tracked, ...included])].sort()
+    return { root, paths, dispose }
+  } catch (error) {
+    await dispose()
+    throw error
+  }
+}
+
+/** `git archive` of the commit (or only `subdir`) into `dest`, then each submodule into place. */
+async function exportCommit(repoDir: string, sha: string, dest: string, subdir?: string): Promise<void> {
+  const pathspec = subdir === undefined ? [] : ['--', subdir]
+  await pipeArchive(repoDir, ['archive', '--format=tar', sha, ...pathspec], dest)
+  for (const sub of await submodulesOf(repoDir, sha)) {
+    if (subdir !== undefined && !isInside(sub.path, subdir)) continue
+    const subRepo = await submoduleRepo(repoDir, sub.path, sub.sha)
+    await mkdir(join(dest, sub.path), { recursive: true })
+    await exportCommit(subRepo, sub.sha, join(dest, sub.path))
+  }
+}
+
+function isInside(path: string, dir: string): boolean {
+  const d = posix.normalize(dir).replace(/\/+$/, '')
+  return path === d || path.startsWith(`${d}/`)
+}
+
+async function submodulesOf(repoDir: string, sha: string): Promise<{ path: string; sha: string }[]> {
+  const out = await git(['ls-tree', '-r', '-z', sha], repoDir)
+  return out
+    .split('\0')
+    .filter((line) => line.startsWith('160000 commit '))
+    .map((line) => {
+      const [meta = '', path = ''] = line.split('\t')
+      return { path, sha: meta.split(' ')[2] ?? '' }
+    })
+}
+
+/** The checked-out submodule, or its git dir under `.git/modules/`: whichever has the commit. */
+async function submoduleRepo(repoDir: string, path: string, sha: string): Promise<string> {
+  const modules = (await git(['rev-parse', '--git-path', `modules/${path}`], repoDir)).trim()
+  for (const dir of [join(repoDir, path), resolve(repoDir, modules)]) {
+    try {
+      // An uninitialised submodule's directory belongs to the parent repo, which lacks the commit.
+      await run('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd: dir })
+      return dir
+    } catch {
+      // try the next place
+    }
+  }
+  throw new StateError(`submodule ${path} at ${sha.slice(0, 7)} is not available in ${repoDir}`, {
+    step: 'fetch',
+    hint: 'run `git submodule update --init --recursive` in the repo berth deploys from',
+  })
+}
+
+function pipeArchive(repoDir: string, args: string[], dest: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const archive = spawn('git', args, { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const tar = spawn('tar', ['-x', '-f', '-', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] })
+    let stderr = ''
+    archive.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    archive.stdout.pipe(tar.stdin)
+    let pending = 2
+    let failed = false
+    const done = (code: number | null): void => {
+      if (code !== 0 && !failed) {
+        failed = true
+        reject(new StateError(`git ${args.join(' ')} | tar -x failed: ${stderr.trim()}`, { step: 'fetch' }))
+      }
+      if (--pending === 0 && !failed) resolve()
+    }
+    archive.on('close', done)
+    tar.on('close', done)
+    archive.on('error', reject)
+    tar.on('error', reject)
+  })
+}
+
+/** Every file and symlink under `root`, relative, sorted (directories are implied). */
+async function listFiles(root: string): Promise<string[]> {
+  let entries
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true })
+  } catch {
+    return []
+  }
+  return entries
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => posix.relative(root, posix.join(entry.parentPath, entry.name)))
+    .sort()
+}

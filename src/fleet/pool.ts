@@ -1,0 +1,25 @@
+/**
+ * A bounded pool that settles every item: no host is abandoned mid-step because another
+ * failed, and the caller sees each result tagged with its item.
+ */
+
+export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown }
+
+export async function settleAll<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<Settled<T, R>[]> {
+  const results: Settled<T, R>[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++
+      const item = items[index]!
+      try {
+        results[index] = { item, ok: true, value: await fn(item) }
+      } catch (error) {
+        results[index] = { item, ok: false, error }
+      }
+    }
+  }
+  const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker)
+  await Promise.all(workers)
+  return results
+}

@@ -1,0 +1,57 @@
+/**
+ * `check`: can berth deploy to each host? Connects (which proves reachability, auth and
+ * the host key) and reports the prerequisites: sh, tar, git when needed, write access to
+ * deployTo, free disk. Changes nothing.
+ */
+import type { ResolvedConfig } from '../config/types.js'
+import { shellQuote as q } from '../transport/quote.js'
+import type { RunOptions } from './context.js'
+import { onEachHost, type PerHost } from './fleet-read.js'
+
+export interface HostCheck {
+  tools: Record<string, boolean>
+  /** Closest existing directory at or above deployTo, and whether it is writable. */
+  writable: { path: string; ok: boolean }
+  freeKiB: number | null
+  problems: string[]
+}
+
+/** Below this much free space under deployTo, check reports a problem. */
+const MIN_FREE_KIB = 200 * 1024
+
+export function checkScript(deployTo: string, tools: string[]): string {
+  return [
+    `for c in ${tools.join(' ')}; do if command -v "$c" >/dev/null 2>&1; then echo "@have $c"; else echo "@missing $c"; fi; done`,
+    `d=${q(deployTo)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done`,
+    `if [ -w "$d" ]; then echo "@writable $d"; else echo "@not-writable $d"; fi`,
+    `df -Pk "$d" 2>/dev/null | awk 'NR==2 {print "@free " $4}'`,
+    'exit 0',
+  ].join('\n')
+}
+
+export function parseCheck(output: string, deployTo: string): HostCheck {
+  const check: HostCheck = { tools: {}, writable: { path: deployTo, ok: false }, freeKiB: null, problems: [] }
+  for (const line of output.split('\n')) {
+    const [key, ...rest] = line.split(' ')
+    const value = rest.join(' ')
+    if (key === '@have') check.tools[value] = true
+    else if (key === '@missing') check.tools[value] = false
+    else if (key === '@writable' || key === '@not-writable') check.writable = { path: value, ok: key === '@writable' }
+    else if (key === '@free') check.freeKiB = Number(value)
+  }
+  for (const [tool, ok] of Object.entries(check.tools)) if (!ok) check.problems.push(`${tool} is not installed`)
+  if (!check.writable.ok) check.problems.push(`${check.writable.path} is not writable (deployTo is ${deployTo})`)
+  if (check.freeKiB !== null && check.freeKiB < MIN_FREE_KIB) check.problems.push(`only ${Math.round(check.freeKiB / 1024)} MiB free`)
+  return check
+}
+
+export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
+  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...(config.strategy === 'git' ? ['git'] : [])]
+  return onEachHost(
+    config,
+    options,
+    () => checkScript(config.deployTo, tools),
+    (result) => parseCheck(result.stdout, config.deployTo),
+    { step: 'check' },
+  )
+}

@@ -1,0 +1,123 @@
+/**
+ * What one run (deploy, rollback, ...) carries around: the resolved config, the hosts it
+ * works on with their transports and what is known about them, and the ways it talks to
+ * the outside (events, clock, interruption). Also the one helper that runs a command on
+ * a host and turns its output into events.
+ */
+import { randomUUID } from 'node:crypto'
+import { hostname, userInfo } from 'node:os'
+import type { HostConfig, ResolvedConfig } from '../config/types.js'
+import { BerthError, InterruptedError, toBerthError } from '../errors.js'
+import type { Reporter } from '../events.js'
+import type { HostState } from '../release/inspect.js'
+import { layoutFor, type Layout } from '../release/layout.js'
+import type { ExecOptions, ExecResult, Transport } from '../transport/types.js'
+
+export interface Identity {
+  user: string
+  machine: string
+  pid: number
+}
+
+export interface RunOptions {
+  reporter?: Reporter
+  /** Aborting stops the run between (and inside) steps; cleanup still happens. */
+  signal?: AbortSignal
+  now?: () => Date
+  /** Creates the transport for a host. @default local or OpenSSH, per `transport:` */
+  transportFactory?: (host: HostConfig, config: ResolvedConfig) => Transport
+  /** Hosts worked at once. @default 10 */
+  concurrency?: number
+  /** Limit the run to hosts with one of these roles. */
+  roles?: string[]
+  /** Limit the run to these hosts. */
+  hosts?: string[]
+}
+
+export interface HostRun {
+  host: HostConfig
+  transport: Transport
+  state: HostState | null
+  failed: { step: string; error: BerthError } | null
+}
+
+export interface RunContext {
+  config: ResolvedConfig
+  layout: Layout
+  report: Reporter
+  signal: AbortSignal
+  now: () => Date
+  identity: Identity
+  concurrency: number
+  /** Unique per run; the lock carries it so a run frees only its own lock. */
+  token: string
+}
+
+export function createContext(config: ResolvedConfig, options: RunOptions): RunContext {
+  return {
+    config,
+    layout: layoutFor(config.deployTo),
+    report: options.reporter ?? (() => {}),
+    signal: options.signal ?? new AbortController().signal,
+    now: options.now ?? (() => new Date()),
+    identity: currentIdentity(),
+    concurrency: options.concurrency ?? 10,
+    token: randomUUID(),
+  }
+}
+
+export function currentIdentity(): Identity {
+  let user = process.env.USER ?? process.env.LOGNAME ?? ''
+  if (user === '') {
+    try {
+      user = userInfo().username
+    } catch {
+      user = 'unknown'
+    }
+  }
+  return { user, machine: hostname(), pid: process.pid }
+}
+
+export interface HostExec extends Omit<ExecOptions, 'onLine'> {
+  /** Stream the command's output as `output` events (hooks); berth's own scripts stay quiet. */
+  showOutput?: boolean
+  /** Run even after the run was interrupted (cleanup must still free locks). */
+  cleanup?: boolean
+}
+
+/** Runs a command on a host through its transport, honouring interruption and reporting output. */
+export function execOn(ctx: RunContext, run: HostRun, command: string, options: HostExec = {}): Promise<ExecResult> {
+  const { showOutput, cleanup, ...rest } = options
+  if (!cleanup && ctx.signal.aborted) return Promise.reject(interrupted(rest.step))
+  const exec: ExecOptions = { ...rest }
+  if (!cleanup) exec.signal = ctx.signal
+  else exec.timeoutMs ??= 60_000
+  if (showOutput) exec.onLine = (stream, line) => ctx.report({ kind: 'output', host: run.host.name, stream, line })
+  return run.transport.exec(command, exec).catch((error: unknown) => {
+    if (!cleanup && ctx.signal.aborted) throw interrupted(rest.step, error)
+    throw toBerthError(error)
+  })
+}
+
+export function interrupted(step?: string, cause?: unknown): InterruptedError {
+  return new InterruptedError('interrupted', step === undefined ? { cause } : { step, cause })
+}
+
+/** The environment every hook gets (SPEC §3), before the config's and the entry's own. */
+export function hookEnvironment(
+  ctx: RunContext,
+  host: HostConfig,
+  release: { id: string; revision: string; previous: string | null },
+): Record<string, string> {
+  return {
+    BERTH_APP: ctx.config.app,
+    BERTH_ENV: ctx.config.environment,
+    BERTH_RELEASE: release.id,
+    BERTH_RELEASE_PATH: ctx.layout.release(release.id),
+    BERTH_PREVIOUS_RELEASE: release.previous ?? '',
+    BERTH_REVISION: release.revision,
+    BERTH_ROLES: host.roles.filter((role) => role !== 'all').join(','),
+    BERTH_HOST: host.name,
+    BERTH_DEPLOY_TO: ctx.config.deployTo,
+  }
+}

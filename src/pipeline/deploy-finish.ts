@@ -1,0 +1,195 @@
+/**
+ * The end of a deploy, successful or not: hosts that failed after switching go back to
+ * their previous release, releases that did not make it are marked failed (and kept for
+ * inspection), cleanup runs where the deploy succeeded, every host gets its history line
+ * and its lock back, and one summary says what is live where and whether a person is needed.
+ */
+import type { BerthError } from '../errors.js'
+import { InterruptedError } from '../errors.js'
+import type { HostOutcome } from '../events.js'
+import { settleAll } from '../fleet/pool.js'
+import { appendHistory, removeReleases, switchCurrent, writeRecord } from '../release/commands.js'
+import { withState, type ReleaseRecord } from '../release/record.js'
+import { runHookOnHost } from './actions.js'
+import { execOn, type HostRun, type RunContext } from './context.js'
+import { planHook } from './hooks.js'
+import { releaseLocks } from './lock.js'
+import { releasesToRemove } from './retention.js'
+import { previousRecord } from './steps.js'
+
+export interface DeployRun extends HostRun {
+  /** Release `current` pointed at when the run took the lock. */
+  previous: string | null
+  /** The new release's directory was (or may have been) created on this host. */
+  created: boolean
+  /** `current` was (or may have been) switched to the new release on this host. */
+  switched: boolean
+  /** Put back on `previous` after a failure. */
+  rolledBack?: boolean
+  /** Migration hooks started on this host. */
+  migrated?: boolean
+  record?: ReleaseRecord
+  durations: Record<string, number>
+}
+
+export interface FinishInput {
+  release: string
+  sha: string
+  ref: string
+  started: number
+  /** Why the deploy stopped, or null when it went through. */
+  error: BerthError | null
+  stopHeartbeat: () => void
+}
+
+export interface DeployOutcome {
+  ok: boolean
+  release: string
+  outcomes: HostOutcome[]
+  destructive: string
+  durationMs: number
+}
+
+export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: FinishInput): Promise<DeployOutcome> {
+  const failedStep = (run: DeployRun): string => run.failed?.step ?? input.error?.step ?? 'deploy'
+  const hostFailed = (run: DeployRun): boolean => input.error !== null || run.failed !== null
+
+  // Go back on hosts that switched but are not to stay switched.
+  await settleAll(
+    runs.filter((run) => run.switched && hostFailed(run)),
+    ctx.concurrency,
+    (run) => revertHost(ctx, run, input).catch((error: BerthError) => warn(ctx, run, `could not go back to ${run.previous}: ${error.message}`)),
+  )
+  // Keep failed releases for inspection, marked as such.
+  await settleAll(
+    runs.filter((run) => run.created && hostFailed(run) && !run.rolledBack),
+    ctx.concurrency,
+    (run) =>
+      execOn(ctx, run, writeRecord(ctx.layout, withState(run.record ?? blankRecord(input), 'failed', ctx.now(), failedStep(run))), {
+        step: 'cleanup',
+        cleanup: true,
+      }).catch(() => warn(ctx, run, 'could not mark the release failed')),
+  )
+  if (input.error !== null || runs.some((run) => run.failed !== null)) await runFailedHooks(ctx, runs, input)
+  if (input.error === null) await cleanupReleases(ctx, runs.filter((run) => run.failed === null), input.release)
+
+  input.stopHeartbeat()
+  const durationMs = performance.now() - input.started
+  const ok = input.error === null && runs.every((run) => run.failed === null)
+  const result = input.error instanceof InterruptedError ? 'interrupted' : ok ? 'success' : 'failed'
+  const entry = (run: DeployRun): object => ({
+    kind: 'deploy',
+    id: ctx.token,
+    at: ctx.now().toISOString(),
+    environment: ctx.config.environment,
+    user: ctx.identity.user,
+    machine: ctx.identity.machine,
+    ref: input.ref,
+    sha: input.sha,
+    release: input.release,
+    hosts: runs.map((r) => r.host.name),
+    result: hostFailed(run) ? result : 'success',
+    ...(hostFailed(run) ? { failedStep: failedStep(run) } : {}),
+    steps: Object.fromEntries(Object.entries(run.durations).map(([step, ms]) => [step, Math.round(ms)])),
+    durationMs: Math.round(durationMs),
+  })
+  const unlockErrors = await releaseLocks(ctx, runs, (run) => appendHistory(ctx.layout, entry(run)))
+  for (const error of unlockErrors) warn(ctx, null, `could not release the lock on ${error.host ?? 'a host'}: ${error.message}`)
+
+  const outcomes: HostOutcome[] = runs.map((run) => {
+    const staysNew = run.switched && !run.rolledBack
+    const outcome: HostOutcome = { host: run.host.name, live: staysNew ? input.release : run.previous, switched: staysNew }
+    if (hostFailed(run)) outcome.failedStep = failedStep(run)
+    const error = run.failed?.error ?? (input.error && (input.error.host === undefined || input.error.host === run.host.name) ? input.error : undefined)
+    if (error) outcome.error = error
+    return outcome
+  })
+  const destructive = describeDamage(runs, ok, input.error !== null)
+  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: input.release, outcomes, destructive, durationMs })
+  return { ok, release: input.release, outcomes, destructive, durationMs }
+}
+
+/** Puts one host back on the release it had, marks the new one failed and runs the rollback hooks. */
+async function revertHost(ctx: RunContext, run: DeployRun, input: FinishInput): Promise<void> {
+  if (run.previous === null) {
+    warn(ctx, run, `no previous release to go back to: ${input.release} stays live`)
+    return
+  }
+  const now = ctx.now()
+  const failed = withState(run.record ?? blankRecord(input), 'failed', now, run.failed?.step ?? input.error?.step)
+  const command = [
+    switchCurrent(ctx.layout, run.previous),
+    writeRecord(ctx.layout, failed),
+    writeRecord(ctx.layout, withState(previousRecord(run), 'active', now)),
+  ].join(' && ')
+  await execOn(ctx, run, command, { step: 'rollback', cleanup: true })
+  run.rolledBack = true
+  ctx.report({ kind: 'release:switched', host: run.host.name, from: input.release, to: run.previous })
+  const release = { id: run.previous, revision: previousRecord(run).revision, previous: input.release }
+  for (const invocation of planHook('rollback', {
+    config: ctx.config,
+    hosts: [run.host],
+    defaultCwd: ctx.layout.release(run.previous),
+    repoHooks: new Map(),
+  })) {
+    if (invocation.host === null) continue
+    await runHookOnHost(ctx, run, invocation, release).catch((error: BerthError) => warn(ctx, run, error.message))
+  }
+}
+
+async function runFailedHooks(ctx: RunContext, runs: DeployRun[], input: FinishInput): Promise<void> {
+  const hosts = runs.map((run) => run.host)
+  const invocations = planHook('failed', { config: ctx.config, hosts, defaultCwd: ctx.layout.root, repoHooks: new Map() })
+  await settleAll(runs, ctx.concurrency, async (run) => {
+    for (const invocation of invocations.filter((inv) => inv.host === run.host.name)) {
+      const env = { ...invocation.env, BERTH_FAILED_STEP: run.failed?.step ?? input.error?.step ?? '' }
+      const release = { id: input.release, revision: input.sha, previous: run.previous }
+      await runHookOnHost(ctx, run, { ...invocation, env }, release).catch((error: BerthError) => warn(ctx, run, error.message))
+    }
+  })
+}
+
+async function cleanupReleases(ctx: RunContext, runs: DeployRun[], release: string): Promise<void> {
+  await settleAll(runs, ctx.concurrency, async (run) => {
+    const state = run.state
+    if (!state) return
+    const records = new Map(state.records)
+    if (run.record) records.set(release, run.record)
+    const remove = releasesToRemove({
+      releases: [...new Set([...state.releases, release])],
+      records,
+      current: release,
+      keep: ctx.config.keepReleases,
+    })
+    if (remove.length === 0) return
+    try {
+      await execOn(ctx, run, removeReleases(ctx.layout, remove), { step: 'cleanup', cleanup: true })
+      for (const id of remove) ctx.report({ kind: 'release:removed', host: run.host.name, release: id })
+    } catch (error) {
+      warn(ctx, run, `cleanup failed (the deploy itself succeeded): ${(error as Error).message}`)
+    }
+  })
+}
+
+function describeDamage(runs: DeployRun[], ok: boolean, stopped: boolean): string {
+  if (ok) return 'nothing needs a person'
+  const live = runs.filter((run) => run.switched && !run.rolledBack)
+  const reverted = runs.filter((run) => run.rolledBack)
+  const migrated = runs.filter((run) => run.migrated)
+  const names = (list: DeployRun[]): string => list.map((run) => run.host.name).join(', ')
+  const parts: string[] = []
+  const failed = runs.filter((run) => run.failed !== null)
+  if (!stopped) parts.push(`deployed to ${live.length} of ${runs.length} hosts; ${names(failed)} stayed on the previous release`)
+  else if (live.length > 0) parts.push(`new code is live on ${live.length} of ${runs.length} hosts (${names(live)}): a person must decide`)
+  if (reverted.length > 0) parts.push(`the new release went live on ${names(reverted)} and was rolled back`)
+  if (migrated.length > 0) parts.push(`migrations ran (${names(migrated)}): the database may be ahead of the live code`)
+  return parts.length === 0 ? 'nothing destructive happened: every host is on its previous release' : parts.join('; ')
+}
+
+function warn(ctx: RunContext, run: HostRun | null, message: string): void {
+  ctx.report({ kind: 'log', level: 'warn', message, ...(run ? { host: run.host.name } : {}) })
+}
+
+function blankRecord(input: FinishInput): ReleaseRecord {
+  return { release: input.release, state: 'preparing', revision: input.sha, ref: input.ref, createdAt: '', updatedAt: '', deployedBy: '' }
+}

@@ -1,0 +1,179 @@
+/**
+ * `deploy`: resolve, plan, then carry the plan out (SPEC §4). Every host prepares the
+ * release (lock → fetch → release → link → build → migrate) before any host switches;
+ * a failure before the switch leaves every host on its old release. After the switch, a
+ * failed restart or verify puts the switched hosts back on their previous release.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ResolvedConfig, Step } from '../config/types.js'
+import { findRepoHooks } from '../delivery/repo-hooks.js'
+import { localRepoFor, resolveRef } from '../delivery/local-git.js'
+import { packTree, type Tarball } from '../delivery/tarball.js'
+import { buildReleaseTree } from '../delivery/tree.js'
+import { BerthError, HookError, RemoteCommandError, toBerthError } from '../errors.js'
+import { selectRunHosts } from '../inventory/select.js'
+import { createReleaseId } from '../release/id.js'
+import { createTransports, closeTransports } from '../transport/factory.js'
+import { shellQuote } from '../transport/quote.js'
+import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
+import { createContext, execOn, type RunContext, type RunOptions } from './context.js'
+import { finishDeploy, type DeployRun } from './deploy-finish.js'
+import { acquireLocks, startHeartbeat } from './lock.js'
+import { runPhase } from './phase.js'
+import { planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
+import { builtinStep } from './steps.js'
+
+export interface DeployOptions extends RunOptions {
+  /** Branch, tag or sha to deploy. @default the config's `branch` */
+  ref?: string
+  /** Only compute and return the plan; change nothing anywhere. */
+  planOnly?: boolean
+  lockWaitMs?: number
+}
+
+export interface DeployResult {
+  plan: DeployPlan
+  /** Absent for `planOnly`. */
+  outcome?: Awaited<ReturnType<typeof finishDeploy>>
+}
+
+const PREPARE: readonly Step[] = ['fetch', 'release', 'link', 'build', 'migrate']
+const GO_LIVE: readonly Step[] = ['switch', 'restart', 'verify']
+
+export async function deploy(config: ResolvedConfig, options: DeployOptions = {}): Promise<DeployResult> {
+  const started = performance.now()
+  const ctx = createContext(config, options)
+  const hosts = selectRunHosts(config.hosts, options, config.environment)
+  const repoDir = await localRepoFor(config.repo)
+  const ref = options.ref ?? config.ref
+  const sha = await resolveRef(repoDir, ref)
+  const release = createReleaseId(ctx.now(), sha)
+  const repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
+  const plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
+  if (options.planOnly) return { plan }
+
+  ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.name), release, revision: sha, ref })
+  const transports = createTransports(config, hosts, options.transportFactory)
+  const runs: DeployRun[] = hosts.map((host) => ({
+    host,
+    transport: transports.get(host.name)!,
+    state: null,
+    failed: null,
+    previous: null,
+    created: false,
+    switched: false,
+    durations: {},
+  }))
+  const workDir = await mkdtemp(join(tmpdir(), 'berth-deploy-'))
+  let stopHeartbeat = (): void => {}
+  let locked = false
+  try {
+    await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve()))
+    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs }))
+    locked = true
+    stopHeartbeat = startHeartbeat(ctx, runs)
+    for (const run of runs) run.previous = run.state?.current ?? null
+    refuseDirectoryCurrent(ctx, runs)
+
+    const tarball = await prepareTarball(ctx, config, repoDir, sha, release, workDir)
+    const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
+    const stepOf = (step: Step): PlannedStep => plan.steps.find((s) => s.step === step)!
+    const runStep = async (step: Step): Promise<void> => {
+      const planned = stepOf(step)
+      const names = runs.filter((r) => r.failed === null).map((r) => r.host.name)
+      await runLocalHooks(ctx, planned.localBefore, { id: release, revision: sha, previous: null }, names)
+      await runPhase(ctx, step, runs, async (run) => {
+        const t0 = performance.now()
+        for (const action of planned.hosts[run.host.name] ?? []) {
+          if (action.kind === 'hook' && step === 'migrate') run.migrated = true
+          if (action.kind === 'hook') await runHookOnHost(ctx, run, action.invocation, info(run))
+          else await builtinStep(ctx, run, step, { release, sha, ref, tarball })
+        }
+        run.durations[step] = performance.now() - t0
+      })
+      await runLocalHooks(ctx, planned.localAfter, { id: release, revision: sha, previous: null }, names)
+    }
+
+    for (const step of PREPARE) await runStep(step)
+    for (const step of GO_LIVE) await runStep(step)
+    const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat })
+    return { plan, outcome }
+  } catch (caught) {
+    const error = toBerthError(caught)
+    if (!locked) {
+      await closeTransports(transports)
+      throw error
+    }
+    await finishDeploy(ctx, runs, { release, sha, ref, started, error, stopHeartbeat })
+    throw error
+  } finally {
+    stopHeartbeat()
+    await rm(workDir, { recursive: true, force: true })
+    await closeTransports(transports)
+  }
+}
+
+async function timed<T>(runs: DeployRun[], step: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now()
+  try {
+    return await fn()
+  } finally {
+    for (const run of runs) run.durations[step] = (run.durations[step] ?? 0) + performance.now() - t0
+  }
+}
+
+/** A real directory at `current` would make the switch impossible: refuse before changing anything. */
+function refuseDirectoryCurrent(ctx: RunContext, runs: DeployRun[]): void {
+  for (const run of runs) {
+    if (run.state?.currentIsDirectory) {
+      throw new RemoteCommandError({
+        host: run.host.name,
+        step: 'lock',
+        command: `test -L ${ctx.layout.current}`,
+        exitCode: 1,
+        signal: null,
+        outputTail: [`${ctx.layout.current} is a real directory, not a symlink`],
+        hint: `move ${ctx.layout.current} out of the way (berth never deletes it), then deploy again`,
+      })
+    }
+  }
+}
+
+/** Builds and packs the release tree once, on this machine, for every host. */
+async function prepareTarball(
+  ctx: RunContext,
+  config: ResolvedConfig,
+  repoDir: string,
+  sha: string,
+  release: string,
+  workDir: string,
+): Promise<Tarball | null> {
+  if (config.strategy !== 'upload') return null
+  const localRun = { host: { name: 'local', host: 'localhost', roles: ['all'], primary: false, transport: 'local' as const }, state: null, failed: null }
+  const { LocalTransport } = await import('../transport/local.js')
+  const transport = new LocalTransport('local')
+  const tree = await buildReleaseTree({
+    repoDir,
+    sha,
+    ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
+    build: config.build,
+    runBuild: async (command, cwd) => {
+      const env = { ...config.env, BERTH_APP: config.app, BERTH_ENV: config.environment, BERTH_RELEASE: release, BERTH_REVISION: sha }
+      ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })
+      const t0 = performance.now()
+      try {
+        await execOn(ctx, { ...localRun, transport }, `cd ${shellQuote(cwd)} && ${command}`, { step: 'fetch', env, display: command, showOutput: true })
+      } catch (error) {
+        throw new HookError('build (local)', error instanceof BerthError ? error : toBerthError(error), { host: 'local', step: 'fetch' })
+      }
+      ctx.report({ kind: 'hook:done', host: 'local', hook: 'build (local)', durationMs: performance.now() - t0 })
+    },
+  })
+  try {
+    return await packTree(tree, workDir)
+  } finally {
+    await tree.dispose()
+  }
+}

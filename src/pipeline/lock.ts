@@ -1,0 +1,127 @@
+/**
+ * The deploy lock on each host (SPEC §4 step 1). Taken with `mkdir` on every host of the
+ * run in a fixed order: the first host alone (so two runs over the same hosts cannot both
+ * get part of the set), then the rest in parallel. Anything held by someone else makes the
+ * run free what it took and stop with exit 3. A holder proven dead (same machine, pid
+ * gone) is broken with a warning; one from another machine only goes stale.
+ */
+import { LockHeldError, type BerthError, type LockHolder } from '../errors.js'
+import { settleAll } from '../fleet/pool.js'
+import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
+import { inspectHost, parseHostState, type HostState } from '../release/inspect.js'
+import { execOn, type HostRun, type RunContext } from './context.js'
+
+/** A lock whose heartbeat is older than this is reported as stale. */
+export const LOCK_LEASE_SECONDS = 120
+const HEARTBEAT_EVERY_MS = 30_000
+const WAIT_POLL_MS = 1_000
+
+export interface LockOptions {
+  reason?: string
+  /** Keep retrying a held lock this long instead of failing at once. */
+  waitMs?: number
+  manual?: boolean
+  command: string
+}
+
+export function lockHolder(ctx: RunContext, options: LockOptions): LockHolder & { token: string } {
+  const holder: LockHolder & { token: string } = {
+    user: ctx.identity.user,
+    machine: ctx.identity.machine,
+    pid: ctx.identity.pid,
+    since: ctx.now().toISOString(),
+    command: options.command,
+    token: ctx.token,
+  }
+  if (options.reason !== undefined) holder.reason = options.reason
+  if (options.manual) holder.manual = true
+  return holder
+}
+
+/** Takes the lock on every host and records each host's state; throws (having freed all) if any is held. */
+export async function acquireLocks(ctx: RunContext, runs: HostRun[], options: LockOptions): Promise<void> {
+  const ordered = [...runs].sort((a, b) => a.host.name.localeCompare(b.host.name))
+  const [first, ...rest] = ordered
+  if (!first) return
+  const taken: HostRun[] = []
+  try {
+    await lockOne(ctx, first, options)
+    taken.push(first)
+    const results = await settleAll(rest, ctx.concurrency, async (run) => {
+      await lockOne(ctx, run, options)
+      taken.push(run)
+    })
+    const failure = results.find((r) => !r.ok)
+    if (failure && !failure.ok) throw failure.error
+  } catch (error) {
+    await releaseLocks(ctx, taken)
+    throw error
+  }
+}
+
+async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Promise<void> {
+  const holder = lockHolder(ctx, options)
+  const deadline = Date.now() + (options.waitMs ?? 0)
+  for (let brokeDeadHolder = false; ; ) {
+    const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout)}`, { step: 'lock' })
+    run.state = parseHostState(out.stdout)
+    if (out.stdout.includes('@lock acquired')) return
+    const held = run.state.lock?.holder ?? null
+    if (!brokeDeadHolder && held && isProvablyDead(ctx, held)) {
+      await breakDeadLock(ctx, run, held)
+      brokeDeadHolder = true
+      continue
+    }
+    if (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS))
+      continue
+    }
+    throw new LockHeldError({ host: run.host.name, holder: held, stale: isStale(run.state), environment: ctx.config.environment })
+  }
+}
+
+/** Taken from this same machine by a process that no longer exists. */
+function isProvablyDead(ctx: RunContext, holder: LockHolder): boolean {
+  if (holder.manual || holder.machine !== ctx.identity.machine || !Number.isInteger(holder.pid)) return false
+  try {
+    process.kill(holder.pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+export function isStale(state: HostState): boolean {
+  const lock = state.lock
+  if (!lock || lock.holder?.manual) return false
+  return lock.heartbeat === null || state.now - lock.heartbeat > LOCK_LEASE_SECONDS
+}
+
+async function breakDeadLock(ctx: RunContext, run: HostRun, holder: LockHolder): Promise<void> {
+  const why = `its holder (pid ${holder.pid} on ${holder.machine}) is gone`
+  ctx.report({ kind: 'lock:broken', host: run.host.name, holder: `${holder.user}@${holder.machine}`, why })
+  const entry = { kind: 'lock-broken', at: ctx.now().toISOString(), by: ctx.identity.user, machine: ctx.identity.machine, holder, why }
+  const command = `${breakLock(ctx.layout, holder.token)}\n${appendHistory(ctx.layout, entry)}`
+  await execOn(ctx, run, command, { step: 'lock' })
+}
+
+/** Frees the locks this run holds (and only those: the token is checked on the host). */
+export async function releaseLocks<R extends HostRun>(ctx: RunContext, runs: R[], extra: (run: R) => string = () => ''): Promise<BerthError[]> {
+  const results = await settleAll(runs, ctx.concurrency, (run) => {
+    const before = extra(run)
+    const command = before === '' ? releaseLock(ctx.layout, ctx.token) : `${before}\n${releaseLock(ctx.layout, ctx.token)}`
+    return execOn(ctx, run, command, { step: 'unlock', cleanup: true })
+  })
+  return results.flatMap((r) => (r.ok ? [] : [r.error as BerthError]))
+}
+
+/** Refreshes the heartbeat on every locked host until stopped, so other machines see the run is alive. */
+export function startHeartbeat(ctx: RunContext, runs: HostRun[]): () => void {
+  const timer = setInterval(() => {
+    for (const run of runs) {
+      execOn(ctx, run, touchHeartbeat(ctx.layout, ctx.token), { step: 'lock', cleanup: true }).catch(() => {})
+    }
+  }, HEARTBEAT_EVERY_MS)
+  timer.unref()
+  return () => clearInterval(timer)
+}

@@ -1,0 +1,118 @@
+/**
+ * `releases`, `status` and `history`: what runs where, read from every host in one round
+ * trip each. Results are data; the CLI renders them.
+ */
+import type { ResolvedConfig } from '../config/types.js'
+import { sortNewestFirst } from '../release/id.js'
+import { inspectHost, parseHostState, type HostState } from '../release/inspect.js'
+import type { ReleaseState } from '../release/record.js'
+import { shellQuote as q } from '../transport/quote.js'
+import type { RunOptions } from './context.js'
+import { onEachHost, type PerHost } from './fleet-read.js'
+import { isStale } from './lock.js'
+
+export interface HostReleases {
+  current: string | null
+  releases: { id: string; state: ReleaseState | 'unknown'; revision: string }[]
+}
+
+export interface ReleasesReport {
+  hosts: PerHost<HostReleases>[]
+  /** True when the hosts' `current` differ (or some host could not be read). */
+  disagree: boolean
+}
+
+function readStates(config: ResolvedConfig, options: RunOptions): Promise<PerHost<HostState>[]> {
+  return onEachHost(config, options, (ctx) => inspectHost(ctx.layout), (result) => parseHostState(result.stdout), { step: 'inspect' })
+}
+
+export async function listReleases(config: ResolvedConfig, options: RunOptions = {}): Promise<ReleasesReport> {
+  const states = await readStates(config, options)
+  const hosts = states.map((entry): PerHost<HostReleases> => {
+    if (!entry.ok) return entry
+    const state = entry.value
+    const releases = sortNewestFirst(state.releases).map((id) => {
+      const record = state.records.get(id)
+      return { id, state: record?.state ?? ('unknown' as const), revision: record?.revision ?? '' }
+    })
+    return { host: entry.host, ok: true, value: { current: state.current, releases } }
+  })
+  const currents = new Set(hosts.map((h) => (h.ok ? h.value.current : '!unreadable')))
+  return { hosts, disagree: currents.size > 1 }
+}
+
+export interface HostStatus {
+  current: string | null
+  revision: string | null
+  lock: { holder: string; since: string; reason?: string; stale: boolean } | null
+  lastDeploy: Record<string, unknown> | null
+}
+
+export async function getStatus(config: ResolvedConfig, options: RunOptions = {}): Promise<{ hosts: PerHost<HostStatus>[]; disagree: boolean }> {
+  const states = await readStates(config, options)
+  const hosts = states.map((entry): PerHost<HostStatus> => {
+    if (!entry.ok) return entry
+    const state = entry.value
+    const holder = state.lock?.holder
+    const lock = state.lock
+      ? {
+          holder: holder ? `${holder.user}@${holder.machine} (pid ${holder.pid})` : 'unknown',
+          since: holder?.since ?? '',
+          ...(holder?.reason ? { reason: holder.reason } : {}),
+          stale: isStale(state),
+        }
+      : null
+    const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
+    return { host: entry.host, ok: true, value: { current: state.current, revision, lock, lastDeploy: state.lastHistory } }
+  })
+  const currents = new Set(hosts.map((h) => (h.ok ? h.value.current : '!unreadable')))
+  return { hosts, disagree: currents.size > 1 }
+}
+
+export interface HistoryEntry {
+  kind: string
+  at: string
+  user?: string
+  ref?: string
+  sha?: string
+  release?: string
+  result?: string
+  durationMs?: number
+  /** Hosts whose history has this entry, with each host's result. */
+  hosts: Record<string, string>
+  [key: string]: unknown
+}
+
+/** Past deploys and rollbacks, newest first, one entry per run across hosts. */
+export async function getHistory(config: ResolvedConfig, options: RunOptions & { limit?: number } = {}): Promise<{ entries: HistoryEntry[]; unreadable: PerHost<never>[] }> {
+  const limit = options.limit ?? 20
+  const perHost = await onEachHost(
+    config,
+    options,
+    (ctx) => `[ -f ${q(ctx.layout.history)} ] && tail -n ${limit * 5} ${q(ctx.layout.history)} || true`,
+    (result) => result.stdout.split('\n').flatMap((line) => parseLine(line)),
+    { step: 'history' },
+  )
+  const runs = new Map<string, HistoryEntry>()
+  for (const entry of perHost) {
+    if (!entry.ok) continue
+    for (const line of entry.value) {
+      const key = String(line.id ?? `${line.kind}:${line.at}`)
+      const merged = runs.get(key) ?? { ...line, hosts: {} }
+      merged.hosts[entry.host.name] = String(line.result ?? '')
+      if (line.result !== 'success') merged.result = String(line.result ?? merged.result)
+      runs.set(key, merged)
+    }
+  }
+  const entries = [...runs.values()].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, limit)
+  return { entries, unreadable: perHost.filter((e): e is PerHost<never> & { ok: false } => !e.ok) }
+}
+
+function parseLine(line: string): (Record<string, unknown> & { kind: string; at: string })[] {
+  try {
+    const value = JSON.parse(line) as Record<string, unknown>
+    return typeof value.kind === 'string' && typeof value.at === 'string' ? [value as Record<string, unknown> & { kind: string; at: string }] : []
+  } catch {
+    return []
+  }
+}

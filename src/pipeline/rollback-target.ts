@@ -1,0 +1,42 @@
+/**
+ * Where a rollback goes (SPEC §4): the newest good release older than what `current`
+ * points at, present on every selected host; or the release named with `--to`, which
+ * must be on every host and must not be a failed or half-made one.
+ */
+import { StateError, UsageError } from '../errors.js'
+import { isReleaseId, sortNewestFirst } from '../release/id.js'
+import type { HostState } from '../release/inspect.js'
+import { isGood } from '../release/record.js'
+
+export function chooseRollbackTarget(hosts: { host: string; state: HostState }[], to?: string): string {
+  if (to !== undefined) return checkExplicitTarget(hosts, to)
+  let common: Set<string> | null = null
+  for (const { host, state } of hosts) {
+    const current = state.current
+    if (current === null) throw new StateError(`nothing is live on ${host}: there is nothing to roll back`, { host, step: 'rollback' })
+    const candidates = state.releases.filter((id) => id < current && isGood(state.records.get(id)?.state))
+    common = common === null ? new Set(candidates) : new Set(candidates.filter((id) => common!.has(id)))
+  }
+  const [target] = sortNewestFirst(common ?? [])
+  if (target === undefined) {
+    throw new StateError('no earlier good release is present on every host', {
+      step: 'rollback',
+      hint: 'list them with `berth releases ENV` and pick one with --to',
+    })
+  }
+  return target
+}
+
+function checkExplicitTarget(hosts: { host: string; state: HostState }[], to: string): string {
+  if (!isReleaseId(to)) throw new UsageError(`"${to}" is not a release name (like 20261123T171500-4634f44)`)
+  for (const { host, state } of hosts) {
+    if (!state.releases.includes(to)) {
+      throw new StateError(`release ${to} is not on ${host}`, { host, step: 'rollback', hint: 'see `berth releases ENV`' })
+    }
+    const recorded = state.records.get(to)?.state
+    if (recorded === 'failed' || recorded === 'preparing') {
+      throw new StateError(`release ${to} on ${host} is ${recorded}: berth will not make it live`, { host, step: 'rollback' })
+    }
+  }
+  return to
+}

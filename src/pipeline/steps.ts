@@ -1,0 +1,83 @@
+/**
+ * berth's own work in each step, on one host: upload the tree, write REVISION, link
+ * shared paths, switch `current`. Each is one command (one round trip) built in
+ * `release/commands.ts`.
+ */
+import type { Step } from '../config/types.js'
+import type { Tarball } from '../delivery/tarball.js'
+import { BugError } from '../errors.js'
+import { createRelease, extractRelease, linkShared, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
+import { withState, type ReleaseRecord } from '../release/record.js'
+import { execOn, type RunContext } from './context.js'
+import type { DeployRun } from './deploy-finish.js'
+
+export interface BuiltinInput {
+  release: string
+  sha: string
+  ref: string
+  tarball: Tarball | null
+}
+
+export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, input: BuiltinInput): Promise<void> {
+  const { layout } = ctx
+  switch (step) {
+    case 'fetch': {
+      if (!input.tarball) throw new BugError('the git strategy is not available in this version')
+      const record = newRecord(ctx, input)
+      run.created = true
+      const command = `${createRelease(layout, record)} && ${extractRelease(layout, input.release)}`
+      await execOn(ctx, run, command, { step, stdin: input.tarball.open() })
+      run.record = record
+      return
+    }
+    case 'release':
+      await execOn(ctx, run, writeRevision(layout, input.release, input.sha), { step })
+      return
+    case 'link':
+      await execOn(ctx, run, linkShared(layout, input.release, ctx.config.shared), { step })
+      return
+    case 'switch': {
+      const now = ctx.now()
+      const active = withState(run.record ?? newRecord(ctx, input), 'active', now)
+      const lines = [switchCurrent(layout, input.release), writeRecord(layout, active)]
+      if (run.previous !== null) lines.push(writeRecord(layout, withState(previousRecord(run), 'ready', now)))
+      run.switched = true
+      await execOn(ctx, run, lines.join(' && '), { step })
+      run.record = active
+      ctx.report({ kind: 'release:switched', host: run.host.name, from: run.previous, to: input.release })
+      return
+    }
+    default:
+      // lock, cleanup and unlock are carried out across hosts by deploy-finish.ts / lock.ts.
+      return
+  }
+}
+
+export function newRecord(ctx: RunContext, input: BuiltinInput): ReleaseRecord {
+  const at = ctx.now().toISOString()
+  return {
+    release: input.release,
+    state: 'preparing',
+    revision: input.sha,
+    ref: input.ref,
+    createdAt: at,
+    updatedAt: at,
+    deployedBy: `${ctx.identity.user}@${ctx.identity.machine}`,
+  }
+}
+
+/** The record of the release that was live before this run (synthesised if it had none). */
+export function previousRecord(run: DeployRun): ReleaseRecord {
+  const id = run.previous!
+  return (
+    run.state?.records.get(id) ?? {
+      release: id,
+      state: 'ready',
+      revision: '',
+      ref: '',
+      createdAt: '',
+      updatedAt: '',
+      deployedBy: '',
+    }
+  )
+}

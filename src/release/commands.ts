@@ -1,0 +1,130 @@
+/**
+ * Every shell command berth runs on a host is built here, as text from quoted words.
+ * Pure functions: the plan prints them and unit tests assert them as strings. Values that
+ * come from users (paths, refs, JSON records) only ever pass through `shellQuote`.
+ */
+import { posix } from 'node:path'
+import type { LockHolder } from '../errors.js'
+import { shellJoin, shellQuote as q } from '../transport/quote.js'
+import type { Layout } from './layout.js'
+import type { ReleaseRecord } from './record.js'
+
+/** Exit codes of berth's own host scripts that mean "a state the user must see", not a crash. */
+export const EXIT = {
+  currentIsDirectory: 65,
+  releaseMissing: 66,
+  releaseExists: 67,
+} as const
+
+/** Creates the directories every deploy needs; idempotent. */
+export function ensureLayout(layout: Layout): string {
+  return shellJoin(['mkdir', '-p', layout.releases, layout.shared, layout.manifests])
+}
+
+/**
+ * Takes the lock with `mkdir` (atomic: no test-then-write) and writes the holder and a
+ * heartbeat. Prints `@lock acquired` or `@lock held` followed by what the holder wrote.
+ */
+export function takeLock(layout: Layout, holder: LockHolder & { token: string }): string {
+  const info = posix.join(layout.lock, 'info.json')
+  return [
+    `${shellJoin(['mkdir', '-p', layout.berth])} || exit 1`,
+    `if mkdir ${q(layout.lock)} 2>/dev/null; then`,
+    `  printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
+    `  echo '@lock acquired'`,
+    `else`,
+    `  printf '@lock held %s\\n' "$(cat ${q(info)} 2>/dev/null)"`,
+    `fi`,
+  ].join('\n')
+}
+
+/** Removes the lock only if it still carries our token: a run never frees someone else's lock. */
+export function releaseLock(layout: Layout, token: string): string {
+  const tokenFile = posix.join(layout.lock, 'token')
+  return `if [ "$(cat ${q(tokenFile)} 2>/dev/null)" = ${q(token)} ]; then rm -rf ${q(layout.lock)}; fi`
+}
+
+/** Removes whatever lock is there (`unlock --force`, or a holder proven dead). */
+export function breakLock(layout: Layout, expectedToken?: string): string {
+  if (expectedToken === undefined) return shellJoin(['rm', '-rf', layout.lock])
+  return releaseLock(layout, expectedToken)
+}
+
+/** Refreshes the heartbeat so other machines can tell a live deploy from a dead one. */
+export function touchHeartbeat(layout: Layout, token: string): string {
+  const tokenFile = posix.join(layout.lock, 'token')
+  return `[ "$(cat ${q(tokenFile)} 2>/dev/null)" = ${q(token)} ] && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))}`
+}
+
+/** Writes a release record atomically (temp file renamed over the old one). */
+export function writeRecord(layout: Layout, record: ReleaseRecord): string {
+  const file = layout.manifest(record.release)
+  return `mkdir -p ${q(layout.manifests)} && printf '%s\\n' ${q(JSON.stringify(record))} > ${q(`${file}.tmp`)} && mv -f ${q(`${file}.tmp`)} ${q(file)}`
+}
+
+/** Starts a release: records it as preparing and creates its (new, empty) directory. */
+export function createRelease(layout: Layout, record: ReleaseRecord): string {
+  const dir = layout.release(record.release)
+  return [
+    ensureLayout(layout),
+    `if [ -e ${q(dir)} ]; then echo ${q(`berth: ${dir} already exists`)} >&2; exit ${EXIT.releaseExists}; fi`,
+    writeRecord(layout, record),
+    shellJoin(['mkdir', dir]),
+  ].join(' && ')
+}
+
+/** Unpacks the tar stream on stdin into the release directory. */
+export function extractRelease(layout: Layout, id: string): string {
+  return shellJoin(['tar', '-x', '-f', '-', '-C', layout.release(id)])
+}
+
+export function writeRevision(layout: Layout, id: string, sha: string): string {
+  return `printf '%s\\n' ${q(sha)} > ${q(posix.join(layout.release(id), 'REVISION'))}`
+}
+
+/**
+ * Links each shared file and directory into the release. A missing shared entry is seeded
+ * from the release's own copy when it has one (else created empty); nothing in `shared/`
+ * is ever deleted or overwritten.
+ */
+export function linkShared(layout: Layout, id: string, shared: { files: string[]; dirs: string[] }): string {
+  const release = layout.release(id)
+  const lines: string[] = []
+  const link = (entry: string, create: string): void => {
+    const target = posix.join(layout.shared, entry)
+    const inRelease = posix.join(release, entry)
+    lines.push(
+      `if [ ! -e ${q(target)} ] && [ ! -L ${q(target)} ]; then mkdir -p ${q(posix.dirname(target))} && if [ -e ${q(inRelease)} ]; then cp -Rp ${q(inRelease)} ${q(target)}; else ${create} ${q(target)}; fi || exit 1; fi`,
+      `rm -rf ${q(inRelease)} && mkdir -p ${q(posix.dirname(inRelease))} && ln -s ${q(target)} ${q(inRelease)} || exit 1`,
+    )
+  }
+  for (const dir of shared.dirs) link(dir, 'mkdir -p')
+  for (const file of shared.files) link(file, ': >')
+  return lines.join('\n')
+}
+
+/**
+ * Points `current` at a release: a new symlink renamed over the old one (rename(2) is
+ * atomic, so `current` is never missing), then checked with readlink. The same command
+ * serves deploy and rollback. A real directory at `current` is refused, never replaced.
+ */
+export function switchCurrent(layout: Layout, id: string): string {
+  const target = layout.currentTarget(id)
+  const temp = posix.join(layout.root, `.current.${id}.tmp`)
+  return [
+    `if [ -e ${q(layout.current)} ] && [ ! -L ${q(layout.current)} ]; then echo ${q(`berth: ${layout.current} is a real directory, not a symlink: move it out of the way (berth never deletes it)`)} >&2; exit ${EXIT.currentIsDirectory}; fi`,
+    `if [ ! -d ${q(layout.release(id))} ]; then echo ${q(`berth: release ${id} is not on this host`)} >&2; exit ${EXIT.releaseMissing}; fi`,
+    `rm -f ${q(temp)} && ln -s ${q(target)} ${q(temp)} && mv -T ${q(temp)} ${q(layout.current)} || exit 1`,
+    `[ "$(readlink ${q(layout.current)})" = ${q(target)} ] || { echo ${q(`berth: current does not point at ${target} after the switch`)} >&2; exit 1; }`,
+  ].join('\n')
+}
+
+/** Deletes releases and their records. Callers pass only validated release ids. */
+export function removeReleases(layout: Layout, ids: string[]): string {
+  if (ids.length === 0) return ':'
+  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id)])])
+}
+
+export function appendHistory(layout: Layout, entry: object): string {
+  return `mkdir -p ${q(layout.berth)} && printf '%s\\n' ${q(JSON.stringify(entry))} >> ${q(layout.history)}`
+}

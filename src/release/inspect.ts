@@ -1,0 +1,105 @@
+/**
+ * One round trip that reads everything berth needs to know about a host: where `current`
+ * points, which releases exist, their records, the lock, and the last history line. The
+ * script prints `@key value` lines; `parseHostState` turns them back into data.
+ */
+import { posix } from 'node:path'
+import type { LockHolder } from '../errors.js'
+import { shellQuote as q } from '../transport/quote.js'
+import { isReleaseId } from './id.js'
+import type { Layout } from './layout.js'
+import type { ReleaseRecord } from './record.js'
+
+export interface HostState {
+  /** deployTo exists at all. */
+  exists: boolean
+  /** Release id `current` points at, or null. */
+  current: string | null
+  /** `current` exists but is a real directory (refused by every switch). */
+  currentIsDirectory: boolean
+  /** Release directories present, any order. */
+  releases: string[]
+  records: Map<string, ReleaseRecord>
+  lock: { holder: LockHolder | null; heartbeat: number | null } | null
+  /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
+  now: number
+  lastHistory: Record<string, unknown> | null
+}
+
+export function inspectHost(layout: Layout): string {
+  const lock = layout.lock
+  return [
+    `printf '@now %s\\n' "$(date +%s)"`,
+    `if [ ! -d ${q(layout.root)} ]; then echo '@absent'; exit 0; fi`,
+    `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
+    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && printf '@release %s\\n' "$(basename "$d")"; done`,
+    `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && printf '@record %s\\n' "$(cat "$f")"; done`,
+    `if [ -d ${q(lock)} ]; then printf '@lock %s\\n' "$(cat ${q(posix.join(lock, 'info.json'))} 2>/dev/null)"; printf '@heartbeat %s\\n' "$(cat ${q(posix.join(lock, 'heartbeat'))} 2>/dev/null)"; fi`,
+    `[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`,
+    'exit 0',
+  ].join('\n')
+}
+
+export function parseHostState(output: string): HostState {
+  const state: HostState = {
+    exists: true,
+    current: null,
+    currentIsDirectory: false,
+    releases: [],
+    records: new Map(),
+    lock: null,
+    now: Math.floor(Date.now() / 1000),
+    lastHistory: null,
+  }
+  for (const line of output.split('\n')) {
+    const match = /^@([a-z-]+)(?: (.*))?$/.exec(line)
+    if (!match) continue
+    const [, key, value = ''] = match
+    switch (key) {
+      case 'now':
+        state.now = Number(value) || state.now
+        break
+      case 'absent':
+        state.exists = false
+        break
+      case 'current':
+        state.current = parseCurrentTarget(value)
+        break
+      case 'current-is-directory':
+        state.currentIsDirectory = true
+        break
+      case 'release':
+        if (isReleaseId(value)) state.releases.push(value)
+        break
+      case 'record': {
+        const record = parseJson<ReleaseRecord>(value)
+        if (record && isReleaseId(record.release)) state.records.set(record.release, record)
+        break
+      }
+      case 'lock':
+        state.lock = { holder: parseJson<LockHolder>(value), heartbeat: null }
+        break
+      case 'heartbeat':
+        if (state.lock) state.lock.heartbeat = Number(value) || null
+        break
+      case 'history':
+        state.lastHistory = parseJson<Record<string, unknown>>(value)
+        break
+    }
+  }
+  return state
+}
+
+/** `releases/<id>` (berth's own links) or an absolute path ending in it (other tools'). */
+function parseCurrentTarget(target: string): string | null {
+  const id = posix.basename(target.replace(/\/+$/, ''))
+  return isReleaseId(id) ? id : null
+}
+
+function parseJson<T>(text: string): T | null {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return null
+  }
+}

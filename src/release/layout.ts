@@ -1,0 +1,40 @@
+/**
+ * Where things live under `deployTo` on a host (SPEC §5). Pure path math: nothing here
+ * touches a disk.
+ */
+import { posix } from 'node:path'
+
+export interface Layout {
+  root: string
+  releases: string
+  current: string
+  shared: string
+  repo: string
+  berth: string
+  lock: string
+  manifests: string
+  history: string
+  release(id: string): string
+  manifest(id: string): string
+  /** Target written into the `current` symlink: relative, so the tree can be moved. */
+  currentTarget(id: string): string
+}
+
+export function layoutFor(deployTo: string): Layout {
+  const root = posix.normalize(deployTo).replace(/\/+$/, '') || '/'
+  const join = (...parts: string[]): string => posix.join(root, ...parts)
+  return {
+    root,
+    releases: join('releases'),
+    current: join('current'),
+    shared: join('shared'),
+    repo: join('repo'),
+    berth: join('.berth'),
+    lock: join('.berth', 'lock'),
+    manifests: join('.berth', 'releases'),
+    history: join('.berth', 'history.jsonl'),
+    release: (id) => join('releases', id),
+    manifest: (id) => join('.berth', 'releases', `${id}.json`),
+    currentTarget: (id) => `releases/${id}`,
+  }
+}

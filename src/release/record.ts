@@ -1,0 +1,32 @@
+/**
+ * The small manifest kept for each release in `.berth/releases/<id>.json`: its state on
+ * that host and where it came from. State is recorded, never inferred from mtimes.
+ */
+
+export const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
+export type ReleaseState = (typeof RELEASE_STATES)[number]
+
+export interface ReleaseRecord {
+  release: string
+  state: ReleaseState
+  revision: string
+  ref: string
+  createdAt: string
+  updatedAt: string
+  deployedBy: string
+  /** Step that failed, for failed releases. */
+  failedStep?: string
+}
+
+/** A release a plain rollback may go back to, and that cleanup counts as good. */
+export function isGood(state: ReleaseState | undefined): boolean {
+  // A release dir without a manifest predates berth's bookkeeping: assume it was good.
+  return state === undefined || state === 'ready' || state === 'active'
+}
+
+export function withState(record: ReleaseRecord, state: ReleaseState, at: Date, failedStep?: string): ReleaseRecord {
+  const next: ReleaseRecord = { ...record, state, updatedAt: at.toISOString() }
+  if (failedStep !== undefined) next.failedStep = failedStep
+  else delete next.failedStep
+  return next
+}
