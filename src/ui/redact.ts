@@ -1,0 +1,58 @@
+/**
+ * Masks secret values in everything berth prints. The core passes secrets to hooks only
+ * through the environment, but a hook can still echo one, and a failing command's message
+ * or hint can quote it; so every reporter runs every string through a redactor before it
+ * reaches the terminal, a CI log or a JSON consumer.
+ */
+
+/** What a secret is replaced with: fixed width, so the mask does not leak the secret's length. */
+export const REDACTED = '••••••'
+
+/**
+ * Values shorter than this are not masked. A one- or two-character "secret" (`1`, `on`,
+ * `no`) occurs inside almost every line, so masking it would garble all output while
+ * protecting nothing: a value that short is guessable anyway. Three characters is the
+ * shortest value that is still rare enough in ordinary output to mask without harm.
+ * @default 3
+ */
+export const MIN_SECRET_LENGTH = 3
+
+export type Redact = (text: string) => string
+
+/** A redactor with no secrets: the identity, without building a regular expression. */
+export const noRedaction: Redact = (text) => text
+
+/**
+ * Builds a function that replaces every occurrence of every secret value with `REDACTED`.
+ *
+ * Longer values are tried first, so a secret that contains another secret is masked as a
+ * whole instead of leaving its remainder visible. A multi-line value (a private key, a
+ * certificate) is also masked line by line, because output reaches the reporters one line
+ * at a time and the whole value would never match a single line.
+ */
+export function createRedactor(secretValues: readonly string[]): Redact {
+  const candidates = collectCandidates(secretValues)
+  if (candidates.length === 0) return noRedaction
+  const pattern = new RegExp(candidates.map(escapeRegExp).join('|'), 'g')
+  return (text) => (text === '' ? text : text.replace(pattern, REDACTED))
+}
+
+function collectCandidates(secretValues: readonly string[]): string[] {
+  const unique = new Set<string>()
+  for (const value of secretValues) {
+    addCandidate(unique, value)
+    if (/[\r\n]/.test(value)) {
+      for (const line of value.split(/\r?\n|\r/)) addCandidate(unique, line.trim())
+    }
+  }
+  // Regex alternation takes the first alternative that matches, so longest first.
+  return [...unique].sort((a, b) => b.length - a.length)
+}
+
+function addCandidate(into: Set<string>, value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) into.add(value)
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+}

@@ -1,0 +1,35 @@
+/**
+ * Picks the reporter for a CLI run. The CLI decides the facts (is stdout a terminal, is
+ * colour wanted) and this decides what they mean: `--json` wins, then a live view on a
+ * terminal, otherwise plain lines. `--quiet` on a terminal uses plain lines too: a live
+ * view is progress, which quiet asks not to see.
+ */
+import { createJsonReporter } from './json.js'
+import { createPlainReporter } from './plain.js'
+import { createRedactor } from './redact.js'
+import { createTtyReporter } from './tty.js'
+import type { ReporterHandle } from './types.js'
+
+export interface ReporterChoice {
+  /** `--json`: newline-delimited JSON events. */
+  json: boolean
+  /** Whether the output stream is a terminal. */
+  tty: boolean
+  quiet: boolean
+  verbose: boolean
+  color: boolean
+  /** Values to mask wherever they would be printed (secrets from the config's environment). */
+  secretValues: string[]
+  write: (text: string) => void
+  /** Terminal size, for the live view. @default 80×24 */
+  columns?: () => number | undefined
+  rows?: () => number | undefined
+}
+
+export function createReporter(choice: ReporterChoice): ReporterHandle {
+  const redact = createRedactor(choice.secretValues)
+  const options = { write: choice.write, redact, color: choice.color, verbose: choice.verbose, quiet: choice.quiet }
+  if (choice.json) return createJsonReporter({ ...options, color: false })
+  if (choice.tty && !choice.quiet) return createTtyReporter({ ...options, columns: choice.columns, rows: choice.rows })
+  return createPlainReporter(options)
+}

@@ -1,0 +1,86 @@
+/**
+ * The end-of-run report of SPEC §4, shared by the live and plain reporters: one row per
+ * host (live release, result), the sentence saying whether anything needs a person, then
+ * for each failed host the step, command, exit code and last output lines.
+ */
+import type { BerthEvent, HostOutcome } from '../events.js'
+import { SYMBOLS, createPalette, type Palette } from './colors.js'
+import { formatDuration } from './duration.js'
+import { formatErrorDetails } from './format-error.js'
+import type { Redact } from './redact.js'
+import { formatTable } from './tables.js'
+
+export type RunSummary = Extract<BerthEvent, { kind: 'run:summary' }>
+
+export interface SummaryOptions {
+  color: boolean
+  verbose: boolean
+  redact: Redact
+}
+
+/** Commands whose purpose is to move `current`; for others, "unchanged" would mislead. */
+const SWITCHING_COMMANDS = new Set(['deploy', 'rollback', 'promote'])
+
+/** The core's wording when no person needs to step in (SPEC §4). */
+const NOTHING_DESTRUCTIVE = 'nothing destructive happened'
+
+export function isFailedOutcome(outcome: HostOutcome): boolean {
+  return outcome.failedStep !== undefined || outcome.error !== undefined
+}
+
+/** The whole summary, without a trailing newline. */
+export function formatSummary(summary: RunSummary, options: SummaryOptions): string {
+  const p = createPalette(options.color)
+  const r = options.redact
+  const failed = summary.outcomes.filter(isFailedOutcome)
+  const sections = [formatHeadline(summary, failed.length, p, r)]
+  if (summary.outcomes.length > 0) sections.push(formatHostTable(summary, p, r))
+  if (!summary.ok || failed.length > 0) sections.push(formatDestructive(summary.destructive, p, r))
+  for (const outcome of failed) sections.push(formatFailure(outcome, options, p))
+  return sections.filter((section) => section !== '').join('\n\n')
+}
+
+function formatHeadline(summary: RunSummary, failedCount: number, p: Palette, r: Redact): string {
+  const release = summary.release === undefined ? '' : ` of ${summary.release}`
+  const took = formatDuration(summary.durationMs)
+  const total = summary.outcomes.length
+  if (summary.ok && failedCount === 0) return p.ok(`${SYMBOLS.ok} ${r(summary.command)}${r(release)} succeeded in ${took}`)
+  const hosts = total === 0 ? '' : `: ${failedCount} of ${total} host${total === 1 ? '' : 's'} failed`
+  const verb = summary.ok ? 'finished with failures' : 'failed'
+  const style = summary.ok ? p.warn : p.fail
+  return style(`${SYMBOLS.fail} ${r(summary.command)}${r(release)} ${verb} after ${took}${hosts}`)
+}
+
+function formatHostTable(summary: RunSummary, p: Palette, r: Redact): string {
+  const rows = summary.outcomes.map((outcome) => [
+    p.host(r(outcome.host)),
+    r(outcome.live ?? '(none)'),
+    formatResult(outcome, summary.command, p, r),
+  ])
+  return formatTable(rows, { header: ['host', 'live release', 'result'], styleHeader: p.dim, indent: '  ' })
+}
+
+function formatResult(outcome: HostOutcome, command: string, p: Palette, r: Redact): string {
+  if (isFailedOutcome(outcome)) return p.fail(`${SYMBOLS.fail} failed at ${r(failedStepOf(outcome))}`)
+  if (outcome.switched) return p.ok(`${SYMBOLS.ok} switched`)
+  if (SWITCHING_COMMANDS.has(command)) return p.dim(`${SYMBOLS.skip} unchanged`)
+  return p.ok(`${SYMBOLS.ok} ok`)
+}
+
+function failedStepOf(outcome: HostOutcome): string {
+  return outcome.failedStep ?? outcome.error?.step ?? 'an unknown step'
+}
+
+function formatDestructive(sentence: string, p: Palette, r: Redact): string {
+  if (sentence === '') return ''
+  if (sentence.startsWith(NOTHING_DESTRUCTIVE)) return p.dim(`  ${r(sentence)}`)
+  return `  ${p.warn(p.bold(`${SYMBOLS.warn} ${r(sentence)}`))}`
+}
+
+function formatFailure(outcome: HostOutcome, options: SummaryOptions, p: Palette): string {
+  const r = options.redact
+  const header = p.fail(`${p.host(r(outcome.host))} failed at ${r(failedStepOf(outcome))}:`)
+  if (outcome.error === undefined) return header
+  const details = formatErrorDetails(outcome.error, options).map((line) => `  ${line}`)
+  return [header, ...details].join('\n')
+}
