@@ -1,0 +1,12 @@
+import { listReleases } from '../../pipeline/queries.js'
+import { formatReleases } from '../../ui/render-queries.js'
+import { openEnvironment, printResult, withSession, type CliIO, type GlobalFlags } from '../session.js'
+
+export async function run([environment = '']: string[], flags: GlobalFlags, io: CliIO): Promise<number> {
+  const session = await openEnvironment(environment, flags, io)
+  return withSession(session, async () => {
+    const report = await listReleases(session.config, session.run)
+    printResult(flags, io, 'releases', report, () => formatReleases(report))
+    return report.hosts.every((h) => h.ok) ? 0 : 1
+  })
+}

@@ -1,0 +1,10 @@
+import { setup } from '../../pipeline/setup.js'
+import { openEnvironment, withSession, type CliIO, type GlobalFlags } from '../session.js'
+
+export async function run([environment = '']: string[], flags: GlobalFlags, io: CliIO): Promise<number> {
+  const session = await openEnvironment(environment, flags, io)
+  return withSession(session, async () => {
+    await setup(session.config, session.run)
+    return 0
+  })
+}

@@ -1,0 +1,53 @@
+/**
+ * The command table: names, arguments and flags. Each action loads its command file only
+ * when that command runs, so `berth --help` and small commands start fast.
+ */
+import type { CAC } from 'cac'
+import type { CliIO, GlobalFlags } from './session.js'
+
+type Handler = (args: string[], flags: GlobalFlags & Record<string, unknown>, io: CliIO) => Promise<number>
+
+export function registerCommands(cli: CAC, io: CliIO, start: (run: Promise<number>) => void): void {
+  const lazy =
+    (load: () => Promise<{ run: Handler }>) =>
+    (...params: unknown[]): void => {
+      const flags = params.pop() as GlobalFlags & Record<string, unknown>
+      const args = params.flatMap((p) => (Array.isArray(p) ? p.map(String) : p === undefined ? [] : [String(p)]))
+      start(load().then((command) => command.run(args, flags, io)))
+    }
+  const selection = (c: ReturnType<CAC['command']>) =>
+    c.option('--roles <roles>', 'only hosts with one of these roles (comma-separated)').option('--hosts <hosts>', 'only these hosts (comma-separated)')
+
+  cli
+    .option('-c, --config <file>', 'config file (default: berth.yml in this directory or a parent)')
+    .option('--json', 'newline-delimited JSON events on stdout')
+    .option('-v, --verbose', 'show host output and error causes')
+    .option('-q, --quiet', 'only warnings, failures and the summary')
+    .option('--concurrency <n>', 'hosts worked at once (default 10)')
+    .option('--no-color', 'no colours (also NO_COLOR)')
+
+  cli.command('init', 'write a commented starter berth.yml here').option('--force', 'overwrite an existing berth.yml').action(lazy(() => import('./commands/init.js')))
+  selection(cli.command('check <env>', 'validate the config and check every host')).action(lazy(() => import('./commands/check.js')))
+  selection(cli.command('setup <env>', 'create the layout on every host and run the setup hooks')).action(lazy(() => import('./commands/setup.js')))
+  selection(cli.command('deploy <env>', 'deploy a release'))
+    .option('--ref <ref>', 'branch, tag or sha to deploy (default: the config\'s branch)')
+    .option('--plan', 'print what would run on which host; change nothing')
+    .option('--lock-wait <duration>', 'wait this long for a held lock (e.g. 5m)')
+    .action(lazy(() => import('./commands/deploy.js')))
+  selection(cli.command('rollback <env>', 'switch back to the previous (or the named) release'))
+    .option('--to <release>', 'the release to switch to')
+    .option('--lock-wait <duration>', 'wait this long for a held lock')
+    .action(lazy(() => import('./commands/rollback.js')))
+  selection(cli.command('releases <env>', 'list releases per host')).action(lazy(() => import('./commands/releases.js')))
+  selection(cli.command('status <env>', 'current release, lock and last deploy per host')).action(lazy(() => import('./commands/status.js')))
+  selection(cli.command('history <env>', 'past deploys and rollbacks'))
+    .option('--limit <n>', 'how many (default 20)')
+    .action(lazy(() => import('./commands/history.js')))
+  selection(cli.command('run <env> [...command]', 'run a command on the selected hosts (after --)')).action(lazy(() => import('./commands/run.js')))
+  selection(cli.command('lock <env>', 'hold the deploy lock'))
+    .option('--reason <text>', 'why (shown to whoever is refused)')
+    .action(lazy(() => import('./commands/lock.js')))
+  selection(cli.command('unlock <env>', 'free the deploy lock'))
+    .option('--force', 'also free a lock held by a deploy (recorded in history)')
+    .action(lazy(() => import('./commands/unlock.js')))
+}

@@ -1,0 +1,86 @@
+/**
+ * What every CLI command shares: the global flags, the process's streams, and opening an
+ * environment (config loaded and resolved, reporter chosen, Ctrl-C wired to the core's
+ * AbortSignal). Commands stay thin: parse flags, call the core, render the result.
+ */
+import { loadConfig, resolveEnvironment } from '../config/index.js'
+import type { ResolvedConfig } from '../config/types.js'
+import type { RunOptions } from '../pipeline/context.js'
+import { createReporter } from '../ui/select.js'
+import type { ReporterHandle } from '../ui/types.js'
+
+export interface GlobalFlags {
+  config?: string
+  json?: boolean
+  verbose?: boolean
+  quiet?: boolean
+  concurrency?: number
+  color?: boolean
+  roles?: string
+  hosts?: string
+}
+
+export interface CliIO {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  isTTY: boolean
+  env: NodeJS.ProcessEnv
+  cwd: string
+  /** Aborted on the first Ctrl-C / SIGTERM. */
+  signal: AbortSignal
+}
+
+export interface Session {
+  config: ResolvedConfig
+  reporter: ReporterHandle
+  /** Options every core call takes: reporter, signal, concurrency, host selection. */
+  run: RunOptions
+}
+
+export function wantsColor(flags: GlobalFlags, io: CliIO): boolean {
+  return flags.color !== false && io.env.NO_COLOR === undefined && io.isTTY && !flags.json
+}
+
+export function list(value: string | undefined): string[] | undefined {
+  if (value === undefined || value === '') return undefined
+  return String(value)
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+}
+
+export async function openEnvironment(environment: string, flags: GlobalFlags, io: CliIO): Promise<Session> {
+  const loaded = await loadConfig({ cwd: io.cwd, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
+  const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
+  const reporter = createReporter({
+    json: flags.json === true,
+    tty: io.isTTY,
+    quiet: flags.quiet === true,
+    verbose: flags.verbose === true,
+    color: wantsColor(flags, io),
+    secretValues: config.secretValues,
+    write: io.stdout,
+  })
+  const run: RunOptions = { reporter: reporter.report, signal: io.signal }
+  if (flags.concurrency !== undefined) run.concurrency = Math.max(1, Number(flags.concurrency))
+  const roles = list(flags.roles)
+  const hosts = list(flags.hosts)
+  if (roles) run.roles = roles
+  if (hosts) run.hosts = hosts
+  return { config, reporter, run }
+}
+
+/** Runs a command body with the session's reporter finished however it ends. */
+export async function withSession<T>(session: Session, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body()
+  } finally {
+    session.reporter.finish()
+  }
+}
+
+/** Prints a command's result: a JSON line under --json, text otherwise. */
+export function printResult(flags: GlobalFlags, io: CliIO, command: string, data: unknown, text: () => string): void {
+  if (flags.json) io.stdout(`${JSON.stringify({ kind: 'result', command, data })}\n`)
+  else io.stdout(text())
+}
