@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm test`: makes sure this machine has what the tests use (git, OpenSSH client and
+// server, tar, unshare), builds the CLI the end-to-end tests run, type-checks, and runs
+// the whole suite. On a fresh Debian machine as root it installs the missing packages;
+// anywhere else it stops and says what to install. It never skips tests silently.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const step = (message) => process.stdout.write(`\n== ${message}\n`)
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
+
+const needs = [
+  { check: () => has('git'), pkg: 'git' },
+  { check: () => has('ssh') && has('ssh-keygen'), pkg: 'openssh-client' },
+  { check: () => existsSync('/usr/sbin/sshd'), pkg: 'openssh-server' },
+  { check: () => has('tar'), pkg: 'tar' },
+  { check: () => has('unshare'), pkg: 'util-linux' },
+]
+const missing = needs.filter((n) => !n.check()).map((n) => n.pkg)
+if (missing.length > 0) {
+  const isRoot = process.getuid?.() === 0
+  if (isRoot && has('apt-get')) {
+    step(`installing ${missing.join(', ')} (apt-get)`)
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env })
+  } else {
+    console.error(`berth's tests need: ${missing.join(', ')}. Install them (e.g. sudo apt-get install ${missing.join(' ')}) and run npm test again.`)
+    process.exit(1)
+  }
+}
+
+const run = (cmd, args) => {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) process.exit(result.status ?? 1)
+}
+if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
+  step('installing dependencies (npm ci)')
+  run('npm', ['ci', '--no-audit', '--no-fund'])
+}
+step('build')
+run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'])
+step('typecheck')
+run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'])
+
+step('tests')
+const out = mkdtempSync(join(tmpdir(), 'berth-vitest-'))
+const report = join(out, 'report.json')
+const tests = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+})
+let summary = null
+try {
+  summary = JSON.parse(readFileSync(report, 'utf8'))
+} catch {
+  // vitest died before writing its report: its exit code speaks.
+}
+rmSync(out, { recursive: true, force: true })
+if (summary) {
+  const skipped = summary.numPendingTests + summary.numTodoTests
+  console.log(`\ntests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`)
+  if (summary.numTotalTests === 0) {
+    console.error('no test ran')
+    process.exit(1)
+  }
+}
+process.exit(tests.status ?? 1)

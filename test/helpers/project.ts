@@ -1,0 +1,130 @@
+/**
+ * A real project for tests: a git repository in a temp dir with an app and a berth.yml,
+ * a deploy target directory, and the real CLI (`bin/berth.js`, built) run as a child
+ * process against it. Nothing is mocked: files, symlinks, git and processes are real.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const BIN = join(ROOT, 'bin', 'berth.js')
+
+export type FileSpec = string | { content: string; mode?: number }
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface Project {
+  /** The repo (and the directory the CLI runs in). */
+  dir: string
+  /** deployTo on the local "host". */
+  target: string
+  write(files: Record<string, FileSpec>): void
+  /** Writes files and commits them; returns the new sha. */
+  commit(files: Record<string, FileSpec>, message?: string): string
+  git(...args: string[]): string
+  /** Runs the built CLI in the project dir. */
+  berth(args: string[], options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>
+  /** Starts the CLI without waiting (for interruption tests). */
+  spawnBerth(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawn>
+  current(): string | null
+  releases(): string[]
+  record(release: string): { state: string; [key: string]: unknown }
+  history(): Record<string, unknown>[]
+  cleanup(): void
+}
+
+export function localConfig(extra = '', options: { app?: string; deployTo?: string } = {}): string {
+  return [
+    `app: ${options.app ?? 'shop'}`,
+    `deployTo: ${options.deployTo ?? '__TARGET__'}`,
+    'keepReleases: 3',
+    'environments:',
+    '  production:',
+    '    hosts:',
+    '      - { host: localhost, transport: local, roles: [web, app, db] }',
+    extra,
+  ].join('\n')
+}
+
+export function createProject(config: string, files: Record<string, FileSpec> = {}): Project {
+  const base = mkdtempSync(join(tmpdir(), 'berth-test-'))
+  const dir = join(base, 'repo')
+  const target = join(base, 'srv', 'shop')
+  mkdirSync(dir, { recursive: true })
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.com' },
+    }).trim()
+  const write = (more: Record<string, FileSpec>): void => {
+    for (const [path, spec] of Object.entries(more)) {
+      const file = join(dir, path)
+      mkdirSync(dirname(file), { recursive: true })
+      const { content, mode } = typeof spec === 'string' ? { content: spec, mode: undefined } : spec
+      writeFileSync(file, content)
+      if (mode !== undefined) chmodSync(file, mode)
+    }
+  }
+  const commit = (more: Record<string, FileSpec>, message = 'change'): string => {
+    write(more)
+    git('add', '-A')
+    git('commit', '-q', '--allow-empty', '-m', message)
+    return git('rev-parse', 'HEAD')
+  }
+  git('init', '-q', '-b', 'main')
+  commit({ 'berth.yml': config.replaceAll('__TARGET__', target), 'index.html': '<h1>v1</h1>\n', ...files }, 'initial')
+
+  const env = (extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...process.env, NO_COLOR: '1', ...extra })
+  return {
+    dir,
+    target,
+    write,
+    commit,
+    git,
+    berth: (args, options = {}) =>
+      new Promise((resolvePromise, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+        child.on('error', reject)
+        child.on('close', (code) => {
+          clearTimeout(timer)
+          resolvePromise({ code, stdout, stderr })
+        })
+      }),
+    spawnBerth: (args, extra) => spawn(process.execPath, [BIN, ...args], { cwd: dir, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] }),
+    current: () => {
+      try {
+        return readlinkSync(join(target, 'current'))
+      } catch {
+        return null
+      }
+    },
+    releases: () => (existsSync(join(target, 'releases')) ? readdirSync(join(target, 'releases')).sort() : []),
+    record: (release) => JSON.parse(readFileSync(join(target, '.berth', 'releases', `${release}.json`), 'utf8')) as { state: string },
+    history: () =>
+      existsSync(join(target, '.berth', 'history.jsonl'))
+        ? readFileSync(join(target, '.berth', 'history.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as Record<string, unknown>)
+        : [],
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  }
+}
+
+/** Release names are per second: wait into the next second so two deploys get two names. */
+export async function nextSecond(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
+}
