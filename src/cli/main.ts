@@ -49,7 +49,7 @@ function isCacError(error: unknown): error is Error {
 }
 
 function reportError(error: BerthError, flags: GlobalFlags, io: CliIO): void {
-  const redact = createRedactor([])
+  const redact = createRedactor(io.secretValues)
   if (flags.json) {
     io.stdout(`${redact(JSON.stringify({ kind: 'error', error: serializeError(error) }))}\n`)
     return
@@ -74,5 +74,6 @@ function processIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
+    secretValues: [],
   }
 }

@@ -28,6 +28,8 @@ export interface CliIO {
   cwd: string
   /** Aborted on the first Ctrl-C / SIGTERM. */
   signal: AbortSignal
+  /** Secret values of the environment opened, so the final error message masks them too. */
+  secretValues: string[]
 }
 
 export interface Session {
@@ -52,6 +54,7 @@ export function list(value: string | undefined): string[] | undefined {
 export async function openEnvironment(environment: string, flags: GlobalFlags, io: CliIO): Promise<Session> {
   const loaded = await loadConfig({ cwd: io.cwd, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
   const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
+  io.secretValues.push(...config.secretValues)
   const reporter = createReporter({
     json: flags.json === true,
     tty: io.isTTY,
