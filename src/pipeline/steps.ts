@@ -5,7 +5,7 @@
  */
 import type { Step } from '../config/types.js'
 import type { Tarball } from '../delivery/tarball.js'
-import { BugError } from '../errors.js'
+import { archiveFromMirror, updateMirror } from '../delivery/git-remote.js'
 import { createRelease, extractRelease, linkShared, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
 import { execOn, type RunContext } from './context.js'
@@ -22,11 +22,16 @@ export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, i
   const { layout } = ctx
   switch (step) {
     case 'fetch': {
-      if (!input.tarball) throw new BugError('the git strategy is not available in this version')
       const record = newRecord(ctx, input)
       run.created = true
-      const command = `${createRelease(layout, record)} && ${extractRelease(layout, input.release)}`
-      await execOn(ctx, run, command, { step, stdin: input.tarball.open() })
+      if (input.tarball) {
+        const command = `${createRelease(layout, record)} && ${extractRelease(layout, input.release)}`
+        await execOn(ctx, run, command, { step, stdin: input.tarball.open() })
+      } else {
+        const { subdir, repo } = ctx.config
+        const command = [createRelease(layout, record), updateMirror(layout, repo), archiveFromMirror(layout, input.release, input.sha, subdir)]
+        await execOn(ctx, run, ['set -e', ...command].join('\n'), { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
+      }
       run.record = record
       return
     }
