@@ -1,0 +1,134 @@
+/**
+ * The one master connection (`ssh -M -N`) a host gets per run. It is our own child, not
+ * a `-f` daemon, so its exit is seen the moment the host or network drops it, and it can
+ * be stopped by PID when `ssh -O exit` cannot reach it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
+import { InterruptedError, TransportError } from '../errors.js'
+import { runProcess } from './process.js'
+import { buildControlArgs, buildMasterArgs, type SshTarget } from './ssh-args.js'
+import { classifySshStderr, toTransportError, type SshEndpoint } from './ssh-errors.js'
+
+/** Beyond ssh's own ConnectTimeout (TCP and banner), authentication may also hang. */
+const CONNECT_GRACE_MS = 10_000
+const CONTROL_TIMEOUT_MS = 5_000
+const SOCKET_POLL_MS = 5
+
+/** Masters still running when Node exits are stopped, even if nobody called `close()`. */
+const liveMasters = new Set<ChildProcess>()
+let exitHookInstalled = false
+function trackMaster(child: ChildProcess): void {
+  liveMasters.add(child)
+  child.once('exit', () => liveMasters.delete(child))
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const live of liveMasters) live.kill('SIGTERM')
+  })
+}
+
+export class SshMaster {
+  private stderr = ''
+  private exited = false
+  private readonly exit: Promise<void>
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly target: SshTarget,
+    private readonly endpoint: SshEndpoint,
+  ) {
+    child.stderr?.setEncoding('utf8')
+    child.stderr?.on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-8192)))
+    this.exit = new Promise((resolve) => {
+      child.once('exit', () => {
+        this.exited = true
+        // A master killed hard leaves its socket behind: the next command must not try it.
+        rmSync(target.controlPath, { force: true })
+        resolve()
+      })
+      child.once('error', () => resolve())
+    })
+  }
+
+  get isAlive(): boolean {
+    return !this.exited
+  }
+
+  /**
+   * Starts the master and resolves once its control socket exists, which ssh creates
+   * only after authentication succeeded. Rejects with a classified `TransportError`.
+   */
+  static async start(target: SshTarget, endpoint: SshEndpoint, signal?: AbortSignal): Promise<SshMaster> {
+    const child = spawn('ssh', buildMasterArgs(target), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // Own process group: Ctrl-C in the terminal must not cut the connection that the
+      // interrupted run still needs to release its lock.
+      detached: true,
+    })
+    const master = new SshMaster(child, target, endpoint)
+    let spawnError: TransportError | undefined
+    child.once('error', (error) => {
+      spawnError = new TransportError(`cannot run ssh for ${endpoint.name}: ${error.message}`, {
+        host: endpoint.name,
+        cause: error,
+        hint: 'install the OpenSSH client (e.g. `apt-get install openssh-client`)',
+      })
+    })
+    const deadline = Date.now() + target.connectTimeoutMs + CONNECT_GRACE_MS
+    while (!existsSync(target.controlPath)) {
+      const failure = spawnError ?? (master.exited ? master.connectError() : undefined) ?? master.checkWaiting(deadline, signal)
+      if (failure !== undefined) {
+        child.kill('SIGTERM')
+        throw failure
+      }
+      await new Promise((resolve) => setTimeout(resolve, SOCKET_POLL_MS))
+    }
+    trackMaster(child)
+    child.unref()
+    ;(child.stderr as unknown as { unref?: () => void } | null)?.unref?.()
+    return master
+  }
+
+  /**
+   * After a command ended with ssh's 255 and nothing ssh-like on its stderr: did the
+   * connection die under it? The master notices a dropped connection at the same moment
+   * the command's client does, so a short wait tells the two apart.
+   */
+  async diedWithin(ms: number): Promise<TransportError | undefined> {
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+    await Promise.race([this.exit, timer])
+    if (!this.exited) return undefined
+    const failure = classifySshStderr(this.stderr) ?? { kind: 'closed' as const, detail: 'the connection was lost' }
+    return toTransportError(failure, this.endpoint)
+  }
+
+  /** `ssh -O exit`, then waits until the process is gone (killing it if it lingers). */
+  async stop(host: string): Promise<void> {
+    if (this.exited) return
+    await runProcess(host, { file: 'ssh', args: buildControlArgs(this.target, 'exit'), env: process.env }, 'ssh -O exit', {
+      allowFailure: true,
+      timeoutMs: CONTROL_TIMEOUT_MS,
+    }).catch(() => {})
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), CONTROL_TIMEOUT_MS)
+    await this.exit
+    clearTimeout(killer)
+  }
+
+  private connectError(): TransportError {
+    const failure = classifySshStderr(this.stderr)
+    if (failure !== undefined) return toTransportError(failure, this.endpoint)
+    const detail = this.stderr.trim().split('\n').pop() || `ssh exited with code ${this.child.exitCode}`
+    return new TransportError(`cannot connect to ${this.endpoint.name}: ${detail}`, {
+      host: this.endpoint.name,
+      hint: `run \`ssh -v ${this.endpoint.destination}\``,
+    })
+  }
+
+  private checkWaiting(deadline: number, signal: AbortSignal | undefined): Error | undefined {
+    const host = this.endpoint.name
+    if (signal?.aborted === true) return new InterruptedError(`interrupted while connecting to ${host}`, { host })
+    if (Date.now() <= deadline) return undefined
+    return new TransportError(`cannot connect to ${host}: no answer in time`, { host, hint: `run \`ssh -v ${this.endpoint.destination}\`` })
+  }
+}

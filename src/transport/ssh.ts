@@ -1,0 +1,193 @@
+/**
+ * Runs commands on a host through the system OpenSSH client, so the user's ssh_config,
+ * agent, ProxyJump and known_hosts all apply. One master connection per host per run
+ * (ControlMaster, socket in a private directory of the run) carries every command; the
+ * remote side and the secret-safe way env travels are described in `ssh-script.ts`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { createHash } from 'node:crypto'
+import { BugError, RemoteCommandError } from '../errors.js'
+import { runProcess } from './process.js'
+import { buildExecArgs, type SshTarget } from './ssh-args.js'
+import { classifySshStderr, toTransportError, type SshEndpoint } from './ssh-errors.js'
+import { SshMaster } from './ssh-master.js'
+import { SCRIPT_COMMAND, buildInputCommand, buildInputHeader, buildRemoteScript } from './ssh-script.js'
+import type { ExecOptions, ExecResult, OutputStream, Transport } from './types.js'
+
+export interface SshTransportOptions {
+  /** The host's name as written in the config; used in every message. */
+  name: string
+  /** Address or ssh_config alias. */
+  host: string
+  user?: string
+  port?: number
+  /** `ssh.config`: passed as `ssh -F`. */
+  sshConfigFile?: string
+  /** @default 'yes' at the config level; never `no`. */
+  strictHostKeyChecking: 'yes' | 'accept-new'
+  connectTimeoutMs: number
+  forwardAgent: boolean
+  /** From `createControlDir()`: private to this run, removed at its end. */
+  controlDir: string
+}
+
+export interface ControlDir {
+  path: string
+  /** Removes the directory and any socket left in it. */
+  remove(): Promise<void>
+}
+
+/**
+ * A 0700 directory for this run's master sockets. Unix socket paths are limited to ~107
+ * bytes, so a long TMPDIR (macOS) falls back to /tmp.
+ */
+export async function createControlDir(): Promise<ControlDir> {
+  const base = tmpdir().length <= 40 ? tmpdir() : '/tmp'
+  const path = await mkdtemp(join(base, 'berth-ssh-'))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
+
+const TAIL_LINES = 20
+/** How long a command's silent 255 waits to see whether the master died with it. */
+const MASTER_DEATH_GRACE_MS = 250
+
+export class SshTransport implements Transport {
+  readonly kind = 'ssh'
+  readonly host: string
+  private readonly target: SshTarget
+  private readonly endpoint: SshEndpoint
+  private master: SshMaster | undefined
+  private connecting: Promise<SshMaster> | undefined
+  private closed = false
+
+  constructor(options: SshTransportOptions) {
+    if (options.host.startsWith('-')) throw new BugError(`invalid ssh host: ${options.host}`)
+    this.host = options.name
+    // The socket is named by us, not by ssh's %C, so its path is known without `ssh -G`.
+    const id = createHash('sha1').update(`${options.name}\0${options.user ?? ''}@${options.host}:${options.port ?? ''}`).digest('hex')
+    this.target = {
+      host: options.host,
+      user: options.user,
+      port: options.port,
+      sshConfigFile: options.sshConfigFile,
+      strictHostKeyChecking: options.strictHostKeyChecking,
+      connectTimeoutMs: options.connectTimeoutMs,
+      forwardAgent: options.forwardAgent,
+      controlPath: join(options.controlDir, id.slice(0, 16)),
+    }
+    this.endpoint = { name: options.name, destination: options.user === undefined ? options.host : `${options.user}@${options.host}` }
+  }
+
+  /** Opens the master connection (once; again after it died). Rejects with `TransportError`. */
+  async connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.ensureMaster(options.signal)
+  }
+
+  private ensureMaster(signal?: AbortSignal): Promise<SshMaster> {
+    if (this.closed) return Promise.reject(new BugError(`ssh connection to ${this.host} used after close()`))
+    if (this.master?.isAlive === true) return Promise.resolve(this.master)
+    this.connecting ??= SshMaster.start(this.target, this.endpoint, signal)
+      .then((master) => (this.master = master))
+      .finally(() => (this.connecting = undefined))
+    return this.connecting
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const master = await this.ensureMaster(options.signal)
+    const hasInput = options.stdin !== undefined
+    const remote = hasInput ? buildInputCommand(command) : SCRIPT_COMMAND
+    const feed = hasInput ? prependHeader(buildInputHeader(options.env), options.stdin) : openScript(buildRemoteScript(command, options.env))
+    const tail: string[] = []
+    const onLine = (stream: OutputStream, line: string): void => {
+      tail.push(line)
+      if (tail.length > TAIL_LINES) tail.shift()
+      options.onLine?.(stream, line)
+    }
+    // Closing our end of stdin is what stops the remote command (see ssh-script.ts).
+    const endFeed = (): void => feed.stop()
+    // This timer and runProcess's race: whichever fires first, the command timed out.
+    let timedOut = false
+    const onTimeout = (): void => {
+      timedOut = true
+      endFeed()
+    }
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(onTimeout, options.timeoutMs)
+    options.signal?.addEventListener('abort', endFeed, { once: true })
+    let result: ExecResult
+    try {
+      result = await runProcess(
+        this.host,
+        { file: 'ssh', args: buildExecArgs(this.target, remote), env: process.env },
+        options.display ?? command,
+        { ...options, env: undefined, stdin: feed.stream, allowFailure: true, onLine },
+      )
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+      options.signal?.removeEventListener('abort', endFeed)
+      feed.stop()
+    }
+    if (timedOut) result = { ...result, timedOut: true }
+    if (result.exitCode === 255) {
+      const failure = classifySshStderr(result.stderr)
+      if (failure !== undefined) throw toTransportError(failure, this.endpoint, options.step)
+      const lost = await master.diedWithin(MASTER_DEATH_GRACE_MS)
+      if (lost !== undefined) throw lost
+    }
+    const failed = result.exitCode !== 0 || result.timedOut
+    if (failed && options.allowFailure !== true) {
+      throw new RemoteCommandError({
+        host: this.host,
+        step: options.step,
+        command: options.display ?? command,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        outputTail: tail,
+        timedOut: result.timedOut,
+      })
+    }
+    return result
+  }
+
+  /** Ends the master (`ssh -O exit`) and waits until it is gone. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.connecting?.catch(() => {})
+    await this.master?.stop(this.host)
+  }
+}
+
+/** What an exec writes to ssh's stdin; `stop()` ends it early without losing the pipe's error handling. */
+interface Feed {
+  stream: PassThrough
+  stop(): void
+}
+
+/** Stdin for the script mode: the script, then held open until the command ends. */
+function openScript(script: string): Feed {
+  const stream = new PassThrough()
+  stream.write(script)
+  return { stream, stop: () => void stream.end() }
+}
+
+/** Stdin for the input mode: the export line, then the caller's data. */
+function prependHeader(header: string, input: ExecOptions['stdin']): Feed {
+  const stream = new PassThrough()
+  stream.write(header)
+  if (typeof input === 'string' || Buffer.isBuffer(input)) {
+    stream.end(input)
+    return { stream, stop: () => {} }
+  }
+  const source = input as Readable
+  source.pipe(stream)
+  return {
+    stream,
+    stop: () => {
+      if (stream.writableEnded) return
+      source.unpipe(stream)
+      stream.end()
+    },
+  }
+}
