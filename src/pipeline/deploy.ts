@@ -22,6 +22,7 @@ import { createContext, execOn, type RunContext, type RunOptions } from './conte
 import { finishDeploy, type DeployRun } from './deploy-finish.js'
 import { acquireLocks, startHeartbeat } from './lock.js'
 import { runPhase } from './phase.js'
+import { pause, rolloutBatches } from './rollout.js'
 import { planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
 import { builtinStep } from './steps.js'
 
@@ -80,9 +81,9 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const tarball = await prepareTarball(ctx, config, repoDir, sha, release, workDir)
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
     const stepOf = (step: Step): PlannedStep => plan.steps.find((s) => s.step === step)!
-    const runStep = async (step: Step): Promise<void> => {
+    const runStep = async (step: Step, batch: DeployRun[] = runs): Promise<void> => {
       const planned = stepOf(step)
-      const names = runs.filter((r) => r.failed === null).map((r) => r.host.name)
+      const names = batch.filter((r) => r.failed === null).map((r) => r.host.name)
       await runLocalHooks(ctx, planned.localBefore, { id: release, revision: sha, previous: null }, names)
       await runPhase(ctx, step, runs, async (run) => {
         const t0 = performance.now()
@@ -92,12 +93,17 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
           else await builtinStep(ctx, run, step, { release, sha, ref, tarball })
         }
         run.durations[step] = performance.now() - t0
-      })
+      }, batch)
       await runLocalHooks(ctx, planned.localAfter, { id: release, revision: sha, previous: null }, names)
     }
 
     for (const step of PREPARE) await runStep(step)
-    for (const step of GO_LIVE) await runStep(step)
+    const batches = rolloutBatches(runs, config.rollout?.batch)
+    for (const [index, batch] of batches.entries()) {
+      if (index > 0) await pause(config.rollout?.pauseMs ?? 0, ctx.signal)
+      if (batches.length > 1) ctx.report({ kind: 'log', level: 'info', message: `batch ${index + 1}/${batches.length}: ${batch.map((r) => r.host.name).join(', ')}` })
+      for (const step of GO_LIVE) await runStep(step, batch)
+    }
     const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat })
     return { plan, outcome }
   } catch (caught) {

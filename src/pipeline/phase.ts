@@ -9,8 +9,12 @@ import { HostsFailedError, InterruptedError, toBerthError } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import { interrupted, type HostRun, type RunContext } from './context.js'
 
-export async function runPhase<R extends HostRun>(ctx: RunContext, step: string, runs: R[], work: (run: R) => Promise<void>): Promise<void> {
-  const active = runs.filter((run) => run.failed === null)
+/**
+ * `runs` are all hosts of the run (the failure budget counts them all); `only` limits the
+ * phase to some of them (a rollout batch).
+ */
+export async function runPhase<R extends HostRun>(ctx: RunContext, step: string, runs: R[], work: (run: R) => Promise<void>, only: R[] = runs): Promise<void> {
+  const active = only.filter((run) => run.failed === null)
   if (active.length === 0) return
   const hosts = active.map((run) => run.host.name)
   const started = performance.now()
