@@ -119,6 +119,18 @@ describe('exec', () => {
     await waitFor(() => !psArgs().includes(marker))
   })
 
+  it('stops the remote command when the run is aborted', async () => {
+    const marker = `sleep 32.${Date.now() % 1000}`
+    const web2 = open('web2')
+    await web2.connect()
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 300)
+    const error = await web2.exec(`sh -c '${marker}'`, { signal: controller.signal }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RemoteCommandError)
+    expect(error).toMatchObject({ signal: 'interrupt' })
+    await waitFor(() => !psArgs().includes(marker))
+  })
+
   it('runs many commands over one master connection', async () => {
     const web3 = open('web3')
     const before = await fleet.countLogins('web3')
@@ -200,6 +212,17 @@ describe('connections', () => {
     const before = await fleet.countLogins('bastion')
     expect((await open('behind').exec('echo behind')).stdout).toBe('behind\n')
     expect(await fleet.countLogins('bastion')).toBe(before + 1)
+  })
+
+  it('names the host behind a bastion that is down', async () => {
+    await fleet.stopHost('bastion')
+    try {
+      const error = await open('behind', { name: 'behind-down' }).connect().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TransportError)
+      expect(error).toMatchObject({ host: 'behind-down' })
+    } finally {
+      await fleet.startHost('bastion')
+    }
   })
 
   it('close() ends the master, removes its socket and is safe twice', async () => {
