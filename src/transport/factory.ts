@@ -1,23 +1,47 @@
 /**
  * Picks the transport for each host of a run: `local` for `transport: local`, OpenSSH
- * otherwise. One transport (one connection) per host per run.
+ * otherwise. One transport (one master connection) per host per run; the run's ssh
+ * control sockets live in one private directory removed when the run closes them.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
-import { UsageError } from '../errors.js'
 import { LocalTransport } from './local.js'
+import { SshTransport } from './ssh.js'
 import type { Transport } from './types.js'
 
-export type TransportFactory = (host: HostConfig, config: ResolvedConfig) => Transport
+export type TransportFactory = (host: HostConfig, config: ResolvedConfig, controlDir: () => string) => Transport
 
-export const defaultTransportFactory: TransportFactory = (host) => {
+export const defaultTransportFactory: TransportFactory = (host, config, controlDir) => {
   if (host.transport === 'local') return new LocalTransport(host.name)
-  throw new UsageError(`host ${host.name}: the ssh transport is not available in this build`)
+  return new SshTransport({
+    name: host.name,
+    host: host.host,
+    ...(host.user === undefined ? {} : { user: host.user }),
+    ...(host.port === undefined ? {} : { port: host.port }),
+    ...(config.ssh.config === undefined ? {} : { sshConfigFile: config.ssh.config }),
+    strictHostKeyChecking: config.ssh.strictHostKeyChecking,
+    connectTimeoutMs: config.ssh.connectTimeoutMs,
+    forwardAgent: config.ssh.forwardAgent,
+    controlDir: controlDir(),
+  })
 }
 
-export function createTransports(config: ResolvedConfig, hosts: HostConfig[], factory: TransportFactory = defaultTransportFactory): Map<string, Transport> {
-  return new Map(hosts.map((host) => [host.name, factory(host, config)]))
+/** The transports of one run, and the private directory their sockets live in. */
+export class RunTransports extends Map<string, Transport> {
+  dir: string | undefined
+}
+
+export function createTransports(config: ResolvedConfig, hosts: HostConfig[], factory: TransportFactory = defaultTransportFactory): RunTransports {
+  const transports = new RunTransports()
+  // Unix socket paths are limited to ~107 bytes: a long TMPDIR falls back to /tmp.
+  const controlDir = (): string => (transports.dir ??= mkdtempSync(join(tmpdir().length <= 40 ? tmpdir() : '/tmp', 'berth-ssh-')))
+  for (const host of hosts) transports.set(host.name, factory(host, config, controlDir))
+  return transports
 }
 
 export async function closeTransports(transports: Map<string, Transport>): Promise<void> {
   await Promise.allSettled([...transports.values()].map((t) => t.close()))
+  if (transports instanceof RunTransports && transports.dir !== undefined) rmSync(transports.dir, { recursive: true, force: true })
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { HOOK_NAMES, type HookEntry, type HookName, type HostConfig, type ResolvedConfig } from '../config/types.js'
+import { planDeploy } from './plan.js'
+
+const host = (name: string, roles: string[], primary = false): HostConfig => ({ name, host: name, roles: ['all', ...roles], primary, transport: 'ssh' })
+const entry = (run: string, extra: Partial<HookEntry> = {}): HookEntry => ({ run, local: false, once: false, env: {}, source: 'test', ...extra })
+
+function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
+  const all = Object.fromEntries(HOOK_NAMES.map((name) => [name, hooks[name] ?? []])) as Record<HookName, HookEntry[]>
+  return {
+    configFile: '/app/berth.yml',
+    rootDir: '/app',
+    app: 'shop',
+    environment: 'production',
+    repo: '/app',
+    ref: 'main',
+    deployTo: '/srv/shop',
+    keepReleases: 5,
+    strategy: 'upload',
+    build: [],
+    shared: { files: ['.env'], dirs: ['log'] },
+    env: {},
+    secrets: [],
+    secretValues: [],
+    ssh: { forwardAgent: false, strictHostKeyChecking: 'yes', connectTimeoutMs: 10_000 },
+    hosts: [host('web1', ['web']), host('web2', ['web']), host('db1', ['db'], true)],
+    onFailure: { kind: 'abort' },
+    hooks: all,
+  }
+}
+
+const input = (c: ResolvedConfig) => ({ sha: 'a'.repeat(40), ref: 'main', release: '20261123T171500-aaaaaaa', hosts: c.hosts, repoHooks: new Map() })
+
+describe('planDeploy', () => {
+  it('runs the steps in SPEC order', () => {
+    const c = config({})
+    expect(planDeploy(c, input(c)).steps.map((s) => s.step)).toEqual([
+      'lock', 'fetch', 'release', 'link', 'build', 'migrate', 'switch', 'restart', 'verify', 'cleanup', 'unlock',
+    ])
+  })
+
+  it('puts a once/roles hook on the primary of the selected role only', () => {
+    const c = config({ migrate: [entry('npm run migrate', { roles: ['db'], once: true })], restart: [entry('touch tmp/restart.txt', { roles: ['web'] })] })
+    const plan = planDeploy(c, input(c))
+    const migrate = plan.steps.find((s) => s.step === 'migrate')!
+    expect(migrate.hosts.db1!.map((a) => (a.kind === 'hook' ? a.invocation.display : a.what))).toEqual(['npm run migrate'])
+    expect(migrate.hosts.web1).toEqual([])
+    const restart = plan.steps.find((s) => s.step === 'restart')!
+    expect(Object.entries(restart.hosts).filter(([, a]) => a.length > 0).map(([h]) => h)).toEqual(['web1', 'web2'])
+  })
+
+  it('runs a once hook without roles on the primary host', () => {
+    const c = config({ after_switch: [entry('notify', { once: true })] })
+    const sw = planDeploy(c, input(c)).steps.find((s) => s.step === 'switch')!
+    expect(Object.entries(sw.hosts).map(([h, a]) => [h, a.length])).toEqual([['web1', 1], ['web2', 1], ['db1', 2]])
+  })
+
+  it('orders before hooks, the step itself, then after hooks; in-repo hooks after the config', () => {
+    const c = config({ before_switch: [entry('echo before')], after_switch: [entry('echo after')] })
+    const plan = planDeploy(c, { ...input(c), repoHooks: new Map([['after_switch', ['deploy/after_switch.sh']]]) })
+    const actions = plan.steps.find((s) => s.step === 'switch')!.hosts.web1!
+    expect(actions.map((a) => (a.kind === 'hook' ? a.invocation.display : 'SWITCH'))).toEqual(['echo before', 'SWITCH', 'echo after', 'deploy/after_switch.sh'])
+  })
+
+  it('runs hooks in the release, or in deployTo before the release exists, and quotes cwd', () => {
+    const c = config({ before_fetch: [entry('df -h')], build: [entry('npm ci', { cwd: "sub dir/it's" })] })
+    const plan = planDeploy(c, input(c))
+    const [fetch] = plan.steps.find((s) => s.step === 'fetch')!.hosts.web1!
+    expect(fetch?.kind === 'hook' && fetch.invocation.command).toBe("cd /srv/shop || exit 1\ndf -h")
+    const [build] = plan.steps.find((s) => s.step === 'build')!.hosts.web1!
+    expect(build?.kind === 'hook' && build.invocation.command).toBe("cd '/srv/shop/releases/20261123T171500-aaaaaaa/sub dir/it'\\''s' || exit 1\nnpm ci")
+  })
+
+  it('runs local hooks once, on this machine, outside the host actions', () => {
+    const c = config({ after_verify: [entry('curl -X POST chat', { local: true })] })
+    const verify = planDeploy(c, input(c)).steps.find((s) => s.step === 'verify')!
+    expect(verify.localAfter.map((i) => [i.display, i.cwd])).toEqual([['curl -X POST chat', '/app']])
+    expect(Object.values(verify.hosts).flat()).toEqual([])
+  })
+})

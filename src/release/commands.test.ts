@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, existsSync, lstatSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { EXIT, linkShared, releaseLock, switchCurrent, takeLock, writeRecord } from './commands.js'
+import { layoutFor } from './layout.js'
+
+const sh = (script: string): { code: number; out: string } => {
+  try {
+    return { code: 0, out: execFileSync('sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) }
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string }
+    return { code: e.status, out: e.stdout + e.stderr }
+  }
+}
+
+let base = ''
+afterEach(() => rmSync(base, { recursive: true, force: true }))
+const hostile = () => {
+  base = mkdtempSync(join(tmpdir(), 'berth-cmd-'))
+  // A deploy path with spaces, quotes and shell syntax in it must behave like any other.
+  return layoutFor(join(base, `it's a "srv" $(touch pwned);x`))
+}
+
+describe('host commands', () => {
+  it('builds plain commands for plain paths', () => {
+    const layout = layoutFor('/srv/shop')
+    expect(switchCurrent(layout, '20261123T171500-4634f44')).toContain(
+      'rm -f /srv/shop/.current.20261123T171500-4634f44.tmp && ln -s releases/20261123T171500-4634f44 /srv/shop/.current.20261123T171500-4634f44.tmp && mv -T /srv/shop/.current.20261123T171500-4634f44.tmp /srv/shop/current',
+    )
+    expect(releaseLock(layout, 'abc')).toBe(`if [ "$(cat /srv/shop/.berth/lock/token 2>/dev/null)" = abc ]; then rm -rf /srv/shop/.berth/lock; fi`)
+  })
+
+  it('switches current atomically under a hostile path, and back', () => {
+    const layout = hostile()
+    mkdirSync(layout.release('20260101T000000-aaaaaaa'), { recursive: true })
+    mkdirSync(layout.release('20260102T000000-bbbbbbb'), { recursive: true })
+    expect(sh(switchCurrent(layout, '20260101T000000-aaaaaaa')).code).toBe(0)
+    expect(readlinkSync(layout.current)).toBe('releases/20260101T000000-aaaaaaa')
+    expect(sh(switchCurrent(layout, '20260102T000000-bbbbbbb')).code).toBe(0)
+    expect(readlinkSync(layout.current)).toBe('releases/20260102T000000-bbbbbbb')
+    expect(existsSync(join(base, 'pwned'))).toBe(false)
+    expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false)
+  })
+
+  it('refuses a real directory at current and leaves it alone', () => {
+    const layout = hostile()
+    mkdirSync(layout.release('20260101T000000-aaaaaaa'), { recursive: true })
+    mkdirSync(layout.current)
+    writeFileSync(join(layout.current, 'keep'), 'data')
+    const result = sh(switchCurrent(layout, '20260101T000000-aaaaaaa'))
+    expect(result.code).toBe(EXIT.currentIsDirectory)
+    expect(result.out).toContain('is a real directory')
+    expect(readFileSync(join(layout.current, 'keep'), 'utf8')).toBe('data')
+  })
+
+  it('refuses to switch to a release that is not there', () => {
+    const layout = hostile()
+    mkdirSync(layout.releases, { recursive: true })
+    expect(sh(switchCurrent(layout, '20260101T000000-aaaaaaa')).code).toBe(EXIT.releaseMissing)
+    expect(existsSync(layout.current)).toBe(false)
+  })
+
+  it('takes the lock once; a second taker sees the holder; only the token frees it', () => {
+    const layout = hostile()
+    const holder = { user: 'ann', machine: 'm1', pid: 1, since: 'now', token: 't-1', reason: `it's "urgent"` }
+    expect(sh(takeLock(layout, holder)).out).toContain('@lock acquired')
+    const second = sh(takeLock(layout, { ...holder, user: 'bob', token: 't-2' }))
+    expect(second.out).toContain('@lock held')
+    expect(second.out).toContain('"user":"ann"')
+    sh(releaseLock(layout, 't-2'))
+    expect(existsSync(layout.lock)).toBe(true)
+    sh(releaseLock(layout, 't-1'))
+    expect(existsSync(layout.lock)).toBe(false)
+  })
+
+  it('links shared entries, seeding them from the release once and never overwriting', () => {
+    const layout = hostile()
+    const release = layout.release('20260101T000000-aaaaaaa')
+    mkdirSync(join(release, 'config'), { recursive: true })
+    writeFileSync(join(release, 'config', 'app.env'), 'DEFAULT=1')
+    const shared = { files: ['config/app.env', 'new file.txt'], dirs: ['log', 'public/uploads'] }
+    expect(sh(linkShared(layout, '20260101T000000-aaaaaaa', shared)).code).toBe(0)
+    expect(readFileSync(join(layout.shared, 'config', 'app.env'), 'utf8')).toBe('DEFAULT=1')
+    expect(lstatSync(join(release, 'config', 'app.env')).isSymbolicLink()).toBe(true)
+    expect(lstatSync(join(release, 'public', 'uploads')).isSymbolicLink()).toBe(true)
+    writeFileSync(join(layout.shared, 'config', 'app.env'), 'EDITED=1')
+    const next = layout.release('20260102T000000-bbbbbbb')
+    mkdirSync(join(next, 'config'), { recursive: true })
+    writeFileSync(join(next, 'config', 'app.env'), 'DEFAULT=2')
+    expect(sh(linkShared(layout, '20260102T000000-bbbbbbb', shared)).code).toBe(0)
+    expect(readFileSync(join(next, 'config', 'app.env'), 'utf8')).toBe('EDITED=1')
+  })
+
+  it('writes records as valid JSON whatever they hold', () => {
+    const layout = hostile()
+    const record = { release: '20260101T000000-aaaaaaa', state: 'active' as const, revision: 'x', ref: `x;rm -rf ~ '$(id)'`, createdAt: '', updatedAt: '', deployedBy: 'me' }
+    expect(sh(writeRecord(layout, record)).code).toBe(0)
+    expect(JSON.parse(readFileSync(layout.manifest(record.release), 'utf8'))).toEqual(record)
+  })
+})
