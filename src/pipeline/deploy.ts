@@ -83,6 +83,8 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const stepOf = (step: Step): PlannedStep => plan.steps.find((s) => s.step === step)!
     const runStep = async (step: Step, batch: DeployRun[] = runs): Promise<void> => {
       const planned = stepOf(step)
+      // A step with nothing to do anywhere costs no round trip and shows nothing.
+      if (planned.localBefore.length + planned.localAfter.length === 0 && Object.values(planned.hosts).every((actions) => actions.length === 0)) return
       const names = batch.filter((r) => r.failed === null).map((r) => r.host.name)
       await runLocalHooks(ctx, planned.localBefore, { id: release, revision: sha, previous: null }, names)
       await runPhase(ctx, step, runs, async (run) => {
