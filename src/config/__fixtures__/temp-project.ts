@@ -1,0 +1,26 @@
+/** Temp project directories for the config tests. */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+/** Writes `files` (path → content) into a fresh directory and returns its real path. */
+export function writeProject(files: Record<string, string>, options: { isGitRepo?: boolean } = {}): string {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-config-')))
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    writeFileSync(path.join(dir, name), content)
+  }
+  if (options.isGitRepo === true) execFileSync('git', ['init', '-q', dir])
+  return dir
+}
+
+/** Strips the common indentation of a template literal, so YAML can be written inline. */
+export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const text = strings.reduce((all, part, i) => all + part + (i < values.length ? String(values[i]) : ''), '').replace(/^\n/, '')
+  const indent = Math.min(...text.split('\n').filter((line) => line.trim() !== '').map((line) => /^ */.exec(line)?.[0].length ?? 0))
+  return text
+    .split('\n')
+    .map((line) => line.slice(indent))
+    .join('\n')
+}

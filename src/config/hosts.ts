@@ -1,0 +1,52 @@
+/**
+ * Hosts of one environment: shorthands expanded, the implicit `all` role added, exactly
+ * one primary (the first host unless one says `primary: true`), names unique.
+ */
+import { formatPath, type RawIssue } from './issue.js'
+import type { Sourced } from './overlay.js'
+import type { RawHost } from './schema.js'
+import type { HostConfig } from './types.js'
+
+/** Every host has this role, so `roles: [all]` selects the whole environment. */
+export const ROLE_ALL = 'all'
+
+export function toHostConfig(raw: RawHost): HostConfig {
+  if (typeof raw === 'string') return { name: raw, host: raw, roles: [ROLE_ALL], primary: false, transport: 'ssh' }
+  const host: HostConfig = {
+    name: raw.host,
+    host: raw.host,
+    roles: raw.roles.includes(ROLE_ALL) ? [...raw.roles] : [...raw.roles, ROLE_ALL],
+    primary: raw.primary,
+    transport: raw.transport,
+  }
+  if (raw.user !== undefined) host.user = raw.user
+  if (raw.port !== undefined) host.port = raw.port
+  return host
+}
+
+export function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: HostConfig[]; errors: RawIssue[] } {
+  const hosts = (written.value ?? []).map(toHostConfig)
+  const errors: RawIssue[] = []
+  const firstIndex = new Map<string, number>()
+  hosts.forEach((host, index) => {
+    const earlier = firstIndex.get(host.name)
+    if (earlier === undefined) firstIndex.set(host.name, index)
+    else {
+      errors.push({
+        path: [...written.path, index],
+        message: `duplicate host "${host.name}" (already at ${formatPath([...written.path, earlier])}); list each host once, with all its roles`,
+      })
+    }
+  })
+  const primaries = hosts.flatMap((host, index) => (host.primary ? [index] : []))
+  const [first, ...others] = primaries
+  for (const index of others) {
+    errors.push({
+      path: [...written.path, index],
+      message: `only one host can be primary, and "${hosts[first ?? 0]?.name}" already is`,
+    })
+  }
+  const primary = hosts[first ?? 0]
+  if (primary !== undefined) primary.primary = true
+  return { hosts, errors }
+}
