@@ -23,7 +23,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   let pending: Promise<number> | null = null
   registerCommands(cli, io, (run) => (pending = run))
   cli.help()
-  cli.version(version())
+  // `-v` is --verbose (SPEC §2); cac's default `-v, --version` would swallow it.
+  cli.version(version(), '-V, --version')
   try {
     const parsed = cli.parse(['node', 'berth', ...argv], { run: false })
     flags = parsed.options as GlobalFlags
