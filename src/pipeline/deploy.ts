@@ -14,7 +14,7 @@ import { packTree, type Tarball } from '../delivery/tarball.js'
 import { buildReleaseTree } from '../delivery/tree.js'
 import { BerthError, HookError, RemoteCommandError, toBerthError } from '../errors.js'
 import { selectRunHosts } from '../inventory/select.js'
-import { createReleaseId } from '../release/id.js'
+import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
 import { shellQuote } from '../transport/quote.js'
 import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
@@ -50,9 +50,10 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   const repoDir = await localRepoFor(config.repo)
   const ref = options.ref ?? config.ref
   const sha = await resolveRef(repoDir, ref)
-  const release = createReleaseId(ctx.now(), sha)
+  const named = ctx.now()
+  let release = createReleaseId(named, sha)
   const repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
-  const plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
+  let plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
   if (options.planOnly) return { plan }
 
   ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.name), release, revision: sha, ref })
@@ -77,6 +78,13 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     stopHeartbeat = startHeartbeat(ctx, runs)
     for (const run of runs) run.previous = run.state?.current ?? null
     refuseDirectoryCurrent(ctx, runs)
+    // Only now are the hosts' releases known: the name must not be taken there already.
+    const final = nextReleaseId(named, sha, runs.flatMap((run) => (run.state ? [...run.state.releases, ...run.state.records.keys()] : [])))
+    if (final !== release) {
+      ctx.report({ kind: 'log', level: 'info', message: `a release named ${release} or later is already on the hosts: this release is ${final}` })
+      release = final
+      plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
+    }
 
     const tarball = await prepareTarball(ctx, config, repoDir, sha, release, workDir)
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })

@@ -6,7 +6,8 @@
 import type { Step } from '../config/types.js'
 import type { Tarball } from '../delivery/tarball.js'
 import { archiveFromMirror, updateMirror } from '../delivery/git-remote.js'
-import { createRelease, extractRelease, linkShared, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
+import { RemoteCommandError } from '../errors.js'
+import { createRelease, EXIT, extractRelease, linkShared, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
 import { execOn, type RunContext } from './context.js'
 import type { DeployRun } from './deploy-finish.js'
@@ -24,13 +25,12 @@ export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, i
     case 'fetch': {
       const record = newRecord(ctx, input)
       run.created = true
-      if (input.tarball) {
-        const command = `${createRelease(layout, record)} && ${extractRelease(layout, input.release)}`
-        await execOn(ctx, run, command, { step, stdin: input.tarball.open() })
-      } else {
-        const { subdir, repo } = ctx.config
-        const command = [createRelease(layout, record), updateMirror(layout, repo), archiveFromMirror(layout, input.release, input.sha, subdir)]
-        await execOn(ctx, run, ['set -e', ...command].join('\n'), { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
+      try {
+        await fetchInto(ctx, run, record, input)
+      } catch (error) {
+        // A directory of that name was already there: it (and its record) belong to another run.
+        if (error instanceof RemoteCommandError && error.commandExitCode === EXIT.releaseExists) run.created = false
+        throw error
       }
       run.record = record
       return
@@ -55,6 +55,19 @@ export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, i
     default:
       // lock, cleanup and unlock are carried out across hosts by deploy-finish.ts / lock.ts.
       return
+  }
+}
+
+async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord, input: BuiltinInput): Promise<void> {
+  const { layout } = ctx
+  const step = 'fetch'
+  if (input.tarball) {
+    const command = `${createRelease(layout, record)} && ${extractRelease(layout, input.release)}`
+    await execOn(ctx, run, command, { step, stdin: input.tarball.open(), display: `unpack the release into ${layout.release(input.release)}` })
+  } else {
+    const { subdir, repo } = ctx.config
+    const command = [createRelease(layout, record), updateMirror(layout, repo), archiveFromMirror(layout, input.release, input.sha, subdir)]
+    await execOn(ctx, run, ['set -e', ...command].join('\n'), { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
   }
 }
 

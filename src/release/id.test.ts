@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createReleaseId, isReleaseId, sortNewestFirst } from './id.js'
+import { createReleaseId, isReleaseId, nextReleaseId, sortNewestFirst } from './id.js'
 
 describe('release ids', () => {
   it('is UTC basic time plus the short sha', () => {
@@ -17,5 +17,22 @@ describe('release ids', () => {
       '20261123T171500-aaaaaaa',
       '20250101T000000-ccccccc',
     ])
+  })
+})
+
+describe('nextReleaseId', () => {
+  const sha = '4634f44aa0c1d2e3'
+  const now = new Date('2026-11-23T17:15:00.500Z')
+  it('is the current second when nothing newer is taken', () => {
+    expect(nextReleaseId(now, sha, [])).toBe('20261123T171500-4634f44')
+    expect(nextReleaseId(now, sha, ['20261123T171459-aaaaaaa', 'not-a-release'])).toBe('20261123T171500-4634f44')
+  })
+  it('moves one second past a name taken in the same second, whatever its sha', () => {
+    expect(nextReleaseId(now, sha, ['20261123T171500-4634f44'])).toBe('20261123T171501-4634f44')
+    expect(nextReleaseId(now, sha, ['20261123T171500-bbbbbbb'])).toBe('20261123T171501-4634f44')
+  })
+  it('sorts after releases named by a clock that was ahead, across day and year ends', () => {
+    expect(nextReleaseId(now, sha, ['20261123T171503-aaaaaaa', '20261123T171400-ccccccc'])).toBe('20261123T171504-4634f44')
+    expect(nextReleaseId(now, sha, ['20261231T235959-aaaaaaa'])).toBe('20270101T000000-4634f44')
   })
 })

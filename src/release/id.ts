@@ -18,3 +18,26 @@ export function isReleaseId(name: string): boolean {
 export function sortNewestFirst(ids: Iterable<string>): string[] {
   return [...ids].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))
 }
+
+/**
+ * The name for a new release that sorts after every name already on the hosts: `now`'s
+ * second, or one second past the newest taken name when the clock has not moved past it
+ * (a second deploy within the same second, or a clock that went back). Rollback and
+ * cleanup order releases by name, so a new release must never sort before an old one,
+ * and must never reuse the name (and so the record) of one that exists.
+ */
+export function nextReleaseId(now: Date, sha: string, taken: Iterable<string>): string {
+  let newest: string | undefined
+  for (const id of taken) {
+    const stamp = RELEASE_ID.exec(id)?.[1]
+    if (stamp !== undefined && (newest === undefined || stamp > newest)) newest = stamp
+  }
+  const wanted = createReleaseId(now, sha)
+  if (newest === undefined || wanted.slice(0, 15) > newest) return wanted
+  return createReleaseId(new Date(parseStamp(newest) + 1000), sha)
+}
+
+function parseStamp(stamp: string): number {
+  const [, y, mo, d, h, mi, s] = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/.exec(stamp)!.map(Number)
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!)
+}
