@@ -2,7 +2,7 @@
  * `run ENV -- CMD`: an ad-hoc command on the selected hosts, in the live release (or in
  * deployTo when nothing is live yet), with its output per host.
  */
-import type { ResolvedConfig } from '../config/types.js'
+import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { shellQuote as q } from '../transport/quote.js'
 import type { RunOptions } from './context.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
@@ -20,6 +20,17 @@ export function runAdhoc(config: ResolvedConfig, command: string, options: RunOp
     options,
     () => `${cwd}\n${command}`,
     (result) => ({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }),
-    { step: 'run', display: command, showOutput: true, allowFailure: true, env: config.env },
+    (host) => ({ step: 'run', display: command, showOutput: true, allowFailure: true, env: { ...adhocEnvironment(config, host), ...config.env } }),
   )
+}
+
+/** What hooks know about where they run (SPEC §3), minus the release: a command may run before any deploy. */
+function adhocEnvironment(config: ResolvedConfig, host: HostConfig): Record<string, string> {
+  return {
+    BERTH_APP: config.app,
+    BERTH_ENV: config.environment,
+    BERTH_ROLES: host.roles.filter((role) => role !== 'all').join(','),
+    BERTH_HOST: host.name,
+    BERTH_DEPLOY_TO: config.deployTo,
+  }
 }

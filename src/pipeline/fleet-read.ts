@@ -18,7 +18,7 @@ export async function onEachHost<T>(
   options: RunOptions,
   command: (ctx: RunContext, host: HostConfig) => string,
   parse: (result: ExecResult, host: HostConfig) => T,
-  exec: HostExec = {},
+  exec: HostExec | ((host: HostConfig) => HostExec) = {},
 ): Promise<PerHost<T>[]> {
   const ctx = createContext(config, options)
   const hosts = selectRunHosts(config.hosts, options, config.environment)
@@ -27,7 +27,7 @@ export async function onEachHost<T>(
     const results = await settleAll(hosts, ctx.concurrency, async (host) => {
       const run: HostRun = { host, transport: transports.get(host.name)!, state: null, failed: null }
       await run.transport.connect?.({ signal: ctx.signal })
-      return parse(await execOn(ctx, run, command(ctx, host), exec), host)
+      return parse(await execOn(ctx, run, command(ctx, host), typeof exec === 'function' ? exec(host) : exec), host)
     })
     return results.map((r) => (r.ok ? { host: r.item, ok: true, value: r.value } : { host: r.item, ok: false, error: toBerthError(r.error) }))
   } finally {
