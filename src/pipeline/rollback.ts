@@ -80,7 +80,7 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     user: ctx.identity.user,
     machine: ctx.identity.machine,
     from: left.get(run.host.name) ?? run.state?.current ?? null,
-    release: target,
+    ...(target === '' ? {} : { release: target }),
     hosts: hosts.map((h) => h.name),
     result: error === null && run.failed === null ? 'success' : 'failed',
     durationMs: Math.round(durationMs),
@@ -91,13 +91,22 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     const switched = left.has(run.host.name) && run.failed?.step !== 'switch'
     const outcome: HostOutcome = { host: run.host.name, live: switched ? target : (run.state?.current ?? null), switched }
     if (run.failed) Object.assign(outcome, { failedStep: run.failed.step, error: run.failed.error })
+    // A run-wide failure (no target, a lock held) concerns every host it names.
+    else if (error && (error.host === undefined || error.host === run.host.name)) Object.assign(outcome, { failedStep: error.step ?? 'rollback', error })
     return outcome
   })
   const ok = error === null
-  const destructive = ok ? 'nothing needs a person' : `rollback stopped: check the hosts above (target ${target || 'not chosen'})`
-  ctx.report({ kind: 'run:summary', command: 'rollback', ok, release: target, outcomes, destructive, durationMs })
+  const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, destructive: describeRollback(ok, outcomes), durationMs } as const
+  ctx.report(target === '' ? summary : { ...summary, release: target })
   if (error) throw error
   return { release: target, outcomes, durationMs }
+}
+
+function describeRollback(ok: boolean, outcomes: HostOutcome[]): string {
+  if (ok) return 'nothing needs a person'
+  const moved = outcomes.filter((outcome) => outcome.switched)
+  if (moved.length === 0) return 'nothing destructive happened: every host is on the release it had'
+  return `rollback stopped: ${moved.map((outcome) => outcome.host).join(', ')} switched to ${moved[0]!.live}; check the hosts above`
 }
 
 function recordOf(records: ReadonlyMap<string, ReleaseRecord>, id: string): ReleaseRecord {
