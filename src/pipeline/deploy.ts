@@ -10,18 +10,16 @@ import { join } from 'node:path'
 import type { ResolvedConfig, Step } from '../config/types.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { localRepoFor, resolveRef } from '../delivery/local-git.js'
-import { packTree, type Tarball } from '../delivery/tarball.js'
-import { buildReleaseTree } from '../delivery/tree.js'
-import { BerthError, HookError, RemoteCommandError, toBerthError } from '../errors.js'
+import { RemoteCommandError, toBerthError } from '../errors.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
-import { shellQuote } from '../transport/quote.js'
 import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
 import { createContext, execOn, type RunContext, type RunOptions } from './context.js'
 import { finishDeploy, type DeployRun } from './deploy-finish.js'
 import { acquireLocks, startHeartbeat } from './lock.js'
 import { runPhase } from './phase.js'
+import { prepareUpload } from './prepare-upload.js'
 import { pause, rolloutBatches } from './rollout.js'
 import { planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
 import { builtinStep } from './steps.js'
@@ -73,7 +71,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   let locked = false
   try {
     await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve()))
-    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs }))
+    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs, withFiles: config.strategy === 'upload' }))
     locked = true
     stopHeartbeat = startHeartbeat(ctx, runs)
     for (const run of runs) run.previous = run.state?.current ?? null
@@ -86,7 +84,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
     }
 
-    const tarball = await prepareTarball(ctx, config, repoDir, sha, release, workDir)
+    const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir })
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
     const stepOf = (step: Step): PlannedStep => plan.steps.find((s) => s.step === step)!
     const runStep = async (step: Step, batch: DeployRun[] = runs): Promise<void> => {
@@ -100,7 +98,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
         for (const action of planned.hosts[run.host.name] ?? []) {
           if (action.kind === 'hook' && step === 'migrate') run.migrated = true
           if (action.kind === 'hook') await runHookOnHost(ctx, run, action.invocation, info(run))
-          else await builtinStep(ctx, run, step, { release, sha, ref, tarball })
+          else await builtinStep(ctx, run, step, { release, sha, ref, shipments })
         }
         run.durations[step] = performance.now() - t0
       }, batch)
@@ -154,42 +152,5 @@ function refuseDirectoryCurrent(ctx: RunContext, runs: DeployRun[]): void {
         hint: `move ${ctx.layout.current} out of the way (berth never deletes it), then deploy again`,
       })
     }
-  }
-}
-
-/** Builds and packs the release tree once, on this machine, for every host. */
-async function prepareTarball(
-  ctx: RunContext,
-  config: ResolvedConfig,
-  repoDir: string,
-  sha: string,
-  release: string,
-  workDir: string,
-): Promise<Tarball | null> {
-  if (config.strategy !== 'upload') return null
-  const localRun = { host: { name: 'local', host: 'localhost', roles: ['all'], primary: false, transport: 'local' as const }, state: null, failed: null }
-  const { LocalTransport } = await import('../transport/local.js')
-  const transport = new LocalTransport('local')
-  const tree = await buildReleaseTree({
-    repoDir,
-    sha,
-    ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
-    build: config.build,
-    runBuild: async (command, cwd) => {
-      const env = { ...config.env, BERTH_APP: config.app, BERTH_ENV: config.environment, BERTH_RELEASE: release, BERTH_REVISION: sha }
-      ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })
-      const t0 = performance.now()
-      try {
-        await execOn(ctx, { ...localRun, transport }, `cd ${shellQuote(cwd)} && ${command}`, { step: 'fetch', env, display: command, showOutput: true })
-      } catch (error) {
-        throw new HookError('build (local)', error instanceof BerthError ? error : toBerthError(error), { host: 'local', step: 'fetch' })
-      }
-      ctx.report({ kind: 'hook:done', host: 'local', hook: 'build (local)', durationMs: performance.now() - t0 })
-    },
-  })
-  try {
-    return await packTree(tree, workDir)
-  } finally {
-    await tree.dispose()
   }
 }

@@ -22,6 +22,8 @@ export interface LockOptions {
   waitMs?: number
   manual?: boolean
   command: string
+  /** Also read the live release's file list (for incremental uploads). */
+  withFiles?: boolean
 }
 
 export function lockHolder(ctx: RunContext, options: LockOptions): LockHolder & { token: string } {
@@ -63,7 +65,7 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
   const holder = lockHolder(ctx, options)
   const deadline = Date.now() + (options.waitMs ?? 0)
   for (let brokeDeadHolder = false; ; ) {
-    const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout)}`, { step: 'lock' })
+    const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout, { withFiles: options.withFiles ?? false })}`, { step: 'lock' })
     run.state = parseHostState(out.stdout)
     if (out.stdout.includes('@lock acquired')) return
     const held = run.state.lock?.holder ?? null

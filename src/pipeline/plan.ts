@@ -54,8 +54,9 @@ export interface PlanInput {
 const BUILTIN: Partial<Record<Step, (release: string, config: ResolvedConfig) => string>> = {
   lock: () => 'take the deploy lock (mkdir .berth/lock) and read the host state',
   fetch: (release, config) =>
-    config.strategy === 'upload' ? `upload the tree into releases/${release}` : `fetch repo/ and archive into releases/${release}`,
-  release: () => 'write REVISION and mark the release prepared',
+    config.strategy === 'upload'
+      ? `upload new and changed files into releases/${release} (the rest hard-linked from the live release), write REVISION`
+      : `fetch repo/ and archive the commit into releases/${release}, write REVISION`,
   link: (_release, config) => {
     const entries = [...config.shared.dirs, ...config.shared.files]
     return entries.length === 0 ? '' : `link from shared/: ${entries.join(', ')}`

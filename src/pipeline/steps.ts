@@ -4,10 +4,10 @@
  * `release/commands.ts`.
  */
 import type { Step } from '../config/types.js'
-import type { Tarball } from '../delivery/tarball.js'
+import type { Shipment } from '../delivery/upload.js'
 import { archiveFromMirror, updateMirror } from '../delivery/git-remote.js'
 import { RemoteCommandError } from '../errors.js'
-import { createRelease, EXIT, extractRelease, linkShared, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
+import { createRelease, EXIT, linkShared, receiveRelease, sequence, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
 import { execOn, type RunContext } from './context.js'
 import type { DeployRun } from './deploy-finish.js'
@@ -16,7 +16,8 @@ export interface BuiltinInput {
   release: string
   sha: string
   ref: string
-  tarball: Tarball | null
+  /** Per host, for the upload strategy; null for git. */
+  shipments: Map<string, Shipment> | null
 }
 
 export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, input: BuiltinInput): Promise<void> {
@@ -35,9 +36,6 @@ export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, i
       run.record = record
       return
     }
-    case 'release':
-      await execOn(ctx, run, writeRevision(layout, input.release, input.sha), { step })
-      return
     case 'link':
       await execOn(ctx, run, linkShared(layout, input.release, ctx.config.shared), { step })
       return
@@ -61,13 +59,20 @@ export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, i
 async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord, input: BuiltinInput): Promise<void> {
   const { layout } = ctx
   const step = 'fetch'
-  if (input.tarball) {
-    const command = `${createRelease(layout, record)} && ${extractRelease(layout, input.release)}`
-    await execOn(ctx, run, command, { step, stdin: input.tarball.open(), display: `unpack the release into ${layout.release(input.release)}` })
+  const shipment = input.shipments?.get(run.host.name)
+  if (shipment) {
+    const command = sequence(createRelease(layout, record), receiveRelease(layout, input.release, shipment.base), writeRevision(layout, input.release, input.sha))
+    await execOn(ctx, run, command, { step, stdin: shipment.tarball.open(), display: `unpack the release into ${layout.release(input.release)}` })
+    ctx.report({ kind: 'upload:progress', host: run.host.name, bytes: shipment.bytesSent, files: shipment.filesSent })
   } else {
     const { subdir, repo } = ctx.config
-    const command = [createRelease(layout, record), updateMirror(layout, repo), archiveFromMirror(layout, input.release, input.sha, subdir)]
-    await execOn(ctx, run, ['set -e', ...command].join('\n'), { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
+    const command = sequence(
+      createRelease(layout, record),
+      updateMirror(layout, repo),
+      archiveFromMirror(layout, input.release, input.sha, subdir),
+      writeRevision(layout, input.release, input.sha),
+    )
+    await execOn(ctx, run, command, { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
   }
 }
 

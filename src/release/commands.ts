@@ -73,9 +73,36 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
   ].join(' && ')
 }
 
-/** Unpacks the tar stream on stdin into the release directory. */
-export function extractRelease(layout: Layout, id: string): string {
-  return shellJoin(['tar', '-x', '-f', '-', '-C', layout.release(id)])
+/** Directory inside an upload stream that carries berth's own delivery files; removed on arrival. */
+export const DELIVERY_DIR = '.berth-delivery'
+
+/**
+ * Receives an upload into a new release: unpacks the stream (new and changed files), then
+ * hard-links every unchanged file from `base` (the live release; never modified: a link
+ * is a second name for the same content, and later releases replace files, they never
+ * write through), and files the release's file list. Owners are not taken from the stream.
+ */
+export function receiveRelease(layout: Layout, id: string, base: string | null): string {
+  const release = layout.release(id)
+  const delivery = posix.join(release, DELIVERY_DIR)
+  const link =
+    base === null
+      ? []
+      : [`if [ -s ${q(`${delivery}/links`)} ]; then (cd ${q(layout.release(base))} && xargs -0 cp -l --parents -t ${q(release)} < ${q(`${delivery}/links`)}) || exit 1; fi`]
+  return [
+    `tar -x -f - --no-same-owner -C ${q(release)}`,
+    ...link,
+    `mv -f ${q(`${delivery}/files`)} ${q(layout.files(id))}`,
+    `rm -rf ${q(delivery)}`,
+  ].join(' && ')
+}
+
+/**
+ * Runs shell fragments one after another, stopping at the first that fails with its exit
+ * code. (`set -e` would not: it ignores failures inside `a && b` lists.)
+ */
+export function sequence(...fragments: string[]): string {
+  return fragments.map((fragment) => `{ ${fragment}\n} || exit $?`).join('\n')
 }
 
 export function writeRevision(layout: Layout, id: string, sha: string): string {
@@ -122,7 +149,7 @@ export function switchCurrent(layout: Layout, id: string): string {
 /** Deletes releases and their records. Callers pass only validated release ids. */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
-  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id)])])
+  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id)])])
 }
 
 export function appendHistory(layout: Layout, entry: object): string {

@@ -24,9 +24,11 @@ export interface HostState {
   /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
   now: number
   lastHistory: Record<string, unknown> | null
+  /** Lines of the live release's file list, when asked for and present. */
+  currentFiles: string[] | null
 }
 
-export function inspectHost(layout: Layout): string {
+export function inspectHost(layout: Layout, options: { withFiles?: boolean } = {}): string {
   const lock = layout.lock
   return [
     `printf '@now %s\\n' "$(date +%s)"`,
@@ -36,7 +38,16 @@ export function inspectHost(layout: Layout): string {
     `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && printf '@record %s\\n' "$(cat "$f")"; done`,
     `if [ -d ${q(lock)} ]; then printf '@lock %s\\n' "$(cat ${q(posix.join(lock, 'info.json'))} 2>/dev/null)"; printf '@heartbeat %s\\n' "$(cat ${q(posix.join(lock, 'heartbeat'))} 2>/dev/null)"; fi`,
     `[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`,
+    ...(options.withFiles ? [listCurrentFiles(layout)] : []),
     'exit 0',
+  ].join('\n')
+}
+
+/** The live release's file list, one `@file` line each (what the next upload diffs against). */
+function listCurrentFiles(layout: Layout): string {
+  return [
+    `live=$(readlink ${q(layout.current)} 2>/dev/null); live=\${live##*/}`,
+    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; sed 's/^/@file /' ${q(layout.manifests)}/"$live".files; fi`,
   ].join('\n')
 }
 
@@ -50,6 +61,7 @@ export function parseHostState(output: string): HostState {
     lock: null,
     now: Math.floor(Date.now() / 1000),
     lastHistory: null,
+    currentFiles: null,
   }
   for (const line of output.split('\n')) {
     const match = /^@([a-z-]+)(?: (.*))?$/.exec(line)
@@ -81,6 +93,12 @@ export function parseHostState(output: string): HostState {
         break
       case 'heartbeat':
         if (state.lock) state.lock.heartbeat = Number(value) || null
+        break
+      case 'files':
+        state.currentFiles = []
+        break
+      case 'file':
+        state.currentFiles?.push(value)
         break
       case 'history':
         state.lastHistory = parseJson<Record<string, unknown>>(value)

@@ -16,6 +16,8 @@ export interface Layout {
   history: string
   release(id: string): string
   manifest(id: string): string
+  /** The release's file list (path, mode, size, hash), for incremental uploads. */
+  files(id: string): string
   /** Target written into the `current` symlink: relative, so the tree can be moved. */
   currentTarget(id: string): string
 }
@@ -35,6 +37,7 @@ export function layoutFor(deployTo: string): Layout {
     history: join('.berth', 'history.jsonl'),
     release: (id) => join('releases', id),
     manifest: (id) => join('.berth', 'releases', `${id}.json`),
+    files: (id) => join('.berth', 'releases', `${id}.files`),
     currentTarget: (id) => `releases/${id}`,
   }
 }
