@@ -13,6 +13,8 @@ export interface HostOutcome {
   failedStep?: string
   /** Whether this host switched to the new release during the run. */
   switched: boolean
+  /** The run stopped at this step because other hosts failed; this host did not fail itself. */
+  stoppedAt?: string
   error?: BerthError
 }
 

@@ -5,7 +5,7 @@
  * and its lock back, and one summary says what is live where and whether a person is needed.
  */
 import type { BerthError } from '../errors.js'
-import { InterruptedError } from '../errors.js'
+import { HostsFailedError, InterruptedError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { settleAll } from '../fleet/pool.js'
 import { appendHistory, removeReleases, switchCurrent, writeRecord } from '../release/commands.js'
@@ -99,14 +99,24 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
   const outcomes: HostOutcome[] = runs.map((run) => {
     const staysNew = run.switched && !run.rolledBack
     const outcome: HostOutcome = { host: run.host.name, live: staysNew ? input.release : run.previous, switched: staysNew }
-    if (hostFailed(run)) outcome.failedStep = failedStep(run)
-    const error = run.failed?.error ?? (input.error && (input.error.host === undefined || input.error.host === run.host.name) ? input.error : undefined)
-    if (error) outcome.error = error
+    if (run.failed !== null) Object.assign(outcome, { failedStep: run.failed.step, error: run.failed.error })
+    else if (input.error !== null && stoppedByOthers(input.error, run)) outcome.stoppedAt = failedStep(run)
+    else if (input.error !== null) Object.assign(outcome, { failedStep: failedStep(run), error: input.error })
     return outcome
   })
   const destructive = describeDamage(runs, ok, input.error !== null)
   ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: input.release, outcomes, destructive, durationMs })
   return { ok, release: input.release, outcomes, destructive, durationMs }
+}
+
+/**
+ * The run failed because of other hosts (their failures went over the `onFailure` budget,
+ * or another host's lock or connection failed): naming this host as failed, with the
+ * others' error, would send the reader to the wrong machine.
+ */
+function stoppedByOthers(error: BerthError, run: DeployRun): boolean {
+  if (error instanceof HostsFailedError) return true
+  return error.host !== undefined && error.host !== run.host.name
 }
 
 /** Puts one host back on the release it had, marks the new one failed and runs the rollback hooks. */

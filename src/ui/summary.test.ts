@@ -85,4 +85,23 @@ describe('formatSummary', () => {
     const setup: RunSummary = { kind: 'run:summary', command: 'setup', ok: true, durationMs: 900, destructive: '', outcomes: [{ host: 'web1', live: null, switched: false }] }
     expect(formatSummary(setup, plainOptions)).toContain('  web1  (none)        ✓ ok')
   })
+
+  it('does not count or blame hosts that only stopped because others failed', () => {
+    const verify = new RemoteCommandError({ host: 'web2', step: 'verify', command: 'curl -f localhost/health', exitCode: 22, signal: null, outputTail: [] })
+    const stopped: RunSummary = {
+      ...failedRun(),
+      outcomes: [
+        { host: 'web1', live: OLD, switched: false, stoppedAt: 'verify' },
+        { host: 'web2', live: OLD, switched: false, failedStep: 'verify', error: verify },
+        { host: 'web3', live: OLD, switched: false, stoppedAt: 'verify' },
+      ],
+    }
+    const text = formatSummary(stopped, plainOptions)
+    expect(text.split('\n')[0]).toBe(`✗ deploy of ${NEW} failed after 12.3s: 1 of 3 hosts failed`)
+    expect(text).toContain(`  web1  ${OLD}  – stopped at verify (other hosts failed)`)
+    expect(text).toContain(`  web2  ${OLD}  ✗ failed at verify`)
+    expect(text).toContain('web2 failed at verify:')
+    expect(text).not.toContain('web1 failed')
+    expect(text).not.toContain('web3 failed')
+  })
 })

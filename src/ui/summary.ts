@@ -62,6 +62,7 @@ function formatHostTable(summary: RunSummary, p: Palette, r: Redact): string {
 
 function formatResult(outcome: HostOutcome, command: string, p: Palette, r: Redact): string {
   if (isFailedOutcome(outcome)) return p.fail(`${SYMBOLS.fail} failed at ${r(failedStepOf(outcome))}`)
+  if (outcome.stoppedAt !== undefined) return p.dim(`${SYMBOLS.skip} stopped at ${r(outcome.stoppedAt)} (other hosts failed)`)
   if (outcome.switched) return p.ok(`${SYMBOLS.ok} switched`)
   if (SWITCHING_COMMANDS.has(command)) return p.dim(`${SYMBOLS.skip} unchanged`)
   return p.ok(`${SYMBOLS.ok} ok`)

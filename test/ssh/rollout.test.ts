@@ -1,0 +1,144 @@
+/**
+ * How a deploy over ssh fails and what it leaves on each host: a rolling switch whose
+ * verify fails in the second batch, the `onFailure` policies, and two deploys at once.
+ * Failures are switched on per release with a marker file, so the first deploy of each
+ * test succeeds and gives every host an old release to stay on (or go back to).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFleet, type Fleet } from '../helpers/fleet.js'
+import type { Project } from '../helpers/project.js'
+import { all, fleetProject, onHost, type HostView } from './fleet-project.js'
+
+let fleet: Fleet
+const projects: Project[] = []
+const NAMES = ['web1', 'web2', 'web3']
+
+beforeAll(async () => {
+  fleet = await startFleet({ hosts: 3 })
+})
+afterAll(async () => {
+  for (const project of projects) project.cleanup()
+  await fleet?.stop()
+})
+
+interface Setup {
+  project: Project
+  hosts: HostView[]
+  /** The release every host is on after the first deploy. */
+  v1: string
+}
+
+/** A project deployed once to all three hosts. */
+async function deployed(app: string, extra: string[], environment: string[] = []): Promise<Setup> {
+  const project = fleetProject(fleet, { app, extra, environment })
+  projects.push(project)
+  const hosts = NAMES.map((name) => onHost(fleet, name, app))
+  const first = await project.berth(['deploy', 'production', '-q'])
+  expect(first.code, all(first)).toBe(0)
+  return { project, hosts, v1: hosts[0]!.live()! }
+}
+
+/** The release the second deploy created (the one that is not v1). */
+const newRelease = (host: HostView, v1: string): string => host.releases().find((id) => id !== v1)!
+
+describe('rolling switch', () => {
+  it('a verify failing in batch 2 puts batches 1 and 2 back and never switches batch 3', async () => {
+    const { project, hosts, v1 } = await deployed(
+      'rolling',
+      ['hooks:', '  verify:', '    - run: test ! -f fail-verify || test "$BERTH_HOST" != web2'],
+      ['rollout: { batch: 1, pause: 0s }'],
+    )
+    project.commit({ 'fail-verify': 'web2\n' })
+    const result = await project.berth(['deploy', 'production'])
+    expect(result.code, all(result)).toBe(1)
+    const v2 = newRelease(hosts[0]!, v1)
+    for (const host of hosts) {
+      expect(host.live()).toBe(v1)
+      expect(host.state(v1)).toBe('active')
+      expect(host.state(v2)).toBe('failed')
+      expect(host.locked()).toBe(false)
+    }
+    // web3 (batch 3) prepared the release but never went live: no rollback hooks, no switch.
+    expect(hosts[2]!.history().at(-1)).toMatchObject({ result: 'failed' })
+    const summary = all(result)
+    expect(summary).toMatch(/web2 failed at verify:/)
+    expect(summary).toMatch(/1 of 3 hosts failed/)
+    expect(summary).toMatch(/web1\s+\S+\s+– stopped at verify/)
+    expect(summary).toMatch(/web3\s+\S+\s+– stopped at verify/)
+    expect(summary).toMatch(/batch 2\/3: web2/)
+  })
+})
+
+describe('onFailure', () => {
+  const failBuildOn = (condition: string): string[] => ['hooks:', '  build:', `    - run: test ! -f fail-build || ${condition}`]
+
+  it('continue: the other hosts deploy, the failed one stays on its old release, exit 1', async () => {
+    const { project, hosts, v1 } = await deployed('continue', ['onFailure: continue', ...failBuildOn('test "$BERTH_HOST" != web2')])
+    project.commit({ 'fail-build': '\n' })
+    const result = await project.berth(['deploy', 'production'])
+    expect(result.code, all(result)).toBe(1)
+    const v2 = newRelease(hosts[0]!, v1)
+    expect(hosts.map((h) => h.live())).toEqual([v2, v1, v2])
+    expect(hosts[1]!.state(v2)).toBe('failed')
+    expect(hosts[1]!.state(v1)).toBe('active')
+    for (const host of hosts) expect(host.locked()).toBe(false)
+    expect(all(result)).toMatch(/web2/)
+    expect(all(result)).toMatch(/build/)
+  })
+
+  it('maxFailed 1: one failed host is tolerated', async () => {
+    const { project, hosts, v1 } = await deployed('maxfailed', ['onFailure: { maxFailed: 1 }', ...failBuildOn('test "$BERTH_HOST" != web2')])
+    project.commit({ 'fail-build': '\n' })
+    const result = await project.berth(['deploy', 'production', '-q'])
+    expect(result.code, all(result)).toBe(1)
+    const v2 = newRelease(hosts[0]!, v1)
+    expect(hosts.map((h) => h.live())).toEqual([v2, v1, v2])
+    expect(hosts[1]!.state(v2)).toBe('failed')
+  })
+
+  it('maxFailed 1 with two failed hosts: abort, nobody switched', async () => {
+    const { project, hosts, v1 } = await deployed('maxfailed2', ['onFailure: { maxFailed: 1 }', ...failBuildOn('test "$BERTH_HOST" = web3')])
+    project.commit({ 'fail-build': '\n' })
+    const result = await project.berth(['deploy', 'production', '-q'])
+    expect(result.code, all(result)).toBe(1)
+    const v2 = newRelease(hosts[0]!, v1)
+    for (const host of hosts) {
+      expect(host.live()).toBe(v1)
+      expect(host.state(v2)).toBe('failed')
+      expect(host.locked()).toBe(false)
+    }
+    expect(all(result)).toMatch(/2\/3 hosts failed at step 'build'/)
+  })
+})
+
+describe('two deploys at once', () => {
+  it('one wins, the other exits 3 naming the holder, and the winner completes', async () => {
+    const { project, hosts, v1 } = await deployed('concurrent', ['hooks:', '  build:', '    - run: test ! -f slow || sleep 2'])
+    project.commit({ slow: '\n' })
+    const winner = project.spawnBerth(['deploy', 'production', '-q'])
+    let winnerOutput = ''
+    winner.stdout.on('data', (d: Buffer) => (winnerOutput += d.toString()))
+    winner.stderr.on('data', (d: Buffer) => (winnerOutput += d.toString()))
+    const winnerDone = new Promise<number | null>((resolve) => winner.on('close', resolve))
+    await waitFor(() => hosts.every((h) => h.locked()) && hosts.some((h) => h.releases().length === 2))
+
+    const loser = await project.berth(['deploy', 'production', '-q'])
+    expect(loser.code, all(loser)).toBe(3)
+    expect(all(loser)).toMatch(new RegExp(`web1 is locked by ${fleet.user}@\\S+ \\(pid ${winner.pid}\\)`))
+
+    expect(await winnerDone, winnerOutput).toBe(0)
+    const v2 = newRelease(hosts[0]!, v1)
+    for (const host of hosts) {
+      expect(host.live()).toBe(v2)
+      expect(host.locked()).toBe(false)
+    }
+  })
+})
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
