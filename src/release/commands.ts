@@ -105,8 +105,10 @@ export function sequence(...fragments: string[]): string {
   return fragments.map((fragment) => `{ ${fragment}\n} || exit $?`).join('\n')
 }
 
+/** Replaces (never writes through) REVISION: the app's own REVISION may be a hard link into an older release. */
 export function writeRevision(layout: Layout, id: string, sha: string): string {
-  return `printf '%s\\n' ${q(sha)} > ${q(posix.join(layout.release(id), 'REVISION'))}`
+  const file = posix.join(layout.release(id), 'REVISION')
+  return `printf '%s\\n' ${q(sha)} > ${q(`${file}.tmp`)} && mv -f ${q(`${file}.tmp`)} ${q(file)}`
 }
 
 /**

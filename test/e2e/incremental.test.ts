@@ -1,0 +1,83 @@
+import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createProject, localConfig, nextSecond, type Project } from '../helpers/project.js'
+
+let project: Project | undefined
+afterEach(() => project?.cleanup())
+
+/** The upload events of a `--json` deploy: what travelled to each host. */
+function uploads(stdout: string): { bytes: number; files: number }[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes('"upload:progress"'))
+    .map((line) => JSON.parse(line) as { bytes: number; files: number })
+}
+
+const files = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`src/file${i}.txt`, `content ${i}\n`]))
+
+describe('incremental upload', () => {
+  it('sends only changed files, links the rest, and never changes an older release', async () => {
+    project = createProject(localConfig(), { ...files(40), 'REVISION': 'the app ships its own REVISION\n', 'keep.txt': 'kept\n', 'gone.txt': 'bye\n' })
+    const first = await project.berth(['deploy', 'production', '--json'])
+    expect(first.code).toBe(0)
+    expect(uploads(first.stdout)[0]!.files).toBe(45)
+    const [v1] = project.releases()
+    const v1Dir = join(project.target, 'releases', v1!)
+    const v1Revision = readFileSync(join(v1Dir, 'REVISION'), 'utf8')
+
+    await nextSecond()
+    project.git('rm', '-q', 'gone.txt')
+    project.commit({ 'src/file3.txt': 'changed\n', 'new.txt': 'new\n' })
+    const second = await project.berth(['deploy', 'production', '--json'])
+    expect(second.code).toBe(0)
+    const sent = uploads(second.stdout)[0]!
+    expect(sent.files).toBe(2) // src/file3.txt and new.txt; the other 42 files are links
+    const v2 = project.releases().find((r) => r !== v1)!
+    const v2Dir = join(project.target, 'releases', v2)
+
+    // Unchanged files are the same inode; changed ones are new files; old content intact.
+    expect(statSync(join(v2Dir, 'keep.txt')).ino).toBe(statSync(join(v1Dir, 'keep.txt')).ino)
+    expect(statSync(join(v2Dir, 'src/file3.txt')).ino).not.toBe(statSync(join(v1Dir, 'src/file3.txt')).ino)
+    expect(readFileSync(join(v1Dir, 'src/file3.txt'), 'utf8')).toBe('content 3\n')
+    expect(readFileSync(join(v2Dir, 'src/file3.txt'), 'utf8')).toBe('changed\n')
+    // Deleted files are absent from the new release, still present in the old one.
+    expect(existsSync(join(v2Dir, 'gone.txt'))).toBe(false)
+    expect(existsSync(join(v1Dir, 'gone.txt'))).toBe(true)
+    // REVISION is replaced in the new release, never written through into the old one.
+    expect(readFileSync(join(v1Dir, 'REVISION'), 'utf8')).toBe(v1Revision)
+    expect(readFileSync(join(v2Dir, 'REVISION'), 'utf8').trim()).toBe(project.git('rev-parse', 'HEAD'))
+    expect(existsSync(join(v2Dir, '.berth-delivery'))).toBe(false)
+  })
+
+  it('sends no file content when nothing changed', async () => {
+    project = createProject(localConfig(), files(20))
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    await nextSecond()
+    const again = await project.berth(['deploy', 'production', '--json'])
+    expect(again.code).toBe(0)
+    expect(uploads(again.stdout)[0]).toMatchObject({ bytes: 0 })
+  })
+
+  it('falls back to a full upload when the live release or its file list is damaged or gone', async () => {
+    project = createProject(localConfig(), files(10))
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    const [v1] = project.releases()
+    writeFileSync(join(project.target, '.berth', 'releases', `${v1}.files`), '{damaged\n')
+    await nextSecond()
+    project.commit({ 'src/file1.txt': 'v2\n' })
+    const damaged = await project.berth(['deploy', 'production', '--json'])
+    expect(damaged.code).toBe(0)
+    expect(uploads(damaged.stdout)[0]!.files).toBe(12) // all: 10 + index.html + berth.yml
+
+    const v2 = project.releases().find((r) => r !== v1)!
+    rmSync(join(project.target, '.berth', 'releases', `${v2}.files`))
+    await nextSecond()
+    project.commit({ 'src/file2.txt': 'v3\n' })
+    const missing = await project.berth(['deploy', 'production', '--json'])
+    expect(missing.code).toBe(0)
+    expect(uploads(missing.stdout)[0]!.files).toBe(12)
+    const live = project.current()!
+    expect(readFileSync(join(project.target, live, 'src/file2.txt'), 'utf8')).toBe('v3\n')
+  })
+})
