@@ -15,6 +15,7 @@ import { execOn, type HostRun, type RunContext } from './context.js'
 import { planHook } from './hooks.js'
 import { releaseLocks } from './lock.js'
 import { releasesToRemove } from './retention.js'
+import type { StepHookRunner } from './step-hooks.js'
 import { previousRecord } from './steps.js'
 
 export interface DeployRun extends HostRun {
@@ -40,6 +41,8 @@ export interface FinishInput {
   /** Why the deploy stopped, or null when it went through. */
   error: BerthError | null
   stopHeartbeat: () => void
+  /** Runs the cleanup and unlock hooks (absent: there are none to run). */
+  runStepHooks?: StepHookRunner
 }
 
 export interface DeployOutcome {
@@ -71,7 +74,12 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
       }).catch(() => warn(ctx, run, 'could not mark the release failed')),
   )
   if (input.error !== null || runs.some((run) => run.failed !== null)) await runFailedHooks(ctx, runs, input)
-  if (input.error === null) await cleanupReleases(ctx, runs.filter((run) => run.failed === null), input.release)
+  const done = runs.filter((run) => run.failed === null)
+  if (input.error === null) {
+    await input.runStepHooks?.('before_cleanup', done, { isFatal: false })
+    await cleanupReleases(ctx, done, input.release)
+    await input.runStepHooks?.('after_cleanup', done, { isFatal: false })
+  }
 
   input.stopHeartbeat()
   const durationMs = performance.now() - input.started
@@ -93,7 +101,9 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
     steps: Object.fromEntries(Object.entries(run.durations).map(([step, ms]) => [step, Math.round(ms)])),
     durationMs: Math.round(durationMs),
   })
+  if (input.error === null) await input.runStepHooks?.('before_unlock', done, { isFatal: false })
   const unlockErrors = await releaseLocks(ctx, runs, (run) => appendHistory(ctx.layout, entry(run)))
+  if (input.error === null) await input.runStepHooks?.('after_unlock', done, { isFatal: false })
   for (const error of unlockErrors) warn(ctx, null, `could not release the lock on ${error.host ?? 'a host'}: ${error.message}`)
 
   const outcomes: HostOutcome[] = runs.map((run) => {

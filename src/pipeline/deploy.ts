@@ -22,6 +22,7 @@ import { runPhase } from './phase.js'
 import { prepareUpload } from './prepare-upload.js'
 import { pause, rolloutBatches } from './rollout.js'
 import { planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
+import { createStepHookRunner } from './step-hooks.js'
 import { builtinStep } from './steps.js'
 
 export interface DeployOptions extends RunOptions {
@@ -69,8 +70,10 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   const workDir = await mkdtemp(join(tmpdir(), 'berth-deploy-'))
   let stopHeartbeat = (): void => {}
   let locked = false
+  const runStepHooks = createStepHookRunner(ctx, () => plan, (run) => ({ id: release, revision: sha, previous: run?.previous ?? null }))
   try {
     await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve()))
+    await timed(runs, 'lock', () => runStepHooks('before_lock', runs))
     await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs, withFiles: config.strategy === 'upload' }))
     locked = true
     stopHeartbeat = startHeartbeat(ctx, runs)
@@ -83,6 +86,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       release = final
       plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
     }
+    await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
 
     const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir })
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
@@ -112,7 +116,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       if (batches.length > 1) ctx.report({ kind: 'log', level: 'info', message: `batch ${index + 1}/${batches.length}: ${batch.map((r) => r.host.name).join(', ')}` })
       for (const step of GO_LIVE) await runStep(step, batch)
     }
-    const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat })
+    const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat, runStepHooks })
     return { plan, outcome }
   } catch (caught) {
     const error = toBerthError(caught)
@@ -120,7 +124,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       await closeTransports(transports)
       throw error
     }
-    await finishDeploy(ctx, runs, { release, sha, ref, started, error, stopHeartbeat })
+    await finishDeploy(ctx, runs, { release, sha, ref, started, error, stopHeartbeat, runStepHooks })
     throw error
   } finally {
     stopHeartbeat()

@@ -32,6 +32,11 @@ export interface HookContext {
   defaultCwd: string
   /** In-repo hook files (relative paths inside the release) by hook name. */
   repoHooks: ReadonlyMap<HookName, readonly string[]>
+  /**
+   * Create `defaultCwd` when it is missing: `before_lock` runs in deployTo before anything,
+   * not even the lock, has created it on a fresh host.
+   */
+  allowMissingCwd?: boolean
 }
 
 export function selectHosts(entry: Pick<HookEntry, 'roles' | 'hosts' | 'once'>, hosts: HostConfig[]): HostConfig[] {
@@ -54,7 +59,7 @@ export function planHook(hook: HookName, context: HookContext): HookInvocation[]
       return
     }
     for (const host of selectHosts(entry, hosts)) {
-      invocations.push(invocationFor(hook, entry, host.name, context.defaultCwd))
+      invocations.push(invocationFor(hook, entry, host.name, context.defaultCwd, context.allowMissingCwd === true))
     }
   })
   for (const file of context.repoHooks.get(hook) ?? []) {
@@ -73,14 +78,15 @@ export function planHook(hook: HookName, context: HookContext): HookInvocation[]
   return invocations
 }
 
-function invocationFor(hook: HookName, entry: HookEntry, host: string | null, baseDir: string): HookInvocation {
+function invocationFor(hook: HookName, entry: HookEntry, host: string | null, baseDir: string, allowMissingCwd = false): HookInvocation {
   const cwd = entry.cwd === undefined ? baseDir : posix.resolve(baseDir, entry.cwd)
   const body = entry.http !== undefined ? httpProbe(entry.http, entry.timeoutMs ?? 30_000) : withPrefix(entry)
+  const enter = allowMissingCwd ? `mkdir -p ${q(baseDir)} && cd ${q(cwd)}` : `cd ${q(cwd)}`
   const invocation: HookInvocation = {
     hook,
     source: entry.source,
     host,
-    command: `cd ${q(cwd)} || exit 1\n${body}`,
+    command: `${enter} || exit 1\n${body}`,
     display: entry.http !== undefined ? `http ${entry.http}` : withPrefix(entry),
     cwd,
     env: entry.env,

@@ -71,6 +71,13 @@ describe('planDeploy', () => {
     expect(build?.kind === 'hook' && build.invocation.command).toBe("cd '/srv/shop/releases/20261123T171500-aaaaaaa/sub dir/it'\\''s' || exit 1\nnpm ci")
   })
 
+  it('creates deployTo for before_lock hooks, which run before anything exists on a fresh host', () => {
+    const c = config({ before_lock: [entry('df -h')], after_lock: [entry('uptime')] })
+    const lock = planDeploy(c, input(c)).steps.find((s) => s.step === 'lock')!.hosts.web1!
+    const commands = lock.map((action) => (action.kind === 'hook' ? action.invocation.command : 'LOCK'))
+    expect(commands).toEqual(['mkdir -p /srv/shop && cd /srv/shop || exit 1\ndf -h', 'LOCK', 'cd /srv/shop || exit 1\nuptime'])
+  })
+
   it('runs local hooks once, on this machine, outside the host actions', () => {
     const c = config({ after_verify: [entry('curl -X POST chat', { local: true })] })
     const verify = planDeploy(c, input(c)).steps.find((s) => s.step === 'verify')!

@@ -78,6 +78,7 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
       hosts: input.hosts,
       defaultCwd: BEFORE_TREE.has(hook) ? layout.root : releasePath,
       repoHooks: BEFORE_TREE.has(hook) ? new Map() : input.repoHooks,
+      allowMissingCwd: hook === 'before_lock',
     })
 
   const steps = STEPS.map((step): PlannedStep => {
