@@ -74,7 +74,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   try {
     await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve()))
     await timed(runs, 'lock', () => runStepHooks('before_lock', runs))
-    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs, withFiles: config.strategy === 'upload' }))
+    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs, inspect: { withFiles: config.strategy === 'upload' } }))
     locked = true
     stopHeartbeat = startHeartbeat(ctx, runs)
     for (const run of runs) run.previous = run.state?.current ?? null

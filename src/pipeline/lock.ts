@@ -8,7 +8,7 @@
 import { LockHeldError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
-import { inspectHost, parseHostState, type HostState } from '../release/inspect.js'
+import { inspectHost, parseHostState, type HostState, type InspectOptions } from '../release/inspect.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
 
 /** A lock whose heartbeat is older than this is reported as stale. */
@@ -22,8 +22,8 @@ export interface LockOptions {
   waitMs?: number
   manual?: boolean
   command: string
-  /** Also read the live release's file list (for incremental uploads). */
-  withFiles?: boolean
+  /** What else to read from each host in the same round trip. */
+  inspect?: InspectOptions
 }
 
 export function lockHolder(ctx: RunContext, options: LockOptions): LockHolder & { token: string } {
@@ -65,7 +65,7 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
   const holder = lockHolder(ctx, options)
   const deadline = Date.now() + (options.waitMs ?? 0)
   for (let brokeDeadHolder = false; ; ) {
-    const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout, { withFiles: options.withFiles ?? false })}`, { step: 'lock' })
+    const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout, options.inspect)}`, { step: 'lock' })
     run.state = parseHostState(out.stdout)
     if (out.stdout.includes('@lock acquired')) return
     const held = run.state.lock?.holder ?? null

@@ -7,13 +7,13 @@ import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { selectRunHosts } from '../inventory/select.js'
-import { appendHistory, switchCurrent, writeRecord } from '../release/commands.js'
+import { appendHistory, releaseLock, switchCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
-import { shellQuote as q } from '../transport/quote.js'
+import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
 import { runHookOnHost } from './actions.js'
 import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
-import { planHook } from './hooks.js'
+import { planHook, type HookInvocation } from './hooks.js'
 import { acquireLocks, releaseLocks } from './lock.js'
 import { runPhase } from './phase.js'
 import { chooseRollbackTarget } from './rollback-target.js'
@@ -41,38 +41,8 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
   let target = options.to ?? ''
   const left = new Map<string, string | null>()
   let error: BerthError | null = null
-  try {
-    await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
-    await acquireLocks(ctx, runs, { command: 'rollback', waitMs: options.lockWaitMs })
-    locked = true
-    target = chooseRollbackTarget(runs.map((run) => ({ host: run.host.name, state: run.state! })), options.to)
-    ctx.report({ kind: 'log', level: 'info', message: `rolling back to ${target}` })
-    await runPhase(ctx, 'switch', runs, async (run) => {
-      const state = run.state!
-      const from = state.current
-      left.set(run.host.name, from)
-      if (from === target) return
-      const now = ctx.now()
-      const lines = [switchCurrent(ctx.layout, target), writeRecord(ctx.layout, withState(recordOf(state.records, target), 'active', now))]
-      if (from !== null) lines.push(writeRecord(ctx.layout, withState(recordOf(state.records, from), 'rolled-back', now)))
-      await execOn(ctx, run, lines.join(' && '), { step: 'switch' })
-      ctx.report({ kind: 'release:switched', host: run.host.name, from, to: target })
-    })
-    const invocations = planHook('rollback', { config, hosts, defaultCwd: ctx.layout.release(target), repoHooks: new Map() })
-    await runPhase(ctx, 'rollback', runs, async (run) => {
-      const release = { id: target, revision: run.state!.records.get(target)?.revision ?? '', previous: left.get(run.host.name) ?? null }
-      for (const invocation of invocations.filter((inv) => inv.host === run.host.name)) await runHookOnHost(ctx, run, invocation, release)
-      await runHookOnHost(ctx, run, repoRollbackHook(ctx.layout.release(target)), release)
-    })
-  } catch (caught) {
-    error = toBerthError(caught)
-    if (!locked) {
-      await closeTransports(transports)
-      throw error
-    }
-  }
-  const durationMs = performance.now() - started
-  const entry = (run: HostRun): object => ({
+  const unlocked = new Set<HostRun>()
+  const entry = (run: HostRun, result: 'success' | 'failed'): object => ({
     kind: 'rollback',
     id: ctx.token,
     at: ctx.now().toISOString(),
@@ -82,10 +52,49 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     from: left.get(run.host.name) ?? run.state?.current ?? null,
     ...(target === '' ? {} : { release: target }),
     hosts: hosts.map((h) => h.name),
-    result: error === null && run.failed === null ? 'success' : 'failed',
-    durationMs: Math.round(durationMs),
+    result,
+    durationMs: Math.round(performance.now() - started),
   })
-  await releaseLocks(ctx, runs, (run) => appendHistory(ctx.layout, entry(run)))
+  try {
+    await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
+    await acquireLocks(ctx, runs, { command: 'rollback', waitMs: options.lockWaitMs, inspect: { withRollbackHooks: true } })
+    locked = true
+    target = chooseRollbackTarget(runs.map((run) => ({ host: run.host.name, state: run.state! })), options.to)
+    ctx.report({ kind: 'log', level: 'info', message: `rolling back to ${target}` })
+    const hooksOf = (run: HostRun): HookInvocation[] => [
+      ...planHook('rollback', { config, hosts: [run.host], defaultCwd: ctx.layout.release(target), repoHooks: new Map() }),
+      ...(run.state!.rollbackHooks.get(target) ?? []).map((file) => repoHook(ctx.layout.release(target), file, run.host.name)),
+    ]
+    await runPhase(ctx, 'switch', runs, async (run) => {
+      const state = run.state!
+      const from = state.current
+      left.set(run.host.name, from)
+      const lines: string[] = []
+      if (from !== target) {
+        const now = ctx.now()
+        lines.push(switchCurrent(ctx.layout, target), writeRecord(ctx.layout, withState(recordOf(state.records, target), 'active', now)))
+        if (from !== null) lines.push(writeRecord(ctx.layout, withState(recordOf(state.records, from), 'rolled-back', now)))
+      }
+      // Without hooks, the history line and the unlock ride in the same round trip.
+      const finishesHere = hooksOf(run).filter((inv) => inv.host !== null).length === 0
+      if (finishesHere) lines.push(appendHistory(ctx.layout, entry(run, 'success')), releaseLock(ctx.layout, ctx.token))
+      if (lines.length > 0) await execOn(ctx, run, lines.join(' && '), { step: 'switch' })
+      if (finishesHere) unlocked.add(run)
+      if (from !== target) ctx.report({ kind: 'release:switched', host: run.host.name, from, to: target })
+    })
+    await runPhase(ctx, 'rollback', runs.filter((run) => !unlocked.has(run)), async (run) => {
+      const release = { id: target, revision: run.state!.records.get(target)?.revision ?? '', previous: left.get(run.host.name) ?? null }
+      for (const invocation of hooksOf(run)) if (invocation.host !== null) await runHookOnHost(ctx, run, invocation, release)
+    })
+  } catch (caught) {
+    error = toBerthError(caught)
+    if (!locked) {
+      await closeTransports(transports)
+      throw error
+    }
+  }
+  const durationMs = performance.now() - started
+  await releaseLocks(ctx, runs.filter((run) => !unlocked.has(run)), (run) => appendHistory(ctx.layout, entry(run, error === null && run.failed === null ? 'success' : 'failed')))
   await closeTransports(transports)
   const outcomes: HostOutcome[] = runs.map((run) => {
     const switched = left.has(run.host.name) && run.failed?.step !== 'switch'
@@ -113,14 +122,14 @@ function recordOf(records: ReadonlyMap<string, ReleaseRecord>, id: string): Rele
   return records.get(id) ?? { release: id, state: 'ready', revision: '', ref: '', createdAt: '', updatedAt: '', deployedBy: '' }
 }
 
-/** The target release's own `deploy/rollback` executables, found on the host at run time. */
-function repoRollbackHook(releasePath: string) {
+/** One of the target release's own `deploy/rollback*` executables (listed when the lock was taken). */
+function repoHook(releasePath: string, file: string, host: string): HookInvocation {
   return {
-    hook: 'rollback' as const,
-    source: 'deploy/rollback*',
-    host: null,
-    command: `cd ${q(releasePath)} || exit 1\nfor f in deploy/rollback deploy/rollback.*; do if [ -f "$f" ] && [ -x "$f" ]; then "./$f" || exit $?; fi; done`,
-    display: 'deploy/rollback*',
+    hook: 'rollback',
+    source: file,
+    host,
+    command: `cd ${q(releasePath)} && ${shellJoin([`./${file}`])}`,
+    display: file,
     cwd: releasePath,
     env: {},
   }

@@ -26,9 +26,18 @@ export interface HostState {
   lastHistory: Record<string, unknown> | null
   /** Lines of the live release's file list, when asked for and present. */
   currentFiles: string[] | null
+  /** In-repo rollback hooks (`deploy/rollback*` executables) per release, when asked for. */
+  rollbackHooks: Map<string, string[]>
 }
 
-export function inspectHost(layout: Layout, options: { withFiles?: boolean } = {}): string {
+export interface InspectOptions {
+  /** Also read the live release's file list (for incremental uploads). */
+  withFiles?: boolean
+  /** Also list each release's `deploy/rollback*` executables. */
+  withRollbackHooks?: boolean
+}
+
+export function inspectHost(layout: Layout, options: InspectOptions = {}): string {
   const lock = layout.lock
   return [
     `printf '@now %s\\n' "$(date +%s)"`,
@@ -39,6 +48,9 @@ export function inspectHost(layout: Layout, options: { withFiles?: boolean } = {
     `if [ -d ${q(lock)} ]; then printf '@lock %s\\n' "$(cat ${q(posix.join(lock, 'info.json'))} 2>/dev/null)"; printf '@heartbeat %s\\n' "$(cat ${q(posix.join(lock, 'heartbeat'))} 2>/dev/null)"; fi`,
     `[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`,
     ...(options.withFiles ? [listCurrentFiles(layout)] : []),
+    ...(options.withRollbackHooks
+      ? [`for f in ${q(layout.releases)}/*/deploy/rollback ${q(layout.releases)}/*/deploy/rollback.*; do [ -f "$f" ] && [ -x "$f" ] && printf '@rollback-hook %s\\n' "\${f#${q(layout.releases)}/}"; done`]
+      : []),
     'exit 0',
   ].join('\n')
 }
@@ -62,6 +74,7 @@ export function parseHostState(output: string): HostState {
     now: Math.floor(Date.now() / 1000),
     lastHistory: null,
     currentFiles: null,
+    rollbackHooks: new Map(),
   }
   for (const line of output.split('\n')) {
     const match = /^@([a-z-]+)(?: (.*))?$/.exec(line)
@@ -100,6 +113,11 @@ export function parseHostState(output: string): HostState {
       case 'file':
         state.currentFiles?.push(value)
         break
+      case 'rollback-hook': {
+        const [release = '', ...rest] = value.split('/')
+        if (isReleaseId(release)) state.rollbackHooks.set(release, [...(state.rollbackHooks.get(release) ?? []), rest.join('/')])
+        break
+      }
       case 'history':
         state.lastHistory = parseJson<Record<string, unknown>>(value)
         break
