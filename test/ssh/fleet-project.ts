@@ -21,6 +21,8 @@ export interface FleetConfigOptions {
   /** More top-level lines (hooks, secrets, strategy, ...). */
   extra?: string[]
   sshConfigFile?: string
+  /** More `ssh:` settings, e.g. `strictHostKeyChecking: accept-new`. */
+  ssh?: string
 }
 
 export function fleetConfig(fleet: Fleet, options: FleetConfigOptions): string {
@@ -28,7 +30,7 @@ export function fleetConfig(fleet: Fleet, options: FleetConfigOptions): string {
     `app: ${options.app}`,
     `deployTo: /srv/${options.app}`,
     'keepReleases: 5',
-    `ssh: { config: ${options.sshConfigFile ?? fleet.sshConfigFile} }`,
+    `ssh: { config: ${options.sshConfigFile ?? fleet.sshConfigFile}${options.ssh === undefined ? '' : `, ${options.ssh}`} }`,
     'environments:',
     '  production:',
     '    hosts:',
