@@ -21,11 +21,19 @@ export interface SshFailure {
   kind: SshFailureKind
   /** ssh's own line that says what happened. */
   detail: string
+  /** For a changed host key: the key the server sent now, and ssh's own command to forget the old one. */
+  fingerprint?: string
+  removeWith?: string
 }
 
-/** First match wins: the host key banner comes before "Host key verification failed". */
+/**
+ * First match wins: a changed key (whose report ends in "Host key verification failed")
+ * before an unknown one. For a changed key, ssh's one-line summary makes a better detail
+ * than the banner that opens its report, so it is looked for first.
+ */
 const PATTERNS: [SshFailureKind, RegExp][] = [
-  ['host-key-changed', /^(@+\s*WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed)/],
+  ['host-key-changed', /^Host key for .* has changed/],
+  ['host-key-changed', /^@+\s*WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED/],
   ['host-key-unknown', /^(No \S+ host key is known for|Host key verification failed\.)/],
   ['auth', /^(\S+@\S+: )?Permission denied \(|^Too many authentication failures|^Received disconnect from .*Too many authentication/],
   ['refused', /^ssh: connect to host .*: (Connection refused|No route to host|Network is unreachable)/],
@@ -43,7 +51,12 @@ export function classifySshStderr(stderr: string): SshFailure | undefined {
   const lines = stderr.split(/\r?\n/).map((line) => line.trim())
   for (const [kind, pattern] of PATTERNS) {
     const detail = lines.find((line) => pattern.test(line))
-    if (detail !== undefined) return { kind, detail }
+    if (detail === undefined) continue
+    if (kind !== 'host-key-changed') return { kind, detail }
+    // ssh's report: "...key sent by the remote host is\nSHA256:xxx." and "remove with:\n  ssh-keygen -f FILE -R HOST"
+    const fingerprint = lines.find((line) => /^SHA256:\S+$/.test(line))?.replace(/\.$/, '')
+    const removeWith = lines.find((line) => line.startsWith('ssh-keygen ') && line.includes(' -R '))
+    return { kind, detail, ...(fingerprint === undefined ? {} : { fingerprint }), ...(removeWith === undefined ? {} : { removeWith }) }
   }
   return undefined
 }
@@ -64,7 +77,8 @@ export function toTransportError(failure: SshFailure, endpoint: SshEndpoint, ste
       case 'host-key-changed':
         return [
           'host key does not match known_hosts',
-          `the host key of ${host} does not match known_hosts: if the server was really reinstalled, remove the old key with \`ssh-keygen -R ${host}\` and connect again`,
+          `the host key of ${host}${failure.fingerprint === undefined ? '' : ` is now ${failure.fingerprint} and`} does not match known_hosts: ` +
+            `if the server was really reinstalled (check that fingerprint), remove the old key with \`${failure.removeWith ?? `ssh-keygen -R ${host}`}\` and connect again`,
         ]
       case 'host-key-unknown':
         return [

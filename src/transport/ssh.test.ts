@@ -122,6 +122,32 @@ describe('ssh failures', () => {
     expect(classifySshStderr('curl: (7) Failed to connect: Connection refused\nerror: exit 255')).toBeUndefined()
   })
 
+  it('takes the detail, the new fingerprint and the exact removal command from ssh’s report of a changed key', () => {
+    const report = [
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+      '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+      'The fingerprint for the ED25519 key sent by the remote host is',
+      'SHA256:Xz0YOqmVCLf1k0ZvkBweQK+vFvLqDS/CpWERGdDduW8.',
+      'Offending ED25519 key in /home/me/.ssh/known_hosts:3',
+      '  remove with:',
+      '  ssh-keygen -f "/home/me/.ssh/known_hosts" -R "[127.0.0.12]:2222"',
+      'Host key for [127.0.0.12]:2222 has changed and you have requested strict checking.',
+      'Host key verification failed.',
+    ].join('\r\n')
+    const failure = classifySshStderr(report)
+    expect(failure).toEqual({
+      kind: 'host-key-changed',
+      detail: 'Host key for [127.0.0.12]:2222 has changed and you have requested strict checking.',
+      fingerprint: 'SHA256:Xz0YOqmVCLf1k0ZvkBweQK+vFvLqDS/CpWERGdDduW8',
+      removeWith: 'ssh-keygen -f "/home/me/.ssh/known_hosts" -R "[127.0.0.12]:2222"',
+    })
+    const error = toTransportError(failure!, { name: 'web2', destination: 'web2' })
+    expect(error.message).toBe('cannot run on web2: host key does not match known_hosts (Host key for [127.0.0.12]:2222 has changed and you have requested strict checking.)')
+    expect(error.hint).toContain('is now SHA256:Xz0YOqmVCLf1k0ZvkBweQK+vFvLqDS/CpWERGdDduW8')
+    expect(error.hint).toContain('`ssh-keygen -f "/home/me/.ssh/known_hosts" -R "[127.0.0.12]:2222"`')
+  })
+
   it('names the host and says what to do', () => {
     const error = toTransportError({ kind: 'host-key-changed', detail: 'Host key verification failed.' }, endpoint)
     expect(error).toBeInstanceOf(TransportError)

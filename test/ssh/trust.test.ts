@@ -57,6 +57,8 @@ describe('host keys', () => {
     expect(result.code, all(result)).toBe(1)
     expect(all(result)).toMatch(/web2: host key does not match known_hosts/)
     expect(all(result)).not.toMatch(/web[13]: host key/)
+    expect(all(result)).toContain(`Host key for ${web2} has changed`)
+    expect(all(result)).toContain(`ssh-keygen -f "${knownHostsFile}" -R "${web2}"`)
     untouched('tampered')
   })
 
