@@ -51,6 +51,19 @@ const run: BerthEvent[] = [
 ]
 
 describe('plain reporter', () => {
+  it('closes a step with ✗ and the count when some of its hosts failed', () => {
+    const lines = capture().feed([
+      { kind: 'step:start', step: 'connect', hosts: ['web1', 'web2', 'web3'] },
+      { kind: 'host:step', host: 'web2', step: 'connect', status: 'failed', durationMs: 200, error: npmFailed },
+      { kind: 'host:step', host: 'web1', step: 'connect', status: 'done', durationMs: 250 },
+      { kind: 'step:done', step: 'connect', hosts: ['web1', 'web2', 'web3'], durationMs: 260 },
+      { kind: 'step:start', step: 'switch', hosts: ['web1'] },
+      { kind: 'step:done', step: 'switch', hosts: ['web1'], durationMs: 40 },
+    ])
+    expect(lines).toContain('✗ connect failed on 1 of 3 hosts (260ms)')
+    expect(lines).toContain('✓ switch (40ms)')
+  })
+
   it('prefixes host lines with the host padded to a common width', () => {
     const lines = capture().feed(run)
     expect(lines).toEqual(

@@ -22,6 +22,8 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
   let hostWidth = 0
   const held = new Map<string, string[]>()
   const failedHosts = new Set<string>()
+  /** `step\0host` for every host that failed a step, so a step's closing line does not say ✓ over a failure. */
+  const stepFailures = new Set<string>()
   let flushed = false
 
   const emit = (line: string): void => options.write(`${r(line)}\n`)
@@ -63,7 +65,11 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
       if (!quiet && e.hosts.length === 0) emit(`${SYMBOLS.start} ${p.step(r(e.step))}`)
     },
     'step:done': (e) => {
-      if (!quiet) emit(`${p.ok(SYMBOLS.ok)} ${p.step(r(e.step))} ${p.dim(`(${formatDuration(e.durationMs)})`)}`)
+      if (quiet) return
+      const took = p.dim(`(${formatDuration(e.durationMs)})`)
+      const failed = e.hosts.filter((host) => stepFailures.has(`${e.step}\0${host}`)).length
+      if (failed === 0) emit(`${p.ok(SYMBOLS.ok)} ${p.step(r(e.step))} ${took}`)
+      else emit(`${p.fail(`${SYMBOLS.fail} ${r(e.step)} failed on ${failed} of ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`)} ${took}`)
     },
     'host:step': (e) => renderHostStep(e),
     'hook:start': (e) => {
@@ -105,6 +111,7 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
     const step = p.step(r(e.step))
     if (e.status === 'failed') {
       failedHosts.add(e.host)
+      stepFailures.add(`${e.step}\0${e.host}`)
       const why = e.error === undefined ? '' : `: ${r(e.error.message)}`
       hostLine(e.host, p.fail(`${SYMBOLS.fail} ${step}${took}${why}`))
       return
