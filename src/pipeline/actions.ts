@@ -14,12 +14,20 @@ export interface ReleaseInfo {
   previous: string | null
 }
 
-export async function runHookOnHost(ctx: RunContext, run: HostRun, invocation: HookInvocation, release: ReleaseInfo): Promise<void> {
+export interface HookRunOptions {
+  /**
+   * The hook belongs to the cleanup of a run (`failed` hooks, `rollback` hooks after a revert):
+   * it runs even when the run was interrupted, as the rest of the cleanup does.
+   */
+  cleanup?: boolean
+}
+
+export async function runHookOnHost(ctx: RunContext, run: HostRun, invocation: HookInvocation, release: ReleaseInfo, hookOptions: HookRunOptions = {}): Promise<void> {
   const env = { ...hookEnvironment(ctx, run.host, release), ...ctx.config.env, ...invocation.env }
   ctx.report({ kind: 'hook:start', host: run.host.name, hook: invocation.hook, command: invocation.display, local: false })
   const started = performance.now()
   try {
-    const options = { step: invocation.hook, env, display: invocation.display, showOutput: true }
+    const options = { step: invocation.hook, env, display: invocation.display, showOutput: true, cleanup: hookOptions.cleanup === true }
     await execOn(ctx, run, invocation.command, invocation.timeoutMs === undefined ? options : { ...options, timeoutMs: invocation.timeoutMs })
   } catch (error) {
     throw new HookError(`${invocation.hook} (${invocation.source})`, toBerthError(error), { host: run.host.name, step: invocation.hook })
@@ -30,10 +38,10 @@ export async function runHookOnHost(ctx: RunContext, run: HostRun, invocation: H
 const LOCAL_HOST: HostConfig = { name: 'local', host: 'localhost', roles: ['all'], primary: false, transport: 'local' }
 
 /** Runs `local: true` hooks on the deploying machine, once each, in order. */
-export async function runLocalHooks(ctx: RunContext, invocations: HookInvocation[], release: ReleaseInfo, hosts: string[]): Promise<void> {
+export async function runLocalHooks(ctx: RunContext, invocations: HookInvocation[], release: ReleaseInfo, hosts: string[], options: HookRunOptions = {}): Promise<void> {
   if (invocations.length === 0) return
   const run: HostRun = { host: LOCAL_HOST, transport: new LocalTransport('local'), state: null, failed: null }
   for (const invocation of invocations) {
-    await runHookOnHost(ctx, run, { ...invocation, env: { BERTH_HOSTS: hosts.join(','), ...invocation.env } }, release)
+    await runHookOnHost(ctx, run, { ...invocation, env: { BERTH_HOSTS: hosts.join(','), ...invocation.env } }, release, options)
   }
 }

@@ -10,7 +10,7 @@ import type { HostOutcome } from '../events.js'
 import { settleAll } from '../fleet/pool.js'
 import { appendHistory, removeReleases, switchCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
-import { runHookOnHost } from './actions.js'
+import { runHookOnHost, runLocalHooks } from './actions.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
 import { planHook } from './hooks.js'
 import { releaseLocks } from './lock.js'
@@ -153,20 +153,25 @@ async function revertHost(ctx: RunContext, run: DeployRun, input: FinishInput): 
     repoHooks: new Map(),
   })) {
     if (invocation.host === null) continue
-    await runHookOnHost(ctx, run, invocation, release).catch((error: BerthError) => warn(ctx, run, error.message))
+    await runHookOnHost(ctx, run, invocation, release, { cleanup: true }).catch((error: BerthError) => warn(ctx, run, error.message))
   }
 }
 
 async function runFailedHooks(ctx: RunContext, runs: DeployRun[], input: FinishInput): Promise<void> {
   const hosts = runs.map((run) => run.host)
   const invocations = planHook('failed', { config: ctx.config, hosts, defaultCwd: ctx.layout.root, repoHooks: new Map() })
+  // They run even after Ctrl-C: telling people a deploy did not go through is part of stopping it.
   await settleAll(runs, ctx.concurrency, async (run) => {
     for (const invocation of invocations.filter((inv) => inv.host === run.host.name)) {
       const env = { ...invocation.env, BERTH_FAILED_STEP: run.failed?.step ?? input.error?.step ?? '' }
       const release = { id: input.release, revision: input.sha, previous: run.previous }
-      await runHookOnHost(ctx, run, { ...invocation, env }, release).catch((error: BerthError) => warn(ctx, run, error.message))
+      await runHookOnHost(ctx, run, { ...invocation, env }, release, { cleanup: true }).catch((error: BerthError) => warn(ctx, run, error.message))
     }
   })
+  // `local: true` entries run once, on this machine.
+  const local = invocations.filter((inv) => inv.host === null).map((inv) => ({ ...inv, env: { ...inv.env, BERTH_FAILED_STEP: input.error?.step ?? runs.find((run) => run.failed)?.failed?.step ?? '' } }))
+  const names = runs.map((run) => run.host.name)
+  await runLocalHooks(ctx, local, { id: input.release, revision: input.sha, previous: null }, names, { cleanup: true }).catch((error: BerthError) => warn(ctx, null, error.message))
 }
 
 async function cleanupReleases(ctx: RunContext, runs: DeployRun[], release: string): Promise<void> {

@@ -30,6 +30,8 @@ const config = localConfig(
     ...HOOKS.flatMap(failing),
     '  failed:',
     `    - run: 'echo "failed hook: step=$BERTH_FAILED_STEP release=$BERTH_RELEASE" >> __BASE__/hooks.log'`,
+    `    - run: 'echo "local failed hook: step=$BERTH_FAILED_STEP in $(pwd)" >> __BASE__/hooks.log'`,
+    '      local: true',
   ].join('\n'),
 )
 
@@ -86,9 +88,12 @@ describe('a failing hook', () => {
     else expect(result.stdout).toMatch(/migrations ran \(localhost\)/)
     if (AFTER_SWITCH.has(hook)) expect(result.stdout).toMatch(/went live on localhost and was rolled back/)
 
-    // The failed hook ran once, knowing the step and the release.
+    // The failed hooks ran once each (on the host, then the local one), knowing the step and the release.
     const release = created[0] ?? '\\d{8}T\\d{6}-[0-9a-f]{7}'
-    expect(p.log().slice(logBefore)).toEqual([expect.stringMatching(new RegExp(`^failed hook: step=${step} release=${release}$`))])
+    expect(p.log().slice(logBefore)).toEqual([
+      expect.stringMatching(new RegExp(`^failed hook: step=${step} release=${release}$`)),
+      `local failed hook: step=${step} in ${p.dir}`,
+    ])
   })
 
   it('a later successful deploy removes every failed release and keeps the good one', async () => {

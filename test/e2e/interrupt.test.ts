@@ -1,0 +1,96 @@
+/**
+ * Ctrl-C and SIGTERM in the middle of a deploy, sent to the real CLI process: it stops the
+ * running hook, leaves the old release live, marks the new one failed, frees the lock and
+ * exits 130.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createProject, localConfig, type Project } from '../helpers/project.js'
+import { waitFor } from '../helpers/wait.js'
+
+let project: Project | undefined
+afterEach(() => project?.cleanup())
+
+const config = localConfig(
+  [
+    'hooks:',
+    '  build:',
+    '    - run: if [ -n "$HANG" ]; then echo $$ > __BASE__/hook.pid; sleep 30; echo "not stopped" >> __BASE__/hooks.log; fi',
+    '  verify:',
+    '    - run: if [ -n "$HANG_VERIFY" ]; then echo $$ > __BASE__/hook.pid; sleep 30; fi',
+    '  rollback:',
+    '    - run: echo "rollback hook to $BERTH_RELEASE" >> __BASE__/hooks.log',
+    '  failed:',
+    '    - run: echo "failed hook at $BERTH_FAILED_STEP" >> __BASE__/hooks.log',
+  ].join('\n'),
+)
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe.each(['SIGINT', 'SIGTERM'] as const)('%s during a deploy', (signal) => {
+  it('exits 130 with the old release live, the new one failed and the lock released', async () => {
+    const p = (project = createProject(config))
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    const good = p.live()!
+    p.commit({ 'index.html': 'v2' })
+
+    const child = p.spawnBerth(['deploy', 'production'], { HANG: '1' })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const pidFile = join(p.base, 'hook.pid')
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000, 'the build hook to start')
+    const hookPid = Number(readFileSync(pidFile, 'utf8'))
+    expect(existsSync(join(p.target, '.berth/lock'))).toBe(true)
+
+    const sent = Date.now()
+    child.kill(signal)
+    expect(await exited, output).toBe(130)
+    expect(Date.now() - sent).toBeLessThan(10_000)
+
+    expect(p.current()).toBe(`releases/${good}`)
+    expect(p.exists('.berth/lock')).toBe(false)
+    const [interrupted] = p.releases().filter((id) => id !== good)
+    expect(interrupted).toBeDefined()
+    expect(p.record(interrupted!)).toMatchObject({ state: 'failed', failedStep: 'build' })
+    expect(p.history().at(-1)).toMatchObject({ kind: 'deploy', result: 'interrupted', release: interrupted })
+    // The hook was stopped with its process group, not left running.
+    await waitFor(() => !isAlive(hookPid), 5000, 'the hook to be gone')
+    expect(p.log()).not.toContain('not stopped')
+    expect(p.log()).toContain('failed hook at build')
+    expect(output).toMatch(signal === 'SIGINT' ? /interrupted/ : /terminated/)
+    expect(output).toContain('nothing destructive happened')
+
+    // The next deploy goes through as usual.
+    const next = await p.berth(['deploy', 'production'])
+    expect(next.code, next.stdout + next.stderr).toBe(0)
+  })
+})
+
+describe('Ctrl-C after the switch', () => {
+  it('puts the previous release back and runs the rollback hooks', async () => {
+    const p = (project = createProject(config))
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    const good = p.live()!
+    const child = p.spawnBerth(['deploy', 'production'], { HANG_VERIFY: '1' })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const pidFile = join(p.base, 'hook.pid')
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000, 'the verify hook to start')
+    expect(p.current()).not.toBe(`releases/${good}`)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(p.current()).toBe(`releases/${good}`)
+    expect(p.record(good).state).toBe('active')
+    expect(p.exists('.berth/lock')).toBe(false)
+    expect(p.log()).toEqual([`rollback hook to ${good}`, 'failed hook at verify'])
+  })
+})
