@@ -18,7 +18,7 @@ export interface HostReleases {
 
 export interface ReleasesReport {
   hosts: PerHost<HostReleases>[]
-  /** True when the hosts' `current` differ (or some host could not be read). */
+  /** True when the `current` of the hosts that could be read differ (unreadable hosts are reported as such). */
   disagree: boolean
 }
 
@@ -37,8 +37,7 @@ export async function listReleases(config: ResolvedConfig, options: RunOptions =
     })
     return { host: entry.host, ok: true, value: { current: state.current, releases } }
   })
-  const currents = new Set(hosts.map((h) => (h.ok ? h.value.current : '!unreadable')))
-  return { hosts, disagree: currents.size > 1 }
+  return { hosts, disagree: currentsDiffer(hosts) }
 }
 
 export interface HostStatus {
@@ -65,8 +64,7 @@ export async function getStatus(config: ResolvedConfig, options: RunOptions = {}
     const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
     return { host: entry.host, ok: true, value: { current: state.current, revision, lock, lastDeploy: state.lastHistory } }
   })
-  const currents = new Set(hosts.map((h) => (h.ok ? h.value.current : '!unreadable')))
-  return { hosts, disagree: currents.size > 1 }
+  return { hosts, disagree: currentsDiffer(hosts) }
 }
 
 export interface HistoryEntry {
@@ -106,6 +104,11 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
   }
   const entries = [...runs.values()].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, limit)
   return { entries, unreadable: perHost.filter((e): e is PerHost<never> & { ok: false } => !e.ok) }
+}
+
+/** A host that could not be read is not evidence of disagreement: it is listed as unreadable instead. */
+function currentsDiffer(hosts: PerHost<{ current: string | null }>[]): boolean {
+  return new Set(hosts.flatMap((h) => (h.ok ? [h.value.current] : []))).size > 1
 }
 
 function parseLine(line: string): (Record<string, unknown> & { kind: string; at: string })[] {

@@ -42,8 +42,9 @@ export function formatStatus(report: { hosts: PerHost<HostStatus>[]; disagree: b
   return `${lines.join('\n')}\n`
 }
 
-export function formatHistory(entries: HistoryEntry[]): string {
-  if (entries.length === 0) return 'no history yet\n'
+export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<never>[] = []): string {
+  const notRead = unreadable(unreadableHosts)
+  if (entries.length === 0) return `${['no history yet', ...notRead].join('\n')}\n`
   const rows = entries.map((e) => [
     e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     e.kind,
@@ -55,7 +56,7 @@ export function formatHistory(entries: HistoryEntry[]): string {
     String(e.result ?? ''),
     Object.keys(e.hosts).join(','),
   ])
-  return `${formatTable(rows, { header: ['when', 'what', 'who', 'ref', 'sha', 'release', 'took', 'result', 'hosts'] })}\n`
+  return `${[formatTable(rows, { header: ['when', 'what', 'who', 'ref', 'sha', 'release', 'took', 'result', 'hosts'] }), ...notRead].join('\n')}\n`
 }
 
 export function formatCheck(config: ResolvedConfig, hosts: PerHost<HostCheck>[]): string {

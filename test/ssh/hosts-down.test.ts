@@ -51,6 +51,29 @@ describe('a host that is down', () => {
     expect(hosts[1]!.live()).toBe(v1)
   })
 
+  it('the views name it as unreadable without calling the others disagreeing; rollback refuses and switches nobody', async () => {
+    const { project, hosts, v1 } = await deployed('views-down')
+    project.commit({ 'index.html': '<h1>v2</h1>\n' })
+    expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
+    const v2 = hosts[0]!.live()!
+    expect(v2).not.toBe(v1)
+    await fleet.stopHost('web2')
+    for (const view of ['releases', 'status', 'history']) {
+      const result = await project.berth([view, 'production'])
+      expect(result.code, `${view}: ${all(result)}`).toBe(1)
+      expect(result.stdout, view).toMatch(/web2: could not be read: cannot run on web2: connection refused/)
+      expect(result.stdout, view).toMatch(/web1/)
+      expect(result.stdout, view).not.toMatch(/disagree/)
+    }
+    const rollback = await project.berth(['rollback', 'production'])
+    expect(rollback.code, all(rollback)).toBe(1)
+    expect(all(rollback)).toMatch(/web2.*connection refused/)
+    for (const host of hosts) {
+      expect(host.live()).toBe(v2)
+      expect(host.locked()).toBe(false)
+    }
+  })
+
   it('check flags it and exits 1', async () => {
     const { project } = await deployed('check-down')
     await fleet.stopHost('web2')

@@ -6,7 +6,7 @@ export async function run([environment = '']: string[], flags: GlobalFlags & { l
   const session = await openEnvironment(environment, flags, io)
   return withSession(session, async () => {
     const report = await getHistory(session.config, { ...session.run, ...(flags.limit ? { limit: Number(flags.limit) } : {}) })
-    printResult(flags, io, 'history', report, () => formatHistory(report.entries))
+    printResult(flags, io, 'history', report, () => formatHistory(report.entries, report.unreadable))
     return report.unreadable.length === 0 ? 0 : 1
   })
 }
