@@ -166,7 +166,7 @@ describe('connection failures', () => {
     const error = await open('web2', { sshConfigFile, strictHostKeyChecking: 'accept-new' }).exec(`touch ${srv('web2')}/tampered`).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TransportError)
     expect(error).toMatchObject({ host: 'web2', message: expect.stringContaining('does not match known_hosts') })
-    expect((error as TransportError).hint).toContain('ssh-keygen -R')
+    expect((error as TransportError).hint).toContain(`ssh-keygen -f "${knownHostsFile}" -R "[127.0.0.12]:${fleet.port}"`)
     expect(readdirSync(fleet.hostDir('web2'))).not.toContain('tampered')
   })
 
