@@ -2,8 +2,10 @@
  * Hosts of one environment: shorthands expanded, the implicit `all` role added, exactly
  * one primary (the first host unless one says `primary: true`), names unique.
  */
-import { formatPath, type RawIssue } from './issue.js'
-import type { Sourced } from './overlay.js'
+import { inventoryHosts } from '../inventory/ansible.js'
+import { formatPath, type KeyPath, type RawIssue } from './issue.js'
+import type { LoadedConfig } from './loaded.js'
+import { setting, type Sourced } from './overlay.js'
 import type { RawHost } from './schema.js'
 import type { HostConfig } from './types.js'
 
@@ -24,8 +26,21 @@ export function toHostConfig(raw: RawHost): HostConfig {
   return host
 }
 
+/** The environment's hosts: listed in the config, or else taken from its inventory. */
+export function environmentHosts(loaded: LoadedConfig, environment: string): { hosts: HostConfig[]; errors: RawIssue[] } {
+  const written = setting(loaded.raw, environment, 'hosts')
+  if (written.value !== undefined) return resolveHosts(written)
+  const inventory = loaded.inventories?.get(environment) ?? loaded.inventories?.get('')
+  if (inventory === undefined) return resolveHosts(written)
+  const path = loaded.raw.environments[environment]?.inventory !== undefined ? ['environments', environment, 'inventory'] : ['inventory']
+  return finishHosts(inventoryHosts(inventory, environment), path)
+}
+
 export function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: HostConfig[]; errors: RawIssue[] } {
-  const hosts = (written.value ?? []).map(toHostConfig)
+  return finishHosts((written.value ?? []).map(toHostConfig), written.path)
+}
+
+function finishHosts(hosts: HostConfig[], path: KeyPath): { hosts: HostConfig[]; errors: RawIssue[] } {
   const errors: RawIssue[] = []
   const firstIndex = new Map<string, number>()
   hosts.forEach((host, index) => {
@@ -33,8 +48,8 @@ export function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: 
     if (earlier === undefined) firstIndex.set(host.name, index)
     else {
       errors.push({
-        path: [...written.path, index],
-        message: `duplicate host "${host.name}" (already at ${formatPath([...written.path, earlier])}); list each host once, with all its roles`,
+        path: [...path, index],
+        message: `duplicate host "${host.name}" (already at ${formatPath([...path, earlier])}); list each host once, with all its roles`,
       })
     }
   })
@@ -42,7 +57,7 @@ export function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: 
   const [first, ...others] = primaries
   for (const index of others) {
     errors.push({
-      path: [...written.path, index],
+      path: [...path, index],
       message: `only one host can be primary, and "${hosts[first ?? 0]?.name}" already is`,
     })
   }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../errors.js'
 import { writeProject, yaml } from './__fixtures__/temp-project.js'
 import { findConfigFile, loadConfig } from './load.js'
+import { resolveEnvironment } from './resolve.js'
 
 /** The lines of the ConfigError that loading `dir` throws. */
 async function loadErrors(dir: string, configPath?: string): Promise<string[]> {
@@ -190,16 +191,37 @@ describe('loadConfig with YAML', () => {
       `,
     })
     expect(await loadErrors(dir)).toEqual([
-      'berth.yml:5 environments.staging: no hosts: list them under "hosts" in this environment or at the top level',
+      'berth.yml:5 environments.staging: no hosts: list them under "hosts" in this environment or at the top level, or name an inventory',
     ])
   })
 
-  it('warns that inventories are not read yet when hosts are listed too', async () => {
-    const dir = writeProject({ 'berth.yml': 'app: shop\ninventory: ./hosts.ini\nhosts: [web1]\nenvironments: { production: {} }\n' })
+  it('warns when both hosts and an inventory are given, and uses the hosts', async () => {
+    const dir = writeProject({ 'berth.yml': 'app: shop\nrepo: https://example.com/x.git\ninventory: ./hosts.ini\nhosts: [web1]\nenvironments: { production: {} }\n', 'hosts.ini': '[web]\nweb9\n' })
     const loaded = await loadConfig({ cwd: dir })
     expect(loaded.warnings).toEqual([
-      { path: 'inventory', message: 'inventory is not read yet: the hosts listed under "hosts" are used', file: 'berth.yml', line: 2, col: 12 },
+      { path: 'inventory', message: 'both "hosts" and "inventory" are given: the hosts listed under "hosts" are used', file: 'berth.yml', line: 3, col: 12 },
     ])
+    expect(resolveEnvironment(loaded, 'production').hosts.map((h) => h.name)).toEqual(['web1'])
+  })
+
+  it('takes hosts and roles from an Ansible inventory file or command', async () => {
+    const dir = writeProject({
+      'berth.yml': 'app: shop\nrepo: https://example.com/x.git\ninventory: ./hosts.ini\nenvironments:\n  production: {}\n  staging:\n    inventory: { command: "cat stage.json" }\nhooks:\n  migrate:\n    - { run: m, roles: [db], once: true }\n',
+      'hosts.ini': '[web]\nweb1 ansible_user=deploy\n[db]\ndb1 berth_primary=true\n[production:children]\nweb\ndb\n',
+      'stage.json': JSON.stringify({ all: { hosts: ['stage1'] }, db: ['stage1'] }),
+    })
+    const loaded = await loadConfig({ cwd: dir })
+    const production = resolveEnvironment(loaded, 'production')
+    expect(production.hosts.map((h) => [h.name, h.user, h.roles, h.primary])).toEqual([
+      ['web1', 'deploy', ['web', 'all'], false],
+      ['db1', undefined, ['db', 'all'], true],
+    ])
+    expect(resolveEnvironment(loaded, 'staging').hosts.map((h) => [h.name, h.roles])).toEqual([['stage1', ['db', 'all']]])
+  })
+
+  it('refuses an inventory that cannot be read, naming the key', async () => {
+    const dir = writeProject({ 'berth.yml': 'app: shop\ninventory: ./missing.ini\nenvironments: { production: {} }\n' })
+    expect(await loadErrors(dir)).toEqual(['berth.yml:2 inventory: inventory ./missing.ini: not found'])
   })
 })
 

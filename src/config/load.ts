@@ -7,12 +7,15 @@ import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, type ConfigIssue } from '../errors.js'
-import { toConfigIssues, type ConfigSource } from './issue.js'
+import type { Inventory } from '../inventory/ansible.js'
+import { readInventory } from '../inventory/read.js'
+import { toConfigIssues, type ConfigSource, type KeyPath, type RawIssue } from './issue.js'
 import type { LoadedConfig } from './loaded.js'
 import { importConfigModule } from './load-module.js'
 import { parseYaml } from './load-yaml.js'
 import { checkAllEnvironments } from './resolve.js'
 import { checkEnvironmentsDefined } from './rules.js'
+import type { RawConfig } from './schema.js'
 import { validateSchema } from './validate.js'
 
 /** Looked for in this order in each directory, from the current one up to the root. */
@@ -54,6 +57,22 @@ export interface LoadConfigOptions {
   configPath?: string
 }
 
+function readInventories(raw: RawConfig, rootDir: string): { inventories: Map<string, Inventory>; errors: RawIssue[] } {
+  const inventories = new Map<string, Inventory>()
+  const errors: RawIssue[] = []
+  const specs: [string, KeyPath, RawConfig['inventory']][] = [
+    ['', ['inventory'], raw.inventory],
+    ...Object.entries(raw.environments).map(([name, env]): [string, KeyPath, RawConfig['inventory']] => [name, ['environments', name, 'inventory'], env?.inventory]),
+  ]
+  for (const [key, path, spec] of specs) {
+    if (spec === undefined) continue
+    const result = readInventory(spec, rootDir)
+    if ('error' in result) errors.push({ path, message: `inventory ${result.error}` })
+    else inventories.set(key, result)
+  }
+  return { inventories, errors }
+}
+
 /**
  * Finds, reads and validates the config file.
  * @throws ConfigError listing every problem in the file.
@@ -74,6 +93,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     environments: Object.keys(schema.value.environments),
     source: read.source,
   }
+  const inventory = readInventories(schema.value, loaded.rootDir)
+  loaded.inventories = inventory.inventories
+  if (inventory.errors.length > 0) throw new ConfigError(toConfigIssues(inventory.errors, read.source))
   const rules = checkAllEnvironments(loaded)
   const errors = [...checkEnvironmentsDefined(schema.value), ...rules.errors]
   if (errors.length > 0) throw new ConfigError(toConfigIssues(errors, read.source))

@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../errors.js'
 import type { ConfigSource } from './issue.js'
+import type { Inventory } from '../inventory/ansible.js'
 import type { RawConfig } from './schema.js'
 
 /** A config file read and validated, not yet resolved for one environment. */
@@ -16,4 +17,6 @@ export interface LoadedConfig {
   warnings?: ConfigIssue[]
   /** How issues found later (by `resolveEnvironment`) name the file and find lines. */
   source?: ConfigSource
+  /** Inventories named by the file, read at load: '' for the top level, else by environment. */
+  inventories?: Map<string, Inventory>
 }

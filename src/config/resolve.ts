@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js'
 import { didYouMean } from './did-you-mean.js'
 import { parseDuration } from './duration.js'
 import { resolveHooks, type Interpolator } from './hooks.js'
-import { resolveHosts } from './hosts.js'
+import { environmentHosts } from './hosts.js'
 import { interpolate } from './interpolate.js'
 import { formatPath, toConfigIssues, type KeyPath, type RawIssue, type Validation } from './issue.js'
 import type { LoadedConfig } from './loaded.js'
@@ -74,7 +74,7 @@ export function buildEnvironment(
     return result.value
   }
 
-  const { hosts, errors: hostErrors } = resolveHosts(setting(raw, environment, 'hosts'))
+  const { hosts, errors: hostErrors } = environmentHosts(loaded, environment)
   const { lists, errors: overlayErrors } = mergedHooks(raw, environment)
   const { hooks, errors: hookErrors } = resolveHooks(lists, interpolateAt)
   const presence = checkHostsPresent(raw, environment, hosts)
@@ -216,6 +216,6 @@ export function checkAllEnvironments(loaded: LoadedConfig): Validation {
 }
 
 function hostNamesInFile(loaded: LoadedConfig): HostNames {
-  const everyHost: HostConfig[] = loaded.environments.flatMap((name) => resolveHosts(setting(loaded.raw, name, 'hosts')).hosts)
+  const everyHost: HostConfig[] = loaded.environments.flatMap((name) => environmentHosts(loaded, name).hosts)
   return namesOf(everyHost)
 }

@@ -25,16 +25,19 @@ export function checkEnvironmentsDefined(raw: RawConfig): RawIssue[] {
 
 export function checkHostsPresent(raw: RawConfig, environment: string, hosts: readonly HostConfig[]): Validation {
   const inventory = raw.environments[environment]?.inventory ?? raw.inventory
+  const listed = raw.environments[environment]?.hosts ?? raw.hosts
   const errors: RawIssue[] = []
   const warnings: RawIssue[] = []
   if (hosts.length === 0) {
-    const why = inventory === undefined ? '' : ' (inventory is not read yet)'
     errors.push({
-      path: environmentPath(environment),
-      message: `no hosts${why}: list them under "hosts" in this environment or at the top level`,
+      path: inventory === undefined ? environmentPath(environment) : ['inventory'],
+      message:
+        inventory === undefined
+          ? 'no hosts: list them under "hosts" in this environment or at the top level, or name an inventory'
+          : `the inventory has no host for "${environment}"`,
     })
-  } else if (inventory !== undefined) {
-    warnings.push({ path: ['inventory'], message: 'inventory is not read yet: the hosts listed under "hosts" are used' })
+  } else if (inventory !== undefined && listed !== undefined) {
+    warnings.push({ path: ['inventory'], message: 'both "hosts" and "inventory" are given: the hosts listed under "hosts" are used' })
   }
   return { errors, warnings }
 }
