@@ -3,10 +3,8 @@
  * environment (config loaded and resolved, reporter chosen, Ctrl-C wired to the core's
  * AbortSignal). Commands stay thin: parse flags, call the core, render the result.
  */
-import { loadConfig, resolveEnvironment } from '../config/index.js'
 import type { ResolvedConfig } from '../config/types.js'
 import type { RunOptions } from '../pipeline/context.js'
-import { createReporter } from '../ui/select.js'
 import type { ReporterHandle } from '../ui/types.js'
 
 export interface GlobalFlags {
@@ -52,6 +50,8 @@ export function list(value: string | undefined): string[] | undefined {
 }
 
 export async function openEnvironment(environment: string, flags: GlobalFlags, io: CliIO): Promise<Session> {
+  // Loaded here, not at the top: `berth --help`, `--version` and usage errors need neither.
+  const [{ loadConfig, resolveEnvironment }, { createReporter }] = await Promise.all([import('../config/index.js'), import('../ui/select.js')])
   const loaded = await loadConfig({ cwd: io.cwd, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
   const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
   io.secretValues.push(...config.secretValues)
