@@ -66,10 +66,6 @@ describe('deploy, redeploy, rollback', () => {
     for (const name of NAMES) expect(after.stdout).toMatch(new RegExp(`${name}\\s+→ ${v1}\\s+active`))
     expect(after.stdout).not.toContain('disagree')
 
-    const status = await project.berth(['status', 'production'])
-    expect(status.code).toBe(0)
-    for (const name of NAMES) expect(status.stdout).toMatch(new RegExp(`${name}\\s+${v1}\\s+\\w+\\s+free\\s+rollback success`))
-
     const history = await project.berth(['history', 'production'])
     expect(history.code).toBe(0)
     expect(history.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[2])).toEqual(['rollback', 'deploy', 'deploy'])
@@ -86,18 +82,14 @@ describe('roles, once and host selection', () => {
     '    - { run: echo "restart $BERTH_HOST" >> __BASE__/hooks.log, roles: [web] }',
   ]
 
-  it('runs a once hook on exactly one host and a role hook on that role only', async () => {
-    const { project } = setup('roles', hooks)
-    const result = await project.berth(['deploy', 'production', '-q'])
-    expect(result.code, all(result)).toBe(0)
-    expect(project.log().filter((l) => l.startsWith('migrate'))).toEqual(['migrate web3'])
-    expect(project.log().filter((l) => l.startsWith('restart')).sort()).toEqual(['restart web1', 'restart web2'])
-  })
-
-  it('--roles and --hosts limit the deploy; status flags the hosts that then disagree', async () => {
+  it('runs once hooks on one host and role hooks on their role; --roles and --hosts limit the deploy; status flags the hosts that then disagree', async () => {
     const { project, hosts } = setup('select', hooks)
-    expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
+    const ran = (step: string): string[] => project.log().filter((line) => line.startsWith(step)).sort()
+    const first = await project.berth(['deploy', 'production', '-q'])
+    expect(first.code, all(first)).toBe(0)
     const v1 = hosts[0]!.releases()[0]!
+    expect(ran('migrate')).toEqual(['migrate web3'])
+    expect(ran('restart')).toEqual(['restart web1', 'restart web2'])
 
     project.commit({ 'index.html': '<h1>v2</h1>\n' })
     const byRole = await project.berth(['deploy', 'production', '-q', '--roles', 'web'])
@@ -106,6 +98,9 @@ describe('roles, once and host selection', () => {
     expect(v2).not.toBe(v1)
     expect(lives(hosts)).toEqual([v2, v2, v1])
     expect(hosts[2]!.releases()).toEqual([v1])
+    // No db host selected: the once hook for db has nowhere to run.
+    expect(ran('migrate')).toEqual(['migrate web3'])
+    expect(ran('restart')).toEqual(['restart web1', 'restart web1', 'restart web2', 'restart web2'])
 
     project.commit({ 'index.html': '<h1>v3</h1>\n' })
     const byName = await project.berth(['deploy', 'production', '-q', '--hosts', 'web2'])
@@ -113,10 +108,11 @@ describe('roles, once and host selection', () => {
     const v3 = hosts[1]!.live()!
     expect(lives(hosts)).toEqual([v2, v3, v1])
     expect(hosts[0]!.releases()).toEqual([v1, v2])
+    expect(ran('restart')).toEqual(['restart web1', 'restart web1', 'restart web2', 'restart web2', 'restart web2'])
 
     const status = await project.berth(['status', 'production'])
     expect(status.stdout).toMatch(/disagree/)
-    expect(status.stdout).toMatch(new RegExp(`web1\\s+${v2}`))
+    expect(status.stdout).toMatch(new RegExp(`web1\\s+${v2}\\s+\\w+\\s+free\\s+deploy success`))
     expect(status.stdout).toMatch(new RegExp(`web2\\s+${v3}`))
     expect(status.stdout).toMatch(new RegExp(`web3\\s+${v1}`))
     const releases = await project.berth(['releases', 'production'])

@@ -36,28 +36,38 @@ async function deployed(app: string, extra: string[] = []): Promise<{ project: P
 }
 
 describe('a host that is down', () => {
-  it('before the deploy: names the host, exit 1, nothing changes on the others', async () => {
+  it('deploy, rollback and check name it and change nothing elsewhere; the views list it as unreadable', async () => {
     const { project, hosts, v1 } = await deployed('down')
-    project.commit({ 'index.html': '<h1>v2</h1>\n' })
-    await fleet.stopHost('web2')
-    const result = await project.berth(['deploy', 'production'])
-    expect(result.code, all(result)).toBe(1)
-    expect(all(result)).toMatch(/web2.*connection refused/)
-    for (const host of [hosts[0]!, hosts[2]!]) {
-      expect(host.live()).toBe(v1)
-      expect(host.releases()).toEqual([v1])
-      expect(host.locked()).toBe(false)
-    }
-    expect(hosts[1]!.live()).toBe(v1)
-  })
-
-  it('the views name it as unreadable without calling the others disagreeing; rollback refuses and switches nobody', async () => {
-    const { project, hosts, v1 } = await deployed('views-down')
     project.commit({ 'index.html': '<h1>v2</h1>\n' })
     expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
     const v2 = hosts[0]!.live()!
     expect(v2).not.toBe(v1)
     await fleet.stopHost('web2')
+    const unchanged = (): void => {
+      for (const host of hosts) expect(host.live()).toBe(v2)
+      for (const host of [hosts[0]!, hosts[2]!]) {
+        expect(host.releases()).toEqual([v1, v2])
+        expect(host.locked()).toBe(false)
+      }
+    }
+
+    project.commit({ 'index.html': '<h1>v3</h1>\n' })
+    const deploy = await project.berth(['deploy', 'production'])
+    expect(deploy.code, all(deploy)).toBe(1)
+    expect(all(deploy)).toMatch(/web2: cannot run on web2: connection refused/)
+    unchanged()
+
+    const rollback = await project.berth(['rollback', 'production'])
+    expect(rollback.code, all(rollback)).toBe(1)
+    expect(all(rollback)).toMatch(/web2: cannot run on web2: connection refused/)
+    unchanged()
+
+    const check = await project.berth(['check', 'production'])
+    expect(check.code, all(check)).toBe(1)
+    expect(check.stdout).toMatch(/✓ web1: connected/)
+    expect(check.stdout).toMatch(/✗ web2: .*connection refused/)
+    expect(check.stdout).toMatch(/✓ web3: connected/)
+
     for (const view of ['releases', 'status', 'history']) {
       const result = await project.berth([view, 'production'])
       expect(result.code, `${view}: ${all(result)}`).toBe(1)
@@ -65,23 +75,6 @@ describe('a host that is down', () => {
       expect(result.stdout, view).toMatch(/web1/)
       expect(result.stdout, view).not.toMatch(/disagree/)
     }
-    const rollback = await project.berth(['rollback', 'production'])
-    expect(rollback.code, all(rollback)).toBe(1)
-    expect(all(rollback)).toMatch(/web2.*connection refused/)
-    for (const host of hosts) {
-      expect(host.live()).toBe(v2)
-      expect(host.locked()).toBe(false)
-    }
-  })
-
-  it('check flags it and exits 1', async () => {
-    const { project } = await deployed('check-down')
-    await fleet.stopHost('web2')
-    const result = await project.berth(['check', 'production'])
-    expect(result.code, all(result)).toBe(1)
-    expect(result.stdout).toMatch(/✓ web1: connected/)
-    expect(result.stdout).toMatch(/✗ web2: .*connection refused/)
-    expect(result.stdout).toMatch(/✓ web3: connected/)
   })
 })
 
