@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EXIT, linkShared, releaseLock, switchCurrent, takeLock, writeRecord } from './commands.js'
 import { layoutFor } from './layout.js'
+import { shellQuote } from '../transport/quote.js'
 
 const sh = (script: string): { code: number; out: string } => {
   try {
@@ -71,6 +72,12 @@ describe('host commands', () => {
     expect(second.out).toContain('"user":"ann"')
     sh(releaseLock(layout, 't-2'))
     expect(existsSync(layout.lock)).toBe(true)
+    // A lock caught between its holder's mkdir and the holder's files: wait for them rather
+    // than report an unknown (and so seemingly stale) holder.
+    sh(`rm -f ${shellQuote(join(layout.lock, 'heartbeat'))} ${shellQuote(join(layout.lock, 'info.json'))}`)
+    const late = `(sleep 0.3; printf '%s\\n' '{"user":"ann"}' > ${shellQuote(join(layout.lock, 'info.json'))}; date +%s > ${shellQuote(join(layout.lock, 'heartbeat'))}) &`
+    const third = sh(`${late}\n${takeLock(layout, { ...holder, user: 'cy', token: 't-3' })}`)
+    expect(third.out).toContain('@lock held {"user":"ann"}')
     sh(releaseLock(layout, 't-1'))
     expect(existsSync(layout.lock)).toBe(false)
   })

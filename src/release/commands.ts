@@ -33,6 +33,9 @@ export function takeLock(layout: Layout, holder: LockHolder & { token: string })
     `  printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
     `  echo '@lock acquired'`,
     `else`,
+    // The holder writes its files just after its mkdir: a lock seen in between would read
+    // as "unknown holder, no heartbeat" (stale), and the user be told to force it open.
+    `  [ -s ${q(posix.join(layout.lock, 'heartbeat'))} ] || sleep 1`,
     `  printf '@lock held %s\\n' "$(cat ${q(info)} 2>/dev/null)"`,
     `fi`,
   ].join('\n')
