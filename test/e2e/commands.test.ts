@@ -64,8 +64,6 @@ describe('run', () => {
     const hi = await p.berth(['run', 'production', '--', 'echo "$GREETING from $(pwd)"'])
     expect(hi.code, hi.stderr).toBe(0)
     expect(hi.stdout).toContain(`hi from ${join(p.target, 'current')}`)
-    const echo = await p.berth(['run', 'production', '--', 'echo hi'])
-    expect(echo.stdout).toMatch(/localhost.*hi|hi/)
     const failing = await p.berth(['run', 'production', '--', 'echo oops >&2; exit 3'])
     expect(failing.code).toBe(1)
     expect(failing.stdout + failing.stderr).toContain('oops')
@@ -121,7 +119,6 @@ describe('init', () => {
       expect(plan.stdout).toMatch(/switch/)
       expect(run('init').status).toBe(2)
       expect(readFileSync(join(dir, 'berth.yml'), 'utf8')).toBe(text)
-      expect(run('init', '--force').status).toBe(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
