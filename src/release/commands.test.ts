@@ -78,7 +78,11 @@ describe('host commands', () => {
     const late = `(sleep 0.3; printf '%s\\n' '{"user":"ann"}' > ${shellQuote(join(layout.lock, 'info.json'))}; date +%s > ${shellQuote(join(layout.lock, 'heartbeat'))}) &`
     const third = sh(`${late}\n${takeLock(layout, { ...holder, user: 'cy', token: 't-3' })}`)
     expect(third.out).toContain('@lock held {"user":"ann"}')
-    sh(releaseLock(layout, 't-1'))
+    // ...or its last files being removed: then it is gone a moment later, and taken.
+    sh(`rm -f ${shellQuote(join(layout.lock, 'heartbeat'))} ${shellQuote(join(layout.lock, 'info.json'))}`)
+    const leaving = `(sleep 0.3; rm -rf ${shellQuote(layout.lock)}) &`
+    expect(sh(`${leaving}\n${takeLock(layout, { ...holder, user: 'cy', token: 't-3' })}`).out).toContain('@lock acquired')
+    sh(releaseLock(layout, 't-3'))
     expect(existsSync(layout.lock)).toBe(false)
   })
 

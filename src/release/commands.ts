@@ -24,20 +24,27 @@ export function ensureLayout(layout: Layout): string {
 /**
  * Takes the lock with `mkdir` (atomic: no test-then-write) and writes the holder and a
  * heartbeat. Prints `@lock acquired` or `@lock held` followed by what the holder wrote.
+ * A lock without a heartbeat is one being written (just after its holder's mkdir) or being
+ * removed (`rm -rf` empties it before the rmdir): seen in that instant it would read as an
+ * unknown, stale holder and the user be told to force it open, so it is tried once more
+ * a second later.
  */
 export function takeLock(layout: Layout, holder: LockHolder & { token: string }): string {
   const info = posix.join(layout.lock, 'info.json')
   return [
     `${shellJoin(['mkdir', '-p', layout.berth])} || exit 1`,
-    `if mkdir ${q(layout.lock)} 2>/dev/null; then`,
-    `  printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
-    `  echo '@lock acquired'`,
-    `else`,
-    // The holder writes its files just after its mkdir: a lock seen in between would read
-    // as "unknown holder, no heartbeat" (stale), and the user be told to force it open.
-    `  [ -s ${q(posix.join(layout.lock, 'heartbeat'))} ] || sleep 1`,
-    `  printf '@lock held %s\\n' "$(cat ${q(info)} 2>/dev/null)"`,
-    `fi`,
+    `for attempt in 1 2; do`,
+    `  if mkdir ${q(layout.lock)} 2>/dev/null; then`,
+    `    printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
+    `    echo '@lock acquired'`,
+    `    break`,
+    `  fi`,
+    `  if [ -s ${q(posix.join(layout.lock, 'heartbeat'))} ] || [ "$attempt" = 2 ]; then`,
+    `    printf '@lock held %s\\n' "$(cat ${q(info)} 2>/dev/null)"`,
+    `    break`,
+    `  fi`,
+    `  sleep 1`,
+    `done`,
   ].join('\n')
 }
 
