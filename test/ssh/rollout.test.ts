@@ -4,6 +4,8 @@
  * Failures are switched on per release with a marker file, so the first deploy of each
  * test succeeds and gives every host an old release to stay on (or go back to).
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
 import type { Project } from '../helpers/project.js'
@@ -110,7 +112,10 @@ describe('onFailure', () => {
 
 describe('two deploys at once', () => {
   it('one wins, the other exits 3 naming the holder, and the winner completes', async () => {
-    const { project, hosts, v1 } = await deployed('concurrent', ['hooks:', '  build:', '    - run: test ! -f slow || sleep 2'])
+    // The winner's build takes 2 s, and on a loaded machine waits (up to 20 s) until the
+    // loser has been turned away, so the loser always meets a deploy in progress.
+    const wait = 'i=0; until [ -f __BASE__/loser-done ] || [ $i -ge 200 ]; do sleep 0.1; i=$((i+1)); done'
+    const { project, hosts, v1 } = await deployed('concurrent', ['hooks:', '  build:', `    - run: test ! -f slow || { sleep 2; ${wait}; }`])
     project.commit({ slow: '\n' })
     const winner = project.spawnBerth(['deploy', 'production', '-q'])
     let winnerOutput = ''
@@ -120,6 +125,7 @@ describe('two deploys at once', () => {
     await waitFor(() => hosts.every((h) => h.locked()) && hosts.some((h) => h.releases().length === 2))
 
     const loser = await project.berth(['deploy', 'production', '-q'])
+    writeFileSync(join(project.base, 'loser-done'), '')
     expect(loser.code, all(loser)).toBe(3)
     expect(all(loser)).toMatch(new RegExp(`web1 is locked by ${fleet.user}@\\S+ \\(pid ${winner.pid}\\)`))
 
