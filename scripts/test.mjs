@@ -18,6 +18,7 @@ const needs = [
   { check: () => existsSync('/usr/sbin/sshd'), pkg: 'openssh-server' },
   { check: () => has('tar'), pkg: 'tar' },
   { check: () => has('unshare'), pkg: 'util-linux' },
+  { check: () => has('sudo'), pkg: 'sudo' },
 ]
 const missing = needs.filter((n) => !n.check()).map((n) => n.pkg)
 if (missing.length > 0) {

@@ -44,6 +44,8 @@ function toHookEntry(raw: RawHookEntry, path: KeyPath, interpolateAt: Interpolat
   if (raw.hosts !== undefined) entry.hosts = [...raw.hosts]
   if (raw.cwd !== undefined) entry.cwd = raw.cwd
   if (raw.prefix !== undefined) entry.prefix = raw.prefix
+  if (raw.become !== undefined) entry.become = raw.become
+  if (raw.become !== undefined && raw.local) errors.push({ path, message: '"become" is for hooks on hosts, not "local" ones' })
   const timeoutMs = raw.timeout === undefined ? undefined : parseDuration(raw.timeout)
   if (timeoutMs !== undefined) entry.timeoutMs = timeoutMs
   else if (raw.http !== undefined) entry.timeoutMs = HTTP_TIMEOUT_MS

@@ -92,6 +92,8 @@ const hookEntryObjectSchema = z.strictObject({
   cwd: nonEmptyText('a directory').optional(),
   prefix: nonEmptyText('a command prefix').optional(),
   timeout: durationSchema.optional(),
+  /** Run as this user through `sudo -n -E -u USER` (the deploy user needs passwordless sudo). */
+  become: matching(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a user name').optional(),
 })
 // The `id`s name the pieces the JSON Schema would otherwise repeat (each hook name, each environment).
 const hookEntrySchema = z.union([nonEmptyText('a shell command'), hookEntryObjectSchema]).meta({ id: 'HookEntry' })

@@ -64,6 +64,8 @@ export interface HookEntry {
   /** Prepended to `run`, e.g. `bundle exec`. */
   prefix?: string
   timeoutMs?: number
+  /** Run as this user with `sudo -n -E -u` (the environment, secrets included, is kept, never put in argv). */
+  become?: string
   /** Where in the config the entry came from, for messages, e.g. `hooks.restart[0]`. */
   source: string
 }

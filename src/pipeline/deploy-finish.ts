@@ -8,7 +8,7 @@ import type { BerthError } from '../errors.js'
 import { HostsFailedError, InterruptedError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { settleAll } from '../fleet/pool.js'
-import { appendHistory, removeReleases, switchCurrent, writeRecord } from '../release/commands.js'
+import { appendHistory, removeReleases, switchCurrent, unsetCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
 import { runHookOnHost, runLocalHooks } from './actions.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
@@ -131,12 +131,15 @@ function stoppedByOthers(error: BerthError, run: DeployRun): boolean {
 
 /** Puts one host back on the release it had, marks the new one failed and runs the rollback hooks. */
 async function revertHost(ctx: RunContext, run: DeployRun, input: FinishInput): Promise<void> {
-  if (run.previous === null) {
-    warn(ctx, run, `no previous release to go back to: ${input.release} stays live`)
-    return
-  }
   const now = ctx.now()
   const failed = withState(run.record ?? blankRecord(input), 'failed', now, run.failed?.step ?? input.error?.step)
+  if (run.previous === null) {
+    // Its first deploy: back to having no live release, as before the run.
+    await execOn(ctx, run, `${unsetCurrent(ctx.layout, input.release)} && ${writeRecord(ctx.layout, failed)}`, { step: 'rollback', cleanup: true })
+    run.rolledBack = true
+    warn(ctx, run, `${input.release} was taken down again: this host had no live release before this deploy`)
+    return
+  }
   const command = [
     switchCurrent(ctx.layout, run.previous),
     writeRecord(ctx.layout, failed),

@@ -80,7 +80,10 @@ export function planHook(hook: HookName, context: HookContext): HookInvocation[]
 
 function invocationFor(hook: HookName, entry: HookEntry, host: string | null, baseDir: string, allowMissingCwd = false): HookInvocation {
   const cwd = entry.cwd === undefined ? baseDir : posix.resolve(baseDir, entry.cwd)
-  const body = entry.http !== undefined ? httpProbe(entry.http, entry.timeoutMs ?? 30_000) : withPrefix(entry)
+  const script = entry.http !== undefined ? httpProbe(entry.http, entry.timeoutMs ?? 30_000) : withPrefix(entry)
+  // sudo -E keeps the hook's environment (secrets travel there, never in argv); -n fails
+  // at once instead of waiting for a password nobody can type.
+  const body = entry.become === undefined ? script : `exec sudo -n -E -u ${q(entry.become)} -- sh -c ${q(script)}`
   const enter = allowMissingCwd ? `mkdir -p ${q(baseDir)} && cd ${q(cwd)}` : `cd ${q(cwd)}`
   const invocation: HookInvocation = {
     hook,

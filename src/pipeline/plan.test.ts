@@ -84,4 +84,11 @@ describe('planDeploy', () => {
     expect(verify.localAfter.map((i) => [i.display, i.cwd])).toEqual([['curl -X POST chat', '/app']])
     expect(Object.values(verify.hosts).flat()).toEqual([])
   })
+  it('runs a become hook through sudo, keeping its environment out of argv', () => {
+    const c = config({ restart: [entry("systemctl restart 'shop'", { become: 'root' })] })
+    const [restart] = planDeploy(c, input(c)).steps.find((s) => s.step === 'restart')!.hosts.web1!
+    expect(restart?.kind === 'hook' && restart.invocation.command).toBe(
+      "cd /srv/shop/releases/20261123T171500-aaaaaaa || exit 1\nexec sudo -n -E -u root -- sh -c 'systemctl restart '\\''shop'\\'''",
+    )
+  })
 })

@@ -158,6 +158,14 @@ export function switchCurrent(layout: Layout, id: string): string {
   ].join('\n')
 }
 
+/**
+ * Takes `current` away again on a host whose first deploy failed after the switch: it had
+ * no live release before, and must not keep one that failed. Only if it is still ours.
+ */
+export function unsetCurrent(layout: Layout, id: string): string {
+  return `if [ "$(readlink ${q(layout.current)})" = ${q(layout.currentTarget(id))} ]; then rm -f ${q(layout.current)}; fi`
+}
+
 /** Deletes releases and their records. Callers pass only validated release ids. */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
