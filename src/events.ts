@@ -32,7 +32,17 @@ export type BerthEvent =
   | { kind: 'release:removed'; host: string; release: string }
   | { kind: 'upload:progress'; host: string; bytes: number; files: number }
   /** Final outcome of a command that changes hosts: one row per host. */
-  | { kind: 'run:summary'; command: string; ok: boolean; release?: string; outcomes: HostOutcome[]; destructive: string; durationMs: number }
+  | {
+      kind: 'run:summary'
+      command: string
+      ok: boolean
+      release?: string
+      outcomes: HostOutcome[]
+      destructive: string
+      durationMs: number
+      /** Where the release lives on each host, and the environment (for next-step hints). */
+      where?: { environment: string; deployTo: string }
+    }
 
 export type BerthEventKind = BerthEvent['kind']
 

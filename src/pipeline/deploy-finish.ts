@@ -115,7 +115,8 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
     return outcome
   })
   const destructive = describeDamage(runs, ok, input.error !== null)
-  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: input.release, outcomes, destructive, durationMs })
+  const where = { environment: ctx.config.environment, deployTo: ctx.config.deployTo }
+  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: input.release, outcomes, destructive, durationMs, where })
   return { ok, release: input.release, outcomes, destructive, durationMs }
 }
 

@@ -105,7 +105,8 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     return outcome
   })
   const ok = error === null
-  const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, destructive: describeRollback(ok, outcomes), durationMs } as const
+  const where = { environment: config.environment, deployTo: config.deployTo }
+  const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, destructive: describeRollback(ok, outcomes), durationMs, where } as const
   ctx.report(target === '' ? summary : { ...summary, release: target })
   if (error) throw error
   return { release: target, outcomes, durationMs }

@@ -37,6 +37,7 @@ export function formatSummary(summary: RunSummary, options: SummaryOptions): str
   if (summary.outcomes.length > 0) sections.push(formatHostTable(summary, p, r))
   if (!summary.ok || failed.length > 0) sections.push(formatDestructive(summary.destructive, p, r))
   for (const outcome of failed) sections.push(formatFailure(outcome, options, p))
+  if (summary.ok && failed.length === 0) sections.push(formatNext(summary, p, r))
   return sections.filter((section) => section !== '').join('\n\n')
 }
 
@@ -70,6 +71,14 @@ function formatResult(outcome: HostOutcome, command: string, p: Palette, r: Reda
 
 function failedStepOf(outcome: HostOutcome): string {
   return outcome.failedStep ?? outcome.error?.step ?? 'an unknown step'
+}
+
+/** After a successful deploy or rollback: where it is live, and what to run next. */
+function formatNext(summary: RunSummary, p: Palette, r: Redact): string {
+  if (summary.where === undefined || !SWITCHING_COMMANDS.has(summary.command)) return ''
+  const { environment, deployTo } = summary.where
+  const next = summary.command === 'rollback' ? `berth releases ${environment}` : `berth releases ${environment} · back: berth rollback ${environment}`
+  return p.dim(`  live at ${r(deployTo)}/current · ${r(next)}`)
 }
 
 function formatDestructive(sentence: string, p: Palette, r: Redact): string {
