@@ -6,7 +6,9 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { shellQuote as q } from '../transport/quote.js'
 import type { RunOptions } from './context.js'
+import { selectRunHosts } from '../inventory/select.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
+import { selectHosts } from './hooks.js'
 
 export interface HostCheck {
   tools: Record<string, boolean>
@@ -19,9 +21,16 @@ export interface HostCheck {
 /** Below this much free space under deployTo, check reports a problem. */
 const MIN_FREE_KIB = 200 * 1024
 
+/** Either will do: reported as one tool. */
+const HTTP_CLIENT = 'curl|wget'
+
 export function checkScript(deployTo: string, tools: string[]): string {
+  const plain = tools.filter((tool) => tool !== HTTP_CLIENT)
   return [
-    `for c in ${tools.join(' ')}; do if command -v "$c" >/dev/null 2>&1; then echo "@have $c"; else echo "@missing $c"; fi; done`,
+    `for c in ${plain.join(' ')}; do if command -v "$c" >/dev/null 2>&1; then echo "@have $c"; else echo "@missing $c"; fi; done`,
+    ...(tools.includes(HTTP_CLIENT)
+      ? [`if command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1; then echo '@have ${HTTP_CLIENT}'; else echo '@missing ${HTTP_CLIENT}'; fi`]
+      : []),
     `d=${q(deployTo)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done`,
     `if [ -w "$d" ]; then echo "@writable $d"; else echo "@not-writable $d"; fi`,
     `df -Pk "$d" 2>/dev/null | awk 'NR==2 {print "@free " $4}'`,
@@ -39,7 +48,10 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
     else if (key === '@writable' || key === '@not-writable') check.writable = { path: value, ok: key === '@writable' }
     else if (key === '@free') check.freeKiB = Number(value)
   }
-  for (const [tool, ok] of Object.entries(check.tools)) if (!ok) check.problems.push(`${tool} is not installed`)
+  for (const [tool, ok] of Object.entries(check.tools)) {
+    if (ok) continue
+    check.problems.push(tool === HTTP_CLIENT ? 'neither curl nor wget is installed: the http checks in hooks need one' : `${tool} is not installed`)
+  }
   if (!check.writable.ok) check.problems.push(`${check.writable.path} is not writable (deployTo is ${deployTo})`)
   if (check.freeKiB !== null && check.freeKiB < MIN_FREE_KIB) check.problems.push(`only ${Math.round(check.freeKiB / 1024)} MiB free`)
   return check
@@ -47,10 +59,15 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
 
 export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
   const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...(config.strategy === 'git' ? ['git'] : [])]
+  const hosts = selectRunHosts(config.hosts, options, config.environment)
+  // http checks poll from the host with curl or wget: only the hosts an http entry runs on need one.
+  const httpHosts = new Set(
+    Object.values(config.hooks).flatMap((entries) => entries.filter((e) => e.http !== undefined && !e.local).flatMap((e) => selectHosts(e, hosts).map((h) => h.name))),
+  )
   return onEachHost(
     config,
     options,
-    () => checkScript(config.deployTo, tools),
+    (_ctx, host) => checkScript(config.deployTo, httpHosts.has(host.name) ? [...tools, HTTP_CLIENT] : tools),
     (result) => parseCheck(result.stdout, config.deployTo),
     { step: 'check' },
   )

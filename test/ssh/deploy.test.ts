@@ -143,10 +143,11 @@ describe('run and check', () => {
     expect(all(failing)).toMatch(/web2.*exit 1/)
   })
 
-  it('check reports every host reachable with its tools', async () => {
-    const { project } = setup('check')
+  it('check reports every host reachable with its tools, curl or wget where an http check runs', async () => {
+    const { project } = setup('check', ['hooks:', '  verify:', '    - { http: "http://127.0.0.1:9/health", roles: [web] }'])
     const result = await project.berth(['check', 'production'])
     expect(result.code, all(result)).toBe(0)
-    for (const name of NAMES) expect(result.stdout).toMatch(new RegExp(`✓ ${name}: connected; sh tar mkdir ln mv readlink; /srv(/check)? writable`))
+    for (const name of ['web1', 'web2']) expect(result.stdout).toMatch(new RegExp(`✓ ${name}: connected; sh tar mkdir ln mv readlink curl\\|wget; /srv(/check)? writable`))
+    expect(result.stdout).toMatch(/✓ web3: connected; sh tar mkdir ln mv readlink; \/srv(\/check)? writable/)
   })
 })
