@@ -63,11 +63,18 @@ interface HostState extends FleetHost {
 const BASTION_ADDRESS = '127.0.0.50'
 const BEHIND_ADDRESS = '127.0.0.51'
 
-export async function startFleet(options: { hosts: number; bastion?: boolean }): Promise<Fleet> {
+export interface FleetOptions {
+  hosts: number
+  bastion?: boolean
+  /** Where the fleet's temp directory is made, e.g. a tmpfs the caller mounted. @default os.tmpdir() */
+  baseDir?: string
+}
+
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} not found: apt-get install openssh-server`)
   const isolated = canIsolate()
   const user = userInfo().username
-  const root = await mkdtemp(join(tmpdir(), 'berth-fleet-'))
+  const root = await mkdtemp(join(options.baseDir ?? tmpdir(), 'berth-fleet-'))
   const specs = Array.from({ length: options.hosts }, (_, i) => ({ name: `web${i + 1}`, address: `127.0.0.${11 + i}` }))
   if (options.bastion === true) specs.push({ name: 'bastion', address: BASTION_ADDRESS }, { name: 'behind', address: BEHIND_ADDRESS })
   const port = await findFreePort(specs.map((spec) => spec.address))
