@@ -94,7 +94,8 @@ describe('an sshd killed during the deploy', () => {
     await fleet.stopHost('web2')
     const result = await running
     expect(result.code, all(result)).toBe(1)
-    expect(all(result)).toMatch(/web2 failed at fetch:\n  cannot run on web2: connection closed/)
+    // Caught in the transfer (fetch) almost always; on a loaded machine perhaps in the build.
+    expect(all(result)).toMatch(/web2 failed at (fetch|build):[\s\S]*cannot run on web2: (connection closed|shared connection failed)/)
     const v2 = hosts[0]!.releases().find((id) => id !== v1)!
     expect(v2).toBeDefined()
     for (const host of hosts) expect(host.live()).toBe(v1)
