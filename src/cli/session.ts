@@ -6,6 +6,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { RunOptions } from '../pipeline/context.js'
 import type { ReporterHandle } from '../ui/types.js'
+import { createRedactor } from '../ui/redact.js'
 
 export interface GlobalFlags {
   config?: string
@@ -84,6 +85,8 @@ export async function withSession<T>(session: Session, body: () => Promise<T>): 
 
 /** Prints a command's result: a JSON line under --json, text otherwise. */
 export function printResult(flags: GlobalFlags, io: CliIO, command: string, data: unknown, text: () => string): void {
-  if (flags.json) io.stdout(`${JSON.stringify({ kind: 'result', command, data })}\n`)
-  else io.stdout(text())
+  // Results quote config values (a plan carries each hook's env), so secrets are masked here too.
+  const redact = createRedactor(io.secretValues)
+  if (flags.json) io.stdout(`${JSON.stringify({ kind: 'result', command, data }, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))}\n`)
+  else io.stdout(redact(text()))
 }

@@ -123,6 +123,9 @@ describe('deploy --json and secrets', () => {
       'hooks:',
       '  build: [\'echo "token is $TOKEN"\', \'echo "api $API_TOKEN"\']',
       '  verify: [\'echo "$TOKEN" > "$BERTH_RELEASE_PATH/../../token-seen"\', \'echo "bad $TOKEN" >&2; exit 4\']',
+      '  after_build:',
+      '    - run: "true"',
+      '      env: { ENTRY_TOKEN: "${TOKEN}" }',
     ].join('\n'),
   )
 
@@ -147,10 +150,12 @@ describe('deploy --json and secrets', () => {
     expect(plain.code).toBe(1)
     expect(plain.stdout).toContain('token is ')
     expect(plain.stdout + plain.stderr).not.toContain(secret)
-    for (const command of [['history', 'production'], ['status', 'production'], ['releases', 'production']]) {
+    // A plan carries each hook's env: printed as text or JSON, the secret stays masked.
+    for (const command of [['deploy', 'production', '--plan'], ['history', 'production'], ['status', 'production']]) {
       const out = await project.berth([...command, '--json'], { env: { TOKEN: secret } })
       expect(out.code).toBe(0)
       expect(out.stdout + out.stderr).not.toContain(secret)
+      if (command[0] === 'deploy') expect(out.stdout).toContain('"ENTRY_TOKEN":"••••••"')
     }
     // Nor on the host's own records.
     const p = project
