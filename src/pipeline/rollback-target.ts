@@ -8,8 +8,8 @@ import { isReleaseId, sortNewestFirst } from '../release/id.js'
 import type { HostState } from '../release/inspect.js'
 import { isGood } from '../release/record.js'
 
-export function chooseRollbackTarget(hosts: { host: string; state: HostState }[], to?: string): string {
-  if (to !== undefined) return checkExplicitTarget(hosts, to)
+export function chooseRollbackTarget(hosts: { host: string; state: HostState }[], to?: string, environment = 'ENV'): string {
+  if (to !== undefined) return checkExplicitTarget(hosts, to, environment)
   let common: Set<string> | null = null
   for (const { host, state } of hosts) {
     const current = state.current
@@ -19,19 +19,23 @@ export function chooseRollbackTarget(hosts: { host: string; state: HostState }[]
   }
   const [target] = sortNewestFirst(common ?? [])
   if (target === undefined) {
-    throw new StateError('no earlier good release is present on every host', {
-      step: 'rollback',
-      hint: 'list them with `berth releases ENV` and pick one with --to',
-    })
+    // Hosts on different releases (after a `--hosts` deploy, say) have no one "previous"
+    // release: say so, rather than only that none was found.
+    const currents = new Set(hosts.map(({ state }) => state.current))
+    const why =
+      currents.size > 1
+        ? `the hosts are on different releases (${hosts.map(({ host, state }) => `${host}: ${state.current}`).join(', ')}) and no earlier good release is on all of them`
+        : 'no earlier good release is present on every host'
+    throw new StateError(why, { step: 'rollback', hint: `list them with \`berth releases ${environment}\` and pick one with --to` })
   }
   return target
 }
 
-function checkExplicitTarget(hosts: { host: string; state: HostState }[], to: string): string {
+function checkExplicitTarget(hosts: { host: string; state: HostState }[], to: string, environment: string): string {
   if (!isReleaseId(to)) throw new UsageError(`"${to}" is not a release name (like 20261123T171500-4634f44)`)
   for (const { host, state } of hosts) {
     if (!state.releases.includes(to)) {
-      throw new StateError(`release ${to} is not on ${host}`, { host, step: 'rollback', hint: 'see `berth releases ENV`' })
+      throw new StateError(`release ${to} is not on ${host}`, { host, step: 'rollback', hint: `see \`berth releases ${environment}\`` })
     }
     const recorded = state.records.get(to)?.state
     if (recorded === 'failed' || recorded === 'preparing') {

@@ -59,7 +59,7 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
     await acquireLocks(ctx, runs, { command: 'rollback', waitMs: options.lockWaitMs, inspect: { withRollbackHooks: true } })
     locked = true
-    target = chooseRollbackTarget(runs.map((run) => ({ host: run.host.name, state: run.state! })), options.to)
+    target = chooseRollbackTarget(runs.map((run) => ({ host: run.host.name, state: run.state! })), options.to, config.environment)
     ctx.report({ kind: 'log', level: 'info', message: `rolling back to ${target}` })
     const hooksOf = (run: HostRun): HookInvocation[] => [
       ...planHook('rollback', { config, hosts: [run.host], defaultCwd: ctx.layout.release(target), repoHooks: new Map() }),

@@ -117,6 +117,16 @@ describe('roles, once and host selection', () => {
     expect(status.stdout).toMatch(new RegExp(`web3\\s+${v1}`))
     const releases = await project.berth(['releases', 'production'])
     expect(releases.stdout).toMatch(/disagree/)
+
+    // No one previous release for hosts on three different ones: say so; --to settles it.
+    const rollback = await project.berth(['rollback', 'production'])
+    expect(rollback.code, all(rollback)).toBe(1)
+    expect(all(rollback)).toContain(`the hosts are on different releases (web1: ${v2}, web2: ${v3}, web3: ${v1})`)
+    expect(all(rollback)).toContain('berth releases production')
+    expect(lives(hosts)).toEqual([v2, v3, v1])
+    const back = await project.berth(['rollback', 'production', '-q', '--to', v1])
+    expect(back.code, all(back)).toBe(0)
+    expect(lives(hosts)).toEqual([v1, v1, v1])
   })
 
   it('refuses an unknown role or host with exit 2 before touching any host', async () => {
