@@ -1,13 +1,13 @@
 /**
- * The file manifest of a release: every file and symlink with its mode, size and content
- * hash, computed once per deploy on the deploying machine. Kept on each host beside the
+ * The file manifest of a release: every file and symlink with its mode (644 or 755, as git
+ * keeps them), size and content id, computed once per deploy on the deploying machine. Kept on each host beside the
  * release (`.berth/releases/<id>.manifest`) so the next deploy knows what is already
  * there and sends only what changed. One JSON array per line: easy to stream, and any
  * byte a path may hold survives.
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, readdir, readlink } from 'node:fs/promises'
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { settleAll } from '../fleet/pool.js'
 
@@ -17,16 +17,20 @@ export type ManifestEntry =
 
 export type Manifest = Map<string, ManifestEntry>
 
-/** Reads and hashes the tree; paths are relative to `root`. Directories are implied. */
+/**
+ * Reads and hashes a tree on disk (a build's output); paths are relative to `root` and
+ * directories stand for every file below them. Hashes are git blob ids, the same ids
+ * `git ls-tree` gives for committed files, so both kinds of release compare alike.
+ */
 export async function hashTree(root: string, paths: string[]): Promise<Manifest> {
   const files = await expandPaths(root, paths)
-  // A few files hashed at once keeps the disk busy without holding many files open.
-  const results = await settleAll(files, 8, async (path): Promise<ManifestEntry | null> => {
+  // A few files at once keeps the disk busy without holding many open.
+  const results = await settleAll(files, 16, async (path): Promise<ManifestEntry | null> => {
     const full = join(root, path)
     const stat = await lstat(full)
     if (stat.isSymbolicLink()) return { type: 'link', path, target: await readlink(full) }
     if (!stat.isFile()) return null
-    return { type: 'file', path, mode: stat.mode & 0o7777, size: stat.size, hash: await hashFile(full) }
+    return { type: 'file', path, mode: stat.mode & 0o111 ? 0o755 : 0o644, size: stat.size, hash: await blobId(full, stat.size) }
   })
   const manifest: Manifest = new Map()
   for (const result of results) {
@@ -36,7 +40,7 @@ export async function hashTree(root: string, paths: string[]): Promise<Manifest>
   return manifest
 }
 
-/** `paths` may name directories (build outputs): they stand for every file below them. */
+/** Every file below the given paths (a directory stands for its contents), sorted. */
 async function expandPaths(root: string, paths: string[]): Promise<string[]> {
   const out = new Set<string>()
   for (const path of paths) {
@@ -45,8 +49,7 @@ async function expandPaths(root: string, paths: string[]): Promise<string[]> {
       const entries = await readdir(join(root, path), { recursive: true, withFileTypes: true })
       for (const entry of entries) {
         if (entry.isDirectory()) continue
-        const relative = join(entry.parentPath, entry.name).slice(root.length + 1)
-        out.add(relative)
+        out.add(join(entry.parentPath, entry.name).slice(root.length + 1))
       }
     } else if (stat) {
       out.add(path)
@@ -55,14 +58,17 @@ async function expandPaths(root: string, paths: string[]): Promise<string[]> {
   return [...out].sort()
 }
 
-function hashFile(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256')
+/** git's blob id: sha1 of `blob <size>\0<content>`. Small files in one read, big ones streamed. */
+async function blobId(file: string, size: number): Promise<string> {
+  const hash = createHash('sha1').update(`blob ${size}\0`)
+  if (size <= 8 * 1024 * 1024) return hash.update(await readFile(file)).digest('hex')
+  await new Promise<void>((resolve, reject) => {
     createReadStream(file)
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')))
+      .on('end', resolve)
   })
+  return hash.digest('hex')
 }
 
 export function serializeManifest(manifest: Manifest): string {

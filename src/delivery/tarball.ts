@@ -1,38 +1,53 @@
 /**
- * Packs the release tree once per deploy into a tar file that is streamed to every host
- * (so the tree is read and packed once, however many hosts there are).
+ * A release tree built on disk (when the config has `build` steps): its manifest is hashed
+ * from the files, and it is packed with the system tar from a list of paths.
  */
-import { execFile } from 'node:child_process'
-import { createReadStream } from 'node:fs'
-import { stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { Readable } from 'node:stream'
-import { promisify } from 'node:util'
+import { spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { StateError } from '../errors.js'
+import { hashTree } from './manifest.js'
 import type { ReleaseTree } from './tree.js'
+import type { ReleaseSource } from './upload.js'
 
-const run = promisify(execFile)
-
-export interface Tarball {
-  file: string
-  bytes: number
-  files: number
-  open(): Readable
+export async function stagedSource(tree: ReleaseTree, workDir: string): Promise<ReleaseSource> {
+  const manifest = await hashTree(tree.root, tree.paths)
+  let lists = 0
+  return {
+    manifest,
+    pack: async (paths, file) => {
+      const list = `${workDir}/paths-${lists++}.list`
+      await writeFile(list, (paths === 'all' ? [...manifest.keys()] : paths).map((path) => `${path}\0`).join(''))
+      await appendTar(['-c', '-f', '-', '-C', tree.root, '--no-recursion', '--null', '-T', list], file)
+    },
+  }
 }
 
-export async function packTree(tree: ReleaseTree, dir: string): Promise<Tarball> {
-  const list = join(dir, 'paths.list')
-  const file = join(dir, 'release.tar')
-  await writeFile(list, tree.paths.map((p) => `${p}\0`).join(''))
-  try {
-    await run('tar', ['-c', '-f', file, '-C', tree.root, '--null', '-T', list], { maxBuffer: 16 * 1024 * 1024 })
-  } catch (error) {
-    const e = error as { stderr?: string; message: string }
-    throw new StateError(`packing the release failed: ${(e.stderr ?? e.message).trim()}`, {
-      step: 'fetch',
-      hint: 'check that every `build.include` path exists after the build',
+function appendTar(args: string[], file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = createWriteStream(file, { flags: 'a' })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout.pipe(out)
+    child.on('error', reject)
+    let code: number | null = null
+    let pending = 2
+    const done = (): void => {
+      if (--pending > 0) return
+      if (code === 0) resolve()
+      else
+        reject(
+          new StateError(`packing the release failed: ${stderr.trim()}`, {
+            step: 'fetch',
+            hint: 'check that every `build.include` path exists after the build',
+          }),
+        )
+    }
+    out.on('close', done)
+    child.on('close', (c) => {
+      code = c
+      done()
     })
-  }
-  const bytes = (await stat(file)).size
-  return { file, bytes, files: tree.paths.length, open: () => createReadStream(file) }
+  })
 }

@@ -4,6 +4,7 @@
  * `include`d outputs. The result is a staging directory plus the list of paths to ship.
  */
 import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix, resolve } from 'node:path'
@@ -47,6 +48,10 @@ export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTre
     }
     for (const step of options.build) await options.runBuild(step.run, root)
     const included = options.build.flatMap((step) => step.include.map((path) => path.replace(/\/+$/, '')))
+    const missing = included.filter((path) => !existsSync(join(root, path)))
+    if (missing.length > 0) {
+      throw new StateError(`the build did not produce ${missing.join(', ')}`, { step: 'fetch', hint: 'check `build[].include` against what the build writes' })
+    }
     const paths = [...new Set([...tracked, ...included])].sort()
     return { root, paths, dispose }
   } catch (error) {
@@ -84,7 +89,7 @@ async function submodulesOf(repoDir: string, sha: string): Promise<{ path: strin
 }
 
 /** The checked-out submodule, or its git dir under `.git/modules/`: whichever has the commit. */
-async function submoduleRepo(repoDir: string, path: string, sha: string): Promise<string> {
+export async function submoduleRepo(repoDir: string, path: string, sha: string): Promise<string> {
   const modules = (await git(['rev-parse', '--git-path', `modules/${path}`], repoDir)).trim()
   for (const dir of [join(repoDir, path), resolve(repoDir, modules)]) {
     try {

@@ -1,16 +1,28 @@
 /**
- * Incremental upload: the release tree is hashed once; each host gets a tar stream of only
- * the files its live release lacks (new or changed), plus the list of unchanged files,
- * which the host hard-links from its live release. Hosts on the same live release share
- * one packed stream. A host with no live release, or a damaged file list, gets everything.
+ * Incremental upload: each host gets one tar stream of only the files its live release
+ * lacks (new or changed), plus the list of unchanged files, which the host hard-links
+ * from its live release. Hosts on the same live release share one packed stream. A host
+ * with no live release, or a damaged file list, gets everything.
  */
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { promisify } from 'node:util'
 import { DELIVERY_DIR } from '../release/commands.js'
-import { diffManifests, hashTree, parseManifest, serializeManifest, type Manifest } from './manifest.js'
-import { packTree, type Tarball } from './tarball.js'
-import type { ReleaseTree } from './tree.js'
+import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
+
+const run = promisify(execFile)
+
+/** A release tree the upload can read: its manifest, and a way to pack some of its files. */
+export interface ReleaseSource {
+  manifest: Manifest
+  /** Appends a tar of `paths` (every file when 'all') to `file`. */
+  pack(paths: string[] | 'all', file: string): Promise<void>
+}
 
 export interface HostBase {
   host: string
@@ -21,7 +33,8 @@ export interface HostBase {
 }
 
 export interface Shipment {
-  tarball: Tarball
+  file: string
+  open(): Readable
   /** Release the host hard-links unchanged files from, or null for a full upload. */
   base: string | null
   filesSent: number
@@ -29,8 +42,10 @@ export interface Shipment {
   filesLinked: number
 }
 
-export async function prepareShipments(tree: ReleaseTree, hosts: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
-  const manifest = await hashTree(tree.root, tree.paths)
+/** Beyond this many changed files, one full archive is simpler than naming each path. */
+const MAX_DELTA_PATHS = 20_000
+
+export async function prepareShipments(source: ReleaseSource, hosts: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
   const groups = new Map<string, { base: string | null; baseManifest: Manifest | null; hosts: string[] }>()
   for (const host of hosts) {
     const baseManifest = host.live !== null && host.files !== null ? parseManifest(host.files) : null
@@ -41,20 +56,42 @@ export async function prepareShipments(tree: ReleaseTree, hosts: HostBase[], wor
     groups.set(key, group)
   }
   const shipments = new Map<string, Shipment>()
+  const listing = serializeManifest(source.manifest)
   let index = 0
   for (const group of groups.values()) {
-    const delta = diffManifests(group.baseManifest, manifest)
-    // berth's delivery files travel inside the stream, under a directory the host removes.
-    const control = join(tree.root, DELIVERY_DIR)
-    await mkdir(control, { recursive: true })
-    await writeFile(join(control, 'links'), delta.link.map((path) => `${path}\0`).join(''))
-    await writeFile(join(control, 'files'), serializeManifest(manifest))
-    const packDir = join(workDir, `pack-${index++}`)
-    await mkdir(packDir)
-    const tarball = await packTree({ ...tree, paths: [...delta.send, DELIVERY_DIR] }, packDir)
-    await rm(control, { recursive: true, force: true })
-    const shipment: Shipment = { tarball, base: group.base, filesSent: delta.send.length, bytesSent: delta.bytesSent, filesLinked: delta.link.length }
+    let delta = diffManifests(group.baseManifest, source.manifest)
+    let base = group.base
+    if (base !== null && delta.send.length > MAX_DELTA_PATHS) {
+      delta = diffManifests(null, source.manifest)
+      base = null
+    }
+    const file = join(workDir, `release-${index++}.tar`)
+    await writeFile(file, '')
+    if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file)
+    await appendControl(file, workDir, delta.link, listing)
+    const shipment: Shipment = {
+      file,
+      open: () => createReadStream(file),
+      base,
+      filesSent: delta.send.length,
+      bytesSent: delta.bytesSent,
+      filesLinked: delta.link.length,
+    }
     for (const host of group.hosts) shipments.set(host, shipment)
   }
   return shipments
+}
+
+/**
+ * berth's own delivery files (the paths to hard-link, the new release's file list) travel
+ * as a second archive after the first; the host reads both with `tar -i`.
+ */
+async function appendControl(file: string, workDir: string, links: string[], listing: string): Promise<void> {
+  const dir = await mkdtemp(join(workDir, 'control-'))
+  await mkdir(join(dir, DELIVERY_DIR))
+  await writeFile(join(dir, DELIVERY_DIR, 'links'), links.map((path) => `${path}\0`).join(''))
+  await writeFile(join(dir, DELIVERY_DIR, 'files'), listing)
+  const control = join(dir, 'control.tar')
+  await run('tar', ['-c', '-f', control, '-C', dir, DELIVERY_DIR])
+  await pipeline(createReadStream(control), createWriteStream(file, { flags: 'a' }))
 }

@@ -1,11 +1,13 @@
 /**
- * The `upload` strategy's work on the deploying machine, once per deploy: export the
- * commit, run the local `build` commands (reported like hooks), then pack for each host
- * only what its live release lacks (see `delivery/upload.ts`).
+ * The `upload` strategy's work on the deploying machine, once per deploy: read the commit
+ * from git (or, with `build` steps, export it and run them, reported like hooks), then
+ * pack for each host only what its live release lacks (see `delivery/upload.ts`).
  */
 import type { Shipment } from '../delivery/upload.js'
 import { prepareShipments } from '../delivery/upload.js'
-import { buildReleaseTree } from '../delivery/tree.js'
+import { readGitSource } from '../delivery/git-source.js'
+import { stagedSource } from '../delivery/tarball.js'
+import { buildReleaseTree, type ReleaseTree } from '../delivery/tree.js'
 import { HookError, toBerthError } from '../errors.js'
 import { LocalTransport } from '../transport/local.js'
 import { shellQuote } from '../transport/quote.js'
@@ -23,13 +25,32 @@ export interface UploadInput {
 export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: UploadInput): Promise<Map<string, Shipment> | null> {
   const { config } = ctx
   if (config.strategy !== 'upload') return null
+  const bases = runs
+    .filter((run) => run.failed === null)
+    .map((run) => ({ host: run.host.name, live: run.state?.current ?? null, files: run.state?.currentFiles ?? null }))
+  // Without build steps the release is exactly the commit: read it from git, no checkout.
+  if (config.build.length === 0) {
+    const source = await readGitSource(input.repoDir, input.sha, config.subdir)
+    return prepareShipments(source, bases, input.workDir)
+  }
+  const tree = await buildLocally(ctx, input)
+  try {
+    return await prepareShipments(await stagedSource(tree, input.workDir), bases, input.workDir)
+  } finally {
+    await tree.dispose()
+  }
+}
+
+/** Exports the commit and runs the config's `build` steps in it, reported like hooks. */
+function buildLocally(ctx: RunContext, input: UploadInput): Promise<ReleaseTree> {
+  const { config } = ctx
   const local: HostRun = {
     host: { name: 'local', host: 'localhost', roles: ['all'], primary: false, transport: 'local' },
     transport: new LocalTransport('local'),
     state: null,
     failed: null,
   }
-  const tree = await buildReleaseTree({
+  return buildReleaseTree({
     repoDir: input.repoDir,
     sha: input.sha,
     ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
@@ -46,12 +67,4 @@ export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: U
       ctx.report({ kind: 'hook:done', host: 'local', hook: 'build (local)', durationMs: performance.now() - t0 })
     },
   })
-  try {
-    const bases = runs
-      .filter((run) => run.failed === null)
-      .map((run) => ({ host: run.host.name, live: run.state?.current ?? null, files: run.state?.currentFiles ?? null }))
-    return await prepareShipments(tree, bases, input.workDir)
-  } finally {
-    await tree.dispose()
-  }
 }

@@ -62,7 +62,7 @@ async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord,
   const shipment = input.shipments?.get(run.host.name)
   if (shipment) {
     const command = sequence(createRelease(layout, record), receiveRelease(layout, input.release, shipment.base), writeRevision(layout, input.release, input.sha))
-    await execOn(ctx, run, command, { step, stdin: shipment.tarball.open(), display: `unpack the release into ${layout.release(input.release)}` })
+    await execOn(ctx, run, command, { step, stdin: shipment.open(), display: `unpack the release into ${layout.release(input.release)}` })
     ctx.report({ kind: 'upload:progress', host: run.host.name, bytes: shipment.bytesSent, files: shipment.filesSent })
   } else {
     const { subdir, repo } = ctx.config

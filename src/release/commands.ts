@@ -87,7 +87,8 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
 export const DELIVERY_DIR = '.berth-delivery'
 
 /**
- * Receives an upload into a new release: unpacks the stream (new and changed files), then
+ * Receives an upload into a new release: unpacks the stream (new and changed files, then
+ * berth's delivery files as a second archive, hence `-i`), then
  * hard-links every unchanged file from `base` (the live release; never modified: a link
  * is a second name for the same content, and later releases replace files, they never
  * write through), and files the release's file list. Owners are not taken from the stream.
@@ -100,7 +101,7 @@ export function receiveRelease(layout: Layout, id: string, base: string | null):
       ? []
       : [`if [ -s ${q(`${delivery}/links`)} ]; then (cd ${q(layout.release(base))} && xargs -0 cp -l --parents -t ${q(release)} < ${q(`${delivery}/links`)}) || exit 1; fi`]
   return [
-    `tar -x -f - --no-same-owner -C ${q(release)}`,
+    `tar -x -i -f - --no-same-owner -C ${q(release)}`,
     ...link,
     `mv -f ${q(`${delivery}/files`)} ${q(layout.files(id))}`,
     `rm -rf ${q(delivery)}`,

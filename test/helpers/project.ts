@@ -110,7 +110,9 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
   commit({ 'berth.yml': config, 'index.html': '<h1>v1</h1>\n', ...files }, 'initial')
 
   let clock = CLOCK_START
-  const tick = (): number => (clock += 1000)
+  // A minute per CLI call: however slowly a loaded machine starts the CLI, its releases are
+  // named within its own minute, after the previous call's and before the next one's.
+  const tick = (): number => (clock += 60_000)
   const env = (extra?: NodeJS.ProcessEnv, realClock = false): NodeJS.ProcessEnv => {
     const vars: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
     if (vars.BERTH_TEST_CLOCK === undefined) delete vars.BERTH_TEST_CLOCK

@@ -1,0 +1,129 @@
+/**
+ * The release tree read straight from git, with no checkout: the file list and content
+ * ids come from `git ls-tree` (a blob id is a content hash, so nothing is read or hashed
+ * here), and the bytes of exactly the files a host needs come from `git archive` of those
+ * paths. Submodules are walked the same way and archived under their path.
+ */
+import { spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { posix } from 'node:path'
+import { StateError } from '../errors.js'
+import { git } from './local-git.js'
+import type { Manifest, ManifestEntry } from './manifest.js'
+import { submoduleRepo } from './tree.js'
+
+/** One repository's share of the release: the main repo, or a submodule under `prefix`. */
+interface Part {
+  repoDir: string
+  /** What `git archive` is given: `sha`, or `sha:subdir`. */
+  treeish: string
+  /** Where its files sit in the release ('' for the main repo). */
+  prefix: string
+}
+
+export interface GitSource {
+  manifest: Manifest
+  /** Appends a tar of `paths` (every file when 'all') to `file`. */
+  pack(paths: string[] | 'all', file: string): Promise<void>
+}
+
+export async function readGitSource(repoDir: string, sha: string, subdir?: string): Promise<GitSource> {
+  const manifest: Manifest = new Map()
+  const parts: Part[] = []
+  const owner = new Map<string, Part>()
+  const walk = async (part: Part): Promise<void> => {
+    parts.push(part)
+    const links: { path: string; blob: string }[] = []
+    const out = await git(['ls-tree', '-r', '-z', '-l', '--full-tree', part.treeish], part.repoDir).catch((error: unknown) => {
+      throw new StateError(`${part.treeish} is not in ${part.repoDir}`, { step: 'fetch', cause: error, hint: 'check `subdir:` in the config' })
+    })
+    for (const line of out.split('\0')) {
+      const tab = line.indexOf('\t')
+      if (tab < 0) continue
+      const [mode = '', type = '', id = '', size = ''] = line.slice(0, tab).split(/ +/)
+      const path = posix.join(part.prefix, line.slice(tab + 1))
+      if (type === 'commit') {
+        const sub = await submoduleRepo(part.repoDir, line.slice(tab + 1), id)
+        await walk({ repoDir: sub, treeish: id, prefix: path })
+      } else if (mode === '120000') {
+        links.push({ path, blob: id })
+        owner.set(path, part)
+      } else if (type === 'blob') {
+        manifest.set(path, { type: 'file', path, mode: mode === '100755' ? 0o755 : 0o644, size: Number(size), hash: id })
+        owner.set(path, part)
+      }
+    }
+    const targets = await readBlobs(part.repoDir, links.map((link) => link.blob))
+    for (const link of links) manifest.set(link.path, { type: 'link', path: link.path, target: targets.get(link.blob) ?? '' })
+  }
+  await walk({ repoDir, treeish: subdir === undefined ? sha : `${sha}:${subdir.replace(/\/+$/, '')}`, prefix: '' })
+  if (manifest.size === 0 && subdir !== undefined) {
+    throw new StateError(`subdir "${subdir}" is empty at ${sha.slice(0, 7)}`, { step: 'fetch', hint: 'check `subdir:` in the config' })
+  }
+  return {
+    manifest: sortManifest(manifest),
+    pack: async (paths, file) => {
+      for (const part of parts) {
+        const mine = paths === 'all' ? null : paths.filter((path) => owner.get(path) === part).map((path) => posix.relative(part.prefix || '.', path))
+        if (mine !== null && mine.length === 0) continue
+        await archiveInto(part, mine, file)
+      }
+    },
+  }
+}
+
+function sortManifest(manifest: Manifest): Manifest {
+  return new Map([...manifest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+/** Contents of small blobs (symlink targets), by id, through one `git cat-file --batch`. */
+async function readBlobs(repoDir: string, ids: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>()
+  if (ids.length === 0) return found
+  const output = await new Promise<Buffer>((resolve, reject) => {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: repoDir, stdio: ['pipe', 'pipe', 'inherit'] })
+    const chunks: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new StateError(`git cat-file failed in ${repoDir}`))))
+    child.stdin.end(ids.map((id) => `${id}\n`).join(''))
+  })
+  let at = 0
+  for (const id of ids) {
+    const headerEnd = output.indexOf(10, at)
+    const size = Number(output.subarray(at, headerEnd).toString().split(' ')[2])
+    found.set(id, output.subarray(headerEnd + 1, headerEnd + 1 + size).toString())
+    at = headerEnd + 1 + size + 1
+  }
+  return found
+}
+
+/** `git archive` of some paths of one part (all when null), appended to `file`. */
+function archiveInto(part: Part, paths: string[] | null, file: string): Promise<void> {
+  // Literal pathspecs: a file named `*.js` or `:x` means itself, not a pattern.
+  const args = ['--literal-pathspecs', 'archive', '--format=tar']
+  if (part.prefix !== '') args.push(`--prefix=${part.prefix}/`)
+  args.push(part.treeish)
+  if (paths !== null) args.push('--', ...paths)
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd: part.repoDir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = createWriteStream(file, { flags: 'a' })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout.pipe(out)
+    child.on('error', reject)
+    let exitCode: number | null = null
+    const finish = (): void => {
+      if (exitCode === 0) resolve()
+      else reject(new StateError(`git archive failed in ${part.repoDir}: ${stderr.trim()}`, { step: 'fetch' }))
+    }
+    let pending = 2
+    out.on('close', () => --pending === 0 && finish())
+    child.on('close', (code) => {
+      exitCode = code
+      if (--pending === 0) finish()
+    })
+  })
+}
+
+export type { ManifestEntry }
