@@ -19,6 +19,8 @@ interface Part {
   treeish: string
   /** Where its files sit in the release ('' for the main repo). */
   prefix: string
+  /** Where that tree sits inside its own repository (the `subdir`, for the main repo). */
+  within: string
 }
 
 export interface GitSource {
@@ -43,8 +45,8 @@ export async function readGitSource(repoDir: string, sha: string, subdir?: strin
       const [mode = '', type = '', id = '', size = ''] = line.slice(0, tab).split(/ +/)
       const path = posix.join(part.prefix, line.slice(tab + 1))
       if (type === 'commit') {
-        const sub = await submoduleRepo(part.repoDir, line.slice(tab + 1), id)
-        await walk({ repoDir: sub, treeish: id, prefix: path })
+        const sub = await submoduleRepo(part.repoDir, posix.join(part.within, line.slice(tab + 1)), id)
+        await walk({ repoDir: sub, treeish: id, prefix: path, within: '' })
       } else if (mode === '120000') {
         links.push({ path, blob: id })
         owner.set(path, part)
@@ -56,7 +58,8 @@ export async function readGitSource(repoDir: string, sha: string, subdir?: strin
     const targets = await readBlobs(part.repoDir, links.map((link) => link.blob))
     for (const link of links) manifest.set(link.path, { type: 'link', path: link.path, target: targets.get(link.blob) ?? '' })
   }
-  await walk({ repoDir, treeish: subdir === undefined ? sha : `${sha}:${subdir.replace(/\/+$/, '')}`, prefix: '' })
+  const within = subdir === undefined ? '' : subdir.replace(/\/+$/, '')
+  await walk({ repoDir, treeish: within === '' ? sha : `${sha}:${within}`, prefix: '', within })
   if (manifest.size === 0 && subdir !== undefined) {
     throw new StateError(`subdir "${subdir}" is empty at ${sha.slice(0, 7)}`, { step: 'fetch', hint: 'check `subdir:` in the config' })
   }
