@@ -56,7 +56,7 @@ export async function openEnvironment(environment: string, flags: GlobalFlags, i
   const loaded = await loadConfig({ cwd: io.cwd, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
   const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
   io.secretValues.push(...config.secretValues)
-  const reporter = createReporter({
+  const reporter = await createReporter({
     json: flags.json === true,
     tty: io.isTTY,
     quiet: flags.quiet === true,

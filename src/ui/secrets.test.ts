@@ -57,9 +57,9 @@ const modes = [
 ]
 
 describe.each(modes)('$name reporter', (mode) => {
-  it.each([false, true])('never prints a secret (verbose: %s)', (verbose) => {
+  it.each([false, true])('never prints a secret (verbose: %s)', async (verbose) => {
     let out = ''
-    const handle = createReporter({ ...mode, verbose, color: true, secretValues, write: (s) => (out += s) })
+    const handle = await createReporter({ ...mode, verbose, color: true, secretValues, write: (s) => (out += s) })
     for (const event of leakyEvents()) handle.report(event)
     handle.finish()
     expect(out).toContain('••••••')

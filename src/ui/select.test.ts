@@ -8,29 +8,29 @@ const events: BerthEvent[] = [
   { kind: 'host:step', host: 'web1', step: 'build', status: 'done', durationMs: 10 },
 ]
 
-function outputOf(choice: Partial<ReporterChoice>): string {
+async function outputOf(choice: Partial<ReporterChoice>): Promise<string> {
   let out = ''
   const base: ReporterChoice = { json: false, tty: false, quiet: false, verbose: false, color: false, secretValues: [], write: (s) => (out += s) }
-  const handle = createReporter({ ...base, ...choice })
+  const handle = await createReporter({ ...base, ...choice })
   for (const event of events) handle.report(event)
   handle.finish()
   return out
 }
 
 describe('createReporter', () => {
-  it('prefers json, even on a terminal, and never colours it', () => {
-    const out = outputOf({ json: true, tty: true, color: true })
+  it('prefers json, even on a terminal, and never colours it', async () => {
+    const out = await outputOf({ json: true, tty: true, color: true })
     expect(JSON.parse(out.split('\n')[0] ?? '')).toMatchObject({ kind: 'run:start' })
     expect(out).not.toContain('\u001B[3')
   })
 
-  it('uses the live view on a terminal', () => {
-    expect(outputOf({ tty: true })).toContain('\u001B[2K')
+  it('uses the live view on a terminal', async () => {
+    expect(await outputOf({ tty: true })).toContain('\u001B[2K')
   })
 
-  it('uses plain lines off a terminal, and with --quiet on one', () => {
-    expect(outputOf({})).toContain('web1 | ✓ build (10ms)')
-    const quiet = outputOf({ tty: true, quiet: true })
+  it('uses plain lines off a terminal, and with --quiet on one', async () => {
+    expect(await outputOf({})).toContain('web1 | ✓ build (10ms)')
+    const quiet = await outputOf({ tty: true, quiet: true })
     expect(quiet).not.toContain('\u001B[2K')
     expect(quiet).toBe('')
   })

@@ -4,10 +4,7 @@
  * terminal, otherwise plain lines. `--quiet` on a terminal uses plain lines too: a live
  * view is progress, which quiet asks not to see.
  */
-import { createJsonReporter } from './json.js'
-import { createPlainReporter } from './plain.js'
 import { createRedactor } from './redact.js'
-import { createTtyReporter } from './tty.js'
 import type { ReporterHandle } from './types.js'
 
 export interface ReporterChoice {
@@ -26,10 +23,11 @@ export interface ReporterChoice {
   rows?: () => number | undefined
 }
 
-export function createReporter(choice: ReporterChoice): ReporterHandle {
+export async function createReporter(choice: ReporterChoice): Promise<ReporterHandle> {
   const redact = createRedactor(choice.secretValues)
   const options = { write: choice.write, redact, color: choice.color, verbose: choice.verbose, quiet: choice.quiet }
-  if (choice.json) return createJsonReporter({ ...options, color: false })
-  if (choice.tty && !choice.quiet) return createTtyReporter({ ...options, columns: choice.columns, rows: choice.rows })
-  return createPlainReporter(options)
+  // Each reporter is loaded only when chosen: the live view pulls in more than plain lines need.
+  if (choice.json) return (await import('./json.js')).createJsonReporter({ ...options, color: false })
+  if (choice.tty && !choice.quiet) return (await import('./tty.js')).createTtyReporter({ ...options, columns: choice.columns, rows: choice.rows })
+  return (await import('./plain.js')).createPlainReporter(options)
 }
