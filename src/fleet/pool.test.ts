@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { settleAll } from './pool.js'
+import { settleAll, startBounded } from './pool.js'
 
 describe('settleAll', () => {
   it('never runs more than the limit at once and settles every item', async () => {
@@ -15,5 +15,24 @@ describe('settleAll', () => {
     })
     expect(peak).toBe(2)
     expect(results.map((r) => (r.ok ? r.value : 'failed'))).toEqual([10, 20, 'failed', 40, 50, 60])
+  })
+})
+
+describe('startBounded', () => {
+  it('hands back every promise at once but runs at most the limit at a time', async () => {
+    let running = 0
+    let peak = 0
+    const promises = startBounded([1, 2, 3, 4], 2, async (n) => {
+      running++
+      peak = Math.max(peak, running)
+      await new Promise((r) => setTimeout(r, 5))
+      running--
+      if (n === 2) throw new Error('two')
+      return n
+    })
+    expect(promises.size).toBe(4)
+    await expect(promises.get(2)).rejects.toThrow('two')
+    expect(await promises.get(4)).toBe(4)
+    expect(peak).toBe(2)
   })
 })

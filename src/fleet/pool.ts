@@ -23,3 +23,25 @@ export async function settleAll<T, R>(items: readonly T[], concurrency: number, 
   await Promise.all(workers)
   return results
 }
+
+/**
+ * Starts `fn` for every item, at most `concurrency` at once, and hands back each item's
+ * promise right away, so callers can await them later, one by one, while others go on.
+ * Rejections are left to those awaits (none is reported as unhandled).
+ */
+export function startBounded<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Map<T, Promise<R>> {
+  const promises = new Map<T, Promise<R>>()
+  const gates = items.map((item) => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    const promise = gate.then(() => fn(item))
+    promise.catch(() => {})
+    promises.set(item, promise)
+    return { open, promise }
+  })
+  void settleAll(gates, concurrency, async (g) => {
+    g.open()
+    await g.promise
+  })
+  return promises
+}

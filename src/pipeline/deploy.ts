@@ -8,9 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ResolvedConfig, Step } from '../config/types.js'
+import { readGitSource } from '../delivery/git-source.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
+import type { ReleaseSource } from '../delivery/upload.js'
 import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { RemoteCommandError, toBerthError } from '../errors.js'
+import { startBounded } from '../fleet/pool.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
@@ -46,17 +49,33 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   const started = performance.now()
   const ctx = createContext(config, options)
   const hosts = selectRunHosts(config.hosts, options, config.environment)
-  const repoDir = await localRepoFor(config.repo)
-  const ref = options.ref ?? config.ref
-  const sha = await resolveRef(repoDir, ref)
-  const named = ctx.now()
-  let release = createReleaseId(named, sha)
-  const repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
-  let plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
-  if (options.planOnly) return { plan }
+  // SSH handshakes are the slowest part of a small deploy: they start now and run while
+  // the ref is resolved and the release tree read (a plan alone connects to nothing).
+  const transports = createTransports(config, hosts, options.transportFactory)
+  // Bounded like every fleet phase: a burst of handshakes would trip sshd's MaxStartups.
+  const connecting = startBounded(options.planOnly ? [] : hosts, ctx.concurrency, async (host) => transports.get(host.name)!.connect?.({ signal: ctx.signal }))
+  let repoDir: string, ref: string, sha: string, named: Date, release: string, repoHooks: Awaited<ReturnType<typeof findRepoHooks>>, plan: DeployPlan
+  let source: Promise<ReleaseSource | undefined> | null = null
+  try {
+    repoDir = await localRepoFor(config.repo)
+    ref = options.ref ?? config.ref
+    sha = await resolveRef(repoDir, ref)
+    if (!options.planOnly && config.strategy === 'upload' && config.build.length === 0) source = quietly(readGitSource(repoDir, sha, config.subdir))
+    named = ctx.now()
+    release = createReleaseId(named, sha)
+    repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
+    plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
+  } catch (error) {
+    await Promise.allSettled(connecting.values())
+    await closeTransports(transports)
+    throw error
+  }
+  if (options.planOnly) {
+    await closeTransports(transports)
+    return { plan }
+  }
 
   ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.name), release, revision: sha, ref })
-  const transports = createTransports(config, hosts, options.transportFactory)
   const runs: DeployRun[] = hosts.map((host) => ({
     host,
     transport: transports.get(host.name)!,
@@ -72,7 +91,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   let locked = false
   const runStepHooks = createStepHookRunner(ctx, () => plan, (run) => ({ id: release, revision: sha, previous: run?.previous ?? null }))
   try {
-    await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve()))
+    await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, async (run) => void (await connecting.get(run.host))))
     await timed(runs, 'lock', () => runStepHooks('before_lock', runs))
     await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs, inspect: { withFiles: config.strategy === 'upload' } }))
     locked = true
@@ -88,7 +107,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     }
     await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
 
-    const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir })
+    const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir, source })
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
     const stepOf = (step: Step): PlannedStep => plan.steps.find((s) => s.step === step)!
     const runStep = async (step: Step, batch: DeployRun[] = runs): Promise<void> => {
@@ -131,6 +150,13 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     await rm(workDir, { recursive: true, force: true })
     await closeTransports(transports)
   }
+}
+
+/** A promise awaited later: its rejection is handled there, not reported as unhandled now. */
+function quietly<T>(promise: Promise<T> | undefined): Promise<T | undefined> {
+  const settled = promise ?? Promise.resolve(undefined)
+  settled.catch(() => {})
+  return settled
 }
 
 async function timed<T>(runs: DeployRun[], step: string, fn: () => Promise<T>): Promise<T> {

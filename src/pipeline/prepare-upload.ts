@@ -3,7 +3,7 @@
  * from git (or, with `build` steps, export it and run them, reported like hooks), then
  * pack for each host only what its live release lacks (see `delivery/upload.ts`).
  */
-import type { Shipment } from '../delivery/upload.js'
+import type { ReleaseSource, Shipment } from '../delivery/upload.js'
 import { prepareShipments } from '../delivery/upload.js'
 import { readGitSource } from '../delivery/git-source.js'
 import { stagedSource } from '../delivery/tarball.js'
@@ -19,6 +19,8 @@ export interface UploadInput {
   sha: string
   release: string
   workDir: string
+  /** The commit read from git, when already under way (no build steps). */
+  source?: Promise<ReleaseSource | undefined> | null
 }
 
 /** Null for the `git` strategy, where hosts fetch for themselves. */
@@ -30,7 +32,7 @@ export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: U
     .map((run) => ({ host: run.host.name, live: run.state?.current ?? null, files: run.state?.currentFiles ?? null }))
   // Without build steps the release is exactly the commit: read it from git, no checkout.
   if (config.build.length === 0) {
-    const source = await readGitSource(input.repoDir, input.sha, config.subdir)
+    const source = (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
     return prepareShipments(source, bases, input.workDir)
   }
   const tree = await buildLocally(ctx, input)
