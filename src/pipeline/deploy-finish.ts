@@ -43,6 +43,8 @@ export interface FinishInput {
   stopHeartbeat: () => void
   /** Runs the cleanup and unlock hooks (absent: there are none to run). */
   runStepHooks?: StepHookRunner
+  /** No hook runs between cleanup and unlock: old releases go in the unlock's round trip. */
+  cleanupWithUnlock?: boolean
 }
 
 export interface DeployOutcome {
@@ -75,9 +77,11 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
   )
   if (input.error !== null || runs.some((run) => run.failed !== null)) await runFailedHooks(ctx, runs, input)
   const done = runs.filter((run) => run.failed === null)
+  const removals = new Map<DeployRun, string[]>()
   if (input.error === null) {
     await input.runStepHooks?.('before_cleanup', done, { isFatal: false })
-    await cleanupReleases(ctx, done, input.release)
+    for (const run of done) removals.set(run, releasesToRemoveOn(ctx, run, input.release))
+    if (!input.cleanupWithUnlock) await cleanupReleases(ctx, done, removals)
     await input.runStepHooks?.('after_cleanup', done, { isFatal: false })
   }
 
@@ -102,7 +106,18 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
     durationMs: Math.round(durationMs),
   })
   if (input.error === null) await input.runStepHooks?.('before_unlock', done, { isFatal: false })
-  const unlockErrors = await releaseLocks(ctx, runs, (run) => appendHistory(ctx.layout, entry(run)))
+  // Removing old releases rides with the unlock when nothing runs in between; a failure
+  // there must not keep the lock, so it is reported and the unlock goes on.
+  const fusedRemoval = (run: DeployRun): string[] => {
+    const remove = input.cleanupWithUnlock ? (removals.get(run) ?? []) : []
+    return remove.length === 0 ? [] : [`${removeReleases(ctx.layout, remove)} || echo 'berth: removing old releases failed' >&2`]
+  }
+  const unlockErrors = await releaseLocks(ctx, runs, (run) => [...fusedRemoval(run), appendHistory(ctx.layout, entry(run))].join('\n'))
+  if (input.cleanupWithUnlock) {
+    for (const [run, removed] of removals) {
+      if (!unlockErrors.some((error) => error.host === run.host.name)) for (const id of removed) ctx.report({ kind: 'release:removed', host: run.host.name, release: id })
+    }
+  }
   if (input.error === null) await input.runStepHooks?.('after_unlock', done, { isFatal: false })
   for (const error of unlockErrors) warn(ctx, null, `could not release the lock on ${error.host ?? 'a host'}: ${error.message}`)
 
@@ -178,18 +193,23 @@ async function runFailedHooks(ctx: RunContext, runs: DeployRun[], input: FinishI
   await runLocalHooks(ctx, local, { id: input.release, revision: input.sha, previous: null }, names, { cleanup: true }).catch((error: BerthError) => warn(ctx, null, error.message))
 }
 
-async function cleanupReleases(ctx: RunContext, runs: DeployRun[], release: string): Promise<void> {
+/** Which releases cleanup removes on a host, now that the new release is live there. */
+function releasesToRemoveOn(ctx: RunContext, run: DeployRun, release: string): string[] {
+  const state = run.state
+  if (!state) return []
+  const records = new Map(state.records)
+  if (run.record) records.set(release, run.record)
+  return releasesToRemove({
+    releases: [...new Set([...state.releases, release])],
+    records,
+    current: release,
+    keep: ctx.config.keepReleases,
+  })
+}
+
+async function cleanupReleases(ctx: RunContext, runs: DeployRun[], removals: Map<DeployRun, string[]>): Promise<void> {
   await settleAll(runs, ctx.concurrency, async (run) => {
-    const state = run.state
-    if (!state) return
-    const records = new Map(state.records)
-    if (run.record) records.set(release, run.record)
-    const remove = releasesToRemove({
-      releases: [...new Set([...state.releases, release])],
-      records,
-      current: release,
-      keep: ctx.config.keepReleases,
-    })
+    const remove = removals.get(run) ?? []
     if (remove.length === 0) return
     try {
       await execOn(ctx, run, removeReleases(ctx.layout, remove), { step: 'cleanup', cleanup: true })

@@ -24,7 +24,7 @@ import { acquireLocks, startHeartbeat } from './lock.js'
 import { runPhase } from './phase.js'
 import { prepareUpload } from './prepare-upload.js'
 import { pause, rolloutBatches } from './rollout.js'
-import { planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
+import { hasHooks, planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
 import { createStepHookRunner } from './step-hooks.js'
 import { builtinStep } from './steps.js'
 
@@ -108,6 +108,8 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
 
     const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir, source })
+    // With no hook in between, linking shared paths rides in the upload's round trip.
+    const linkWithFetch = !hasHooks(plan, ['after_fetch', 'before_release', 'after_release', 'before_link'])
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
     const stepOf = (step: Step): PlannedStep => plan.steps.find((s) => s.step === step)!
     const runStep = async (step: Step, batch: DeployRun[] = runs): Promise<void> => {
@@ -121,7 +123,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
         for (const action of planned.hosts[run.host.name] ?? []) {
           if (action.kind === 'hook' && step === 'migrate') run.migrated = true
           if (action.kind === 'hook') await runHookOnHost(ctx, run, action.invocation, info(run))
-          else await builtinStep(ctx, run, step, { release, sha, ref, shipments })
+          else if (!(step === 'link' && linkWithFetch)) await builtinStep(ctx, run, step, { release, sha, ref, shipments, linkWithFetch })
         }
         run.durations[step] = performance.now() - t0
       }, batch)
@@ -135,7 +137,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       if (batches.length > 1) ctx.report({ kind: 'log', level: 'info', message: `batch ${index + 1}/${batches.length}: ${batch.map((r) => r.host.name).join(', ')}` })
       for (const step of GO_LIVE) await runStep(step, batch)
     }
-    const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat, runStepHooks })
+    const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat, runStepHooks, cleanupWithUnlock: !hasHooks(plan, ['after_cleanup', 'before_unlock']) })
     return { plan, outcome }
   } catch (caught) {
     const error = toBerthError(caught)

@@ -113,3 +113,12 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     steps,
   }
 }
+
+/** Whether any of these hooks runs anywhere in the plan (on a host or locally). */
+export function hasHooks(plan: DeployPlan, names: readonly HookName[]): boolean {
+  return plan.steps.some(
+    (step) =>
+      [...step.localBefore, ...step.localAfter].some((invocation) => names.includes(invocation.hook)) ||
+      Object.values(step.hosts).some((actions) => actions.some((action) => action.kind === 'hook' && names.includes(action.invocation.hook))),
+  )
+}

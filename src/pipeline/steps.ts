@@ -18,6 +18,8 @@ export interface BuiltinInput {
   ref: string
   /** Per host, for the upload strategy; null for git. */
   shipments: Map<string, Shipment> | null
+  /** Link shared paths in the same round trip as the upload (no hook runs in between). */
+  linkWithFetch?: boolean
 }
 
 export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, input: BuiltinInput): Promise<void> {
@@ -60,8 +62,10 @@ async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord,
   const { layout } = ctx
   const step = 'fetch'
   const shipment = input.shipments?.get(run.host.name)
+  const shared = ctx.config.shared
+  const link = input.linkWithFetch && shared.files.length + shared.dirs.length > 0 ? [linkShared(layout, input.release, shared)] : []
   if (shipment) {
-    const command = sequence(createRelease(layout, record), receiveRelease(layout, input.release, shipment.base), writeRevision(layout, input.release, input.sha))
+    const command = sequence(createRelease(layout, record), receiveRelease(layout, input.release, shipment.base), writeRevision(layout, input.release, input.sha), ...link)
     await execOn(ctx, run, command, { step, stdin: shipment.open(), display: `unpack the release into ${layout.release(input.release)}` })
     ctx.report({ kind: 'upload:progress', host: run.host.name, bytes: shipment.bytesSent, files: shipment.filesSent })
   } else {
@@ -71,6 +75,7 @@ async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord,
       updateMirror(layout, repo),
       archiveFromMirror(layout, input.release, input.sha, subdir),
       writeRevision(layout, input.release, input.sha),
+      ...link,
     )
     await execOn(ctx, run, command, { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
   }
