@@ -5,6 +5,7 @@
  * a host and turns its output into events.
  */
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { hostname, userInfo } from 'node:os'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
@@ -54,11 +55,14 @@ export interface RunContext {
 }
 
 export function createContext(config: ResolvedConfig, options: RunOptions): RunContext {
+  const signal = options.signal ?? new AbortController().signal
+  // Every command in flight on every host listens for an abort: more than Node's default of 10.
+  setMaxListeners(0, signal)
   return {
     config,
     layout: layoutFor(config.deployTo),
     report: options.reporter ?? (() => {}),
-    signal: options.signal ?? new AbortController().signal,
+    signal,
     now: options.now ?? (() => new Date()),
     identity: currentIdentity(),
     concurrency: options.concurrency ?? 10,

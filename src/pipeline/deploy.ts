@@ -91,9 +91,11 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   let locked = false
   const runStepHooks = createStepHookRunner(ctx, () => plan, (run) => ({ id: release, revision: sha, previous: run?.previous ?? null }))
   try {
+    // Every host must be reachable and trusted before any is touched, even by a lock.
     await timed(runs, 'lock', () => runPhase(ctx, 'connect', runs, async (run) => void (await connecting.get(run.host))))
     await timed(runs, 'lock', () => runStepHooks('before_lock', runs))
-    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), { command: 'deploy', waitMs: options.lockWaitMs, inspect: { withFiles: config.strategy === 'upload' } }))
+    const lockOptions = { command: 'deploy', waitMs: options.lockWaitMs, inspect: { withFiles: config.strategy === 'upload' } }
+    await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), lockOptions))
     locked = true
     stopHeartbeat = startHeartbeat(ctx, runs)
     for (const run of runs) run.previous = run.state?.current ?? null

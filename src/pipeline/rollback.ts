@@ -56,6 +56,7 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     durationMs: Math.round(performance.now() - started),
   })
   try {
+    // Every host must be reachable and trusted before any is touched, even by a lock.
     await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
     await acquireLocks(ctx, runs, { command: 'rollback', waitMs: options.lockWaitMs, inspect: { withRollbackHooks: true } })
     locked = true

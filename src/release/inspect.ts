@@ -43,8 +43,9 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
     `printf '@now %s\\n' "$(date +%s)"`,
     `if [ ! -d ${q(layout.root)} ]; then echo '@absent'; exit 0; fi`,
     `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
-    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && printf '@release %s\\n' "$(basename "$d")"; done`,
-    `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && printf '@record %s\\n' "$(cat "$f")"; done`,
+    // Shell builtins only in these loops: a process per release would cost more than the rest.
+    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}"; done`,
+    `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && { IFS= read -r r || [ -n "$r" ]; } < "$f" && printf '@record %s\\n' "$r"; done`,
     `if [ -d ${q(lock)} ]; then printf '@lock %s\\n' "$(cat ${q(posix.join(lock, 'info.json'))} 2>/dev/null)"; printf '@heartbeat %s\\n' "$(cat ${q(posix.join(lock, 'heartbeat'))} 2>/dev/null)"; fi`,
     `[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`,
     ...(options.withFiles ? [listCurrentFiles(layout)] : []),
