@@ -5,7 +5,7 @@
  */
 import { cac } from 'cac'
 import { readFileSync } from 'node:fs'
-import { BerthError, UsageError, toBerthError } from '../errors.js'
+import { BerthError, HostsFailedError, UsageError, toBerthError } from '../errors.js'
 import { formatError } from '../ui/format-error.js'
 import { serializeError } from '../ui/serialize-error.js'
 import { createRedactor } from '../ui/redact.js'
@@ -55,7 +55,10 @@ function reportError(error: BerthError, flags: GlobalFlags, io: CliIO): void {
     io.stdout(`${redact(JSON.stringify({ kind: 'error', error: serializeError(error) }))}\n`)
     return
   }
-  io.stderr(`${formatError(error, { color: wantsColor(flags, io), verbose: flags.verbose === true, redact, version: version() })}\n`)
+  // The summary already showed each failed host in full: one line says how it ended.
+  const shown = io.summaryShown === true && error instanceof HostsFailedError && flags.verbose !== true
+  const text = shown ? `✗ ${error.message}` : formatError(error, { color: wantsColor(flags, io), verbose: flags.verbose === true, redact, version: version() })
+  io.stderr(`${redact(text)}\n`)
 }
 
 /** The real process: streams, environment, and Ctrl-C/SIGTERM turned into an AbortSignal. */

@@ -29,6 +29,8 @@ export interface CliIO {
   signal: AbortSignal
   /** Secret values of the environment opened, so the final error message masks them too. */
   secretValues: string[]
+  /** Set once a per-host summary was shown: the final error need not repeat it. */
+  summaryShown?: boolean
 }
 
 export interface Session {
@@ -65,7 +67,11 @@ export async function openEnvironment(environment: string, flags: GlobalFlags, i
     secretValues: config.secretValues,
     write: io.stdout,
   })
-  const run: RunOptions = { reporter: reporter.report, signal: io.signal }
+  const report: RunOptions['reporter'] = (event) => {
+    if (event.kind === 'run:summary') io.summaryShown = true
+    reporter.report(event)
+  }
+  const run: RunOptions = { reporter: report, signal: io.signal }
   if (flags.concurrency !== undefined) run.concurrency = Math.max(1, Number(flags.concurrency))
   const roles = list(flags.roles)
   const hosts = list(flags.hosts)
