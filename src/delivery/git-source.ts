@@ -5,12 +5,12 @@
  * paths. Submodules are walked the same way and archived under their path.
  */
 import { spawn } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
 import { posix } from 'node:path'
 import { StateError } from '../errors.js'
+import { appendOutput } from './append-output.js'
 import { git } from './local-git.js'
 import type { Manifest, ManifestEntry } from './manifest.js'
-import { submoduleRepo } from './tree.js'
+import { submoduleRepo } from './git-submodules.js'
 
 /** One repository's share of the release: the main repo, or a submodule under `prefix`. */
 interface Part {
@@ -45,7 +45,7 @@ export async function readGitSource(repoDir: string, sha: string, subdir?: strin
       const [mode = '', type = '', id = '', size = ''] = line.slice(0, tab).split(/ +/)
       const path = posix.join(part.prefix, line.slice(tab + 1))
       if (type === 'commit') {
-        const sub = await submoduleRepo(part.repoDir, posix.join(part.within, line.slice(tab + 1)), id)
+        const sub = await submoduleRepo(part.repoDir, part.treeish.split(':')[0]!, posix.join(part.within, line.slice(tab + 1)), id)
         await walk({ repoDir: sub, treeish: id, prefix: path, within: '' })
       } else if (mode === '120000') {
         links.push({ path, blob: id })
@@ -108,24 +108,8 @@ function archiveInto(part: Part, paths: string[] | null, file: string): Promise<
   if (part.prefix !== '') args.push(`--prefix=${part.prefix}/`)
   args.push(part.treeish)
   if (paths !== null) args.push('--', ...paths)
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: part.repoDir, stdio: ['ignore', 'pipe', 'pipe'] })
-    const out = createWriteStream(file, { flags: 'a' })
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout.pipe(out)
-    child.on('error', reject)
-    let exitCode: number | null = null
-    const finish = (): void => {
-      if (exitCode === 0) resolve()
-      else reject(new StateError(`git archive failed in ${part.repoDir}: ${stderr.trim()}`, { step: 'fetch' }))
-    }
-    let pending = 2
-    out.on('close', () => --pending === 0 && finish())
-    child.on('close', (code) => {
-      exitCode = code
-      if (--pending === 0) finish()
-    })
+  return appendOutput(file, 'git', args, part.repoDir).catch((error: Error) => {
+    throw new StateError(`git archive failed in ${part.repoDir}: ${error.message}`, { step: 'fetch' })
   })
 }
 

@@ -11,6 +11,7 @@ import { join, posix, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import type { BuildConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
+import { submoduleRepo } from './git-submodules.js'
 import { git } from './local-git.js'
 
 const run = promisify(execFile)
@@ -66,7 +67,7 @@ async function exportCommit(repoDir: string, sha: string, dest: string, subdir?:
   await pipeArchive(repoDir, ['archive', '--format=tar', sha, ...pathspec], dest)
   for (const sub of await submodulesOf(repoDir, sha)) {
     if (subdir !== undefined && !isInside(sub.path, subdir)) continue
-    const subRepo = await submoduleRepo(repoDir, sub.path, sub.sha)
+    const subRepo = await submoduleRepo(repoDir, sha, sub.path, sub.sha)
     await mkdir(join(dest, sub.path), { recursive: true })
     await exportCommit(subRepo, sub.sha, join(dest, sub.path))
   }
@@ -86,24 +87,6 @@ async function submodulesOf(repoDir: string, sha: string): Promise<{ path: strin
       const [meta = '', path = ''] = line.split('\t')
       return { path, sha: meta.split(' ')[2] ?? '' }
     })
-}
-
-/** The checked-out submodule, or its git dir under `.git/modules/`: whichever has the commit. */
-export async function submoduleRepo(repoDir: string, path: string, sha: string): Promise<string> {
-  const modules = (await git(['rev-parse', '--git-path', `modules/${path}`], repoDir)).trim()
-  for (const dir of [join(repoDir, path), resolve(repoDir, modules)]) {
-    try {
-      // An uninitialised submodule's directory belongs to the parent repo, which lacks the commit.
-      await run('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd: dir })
-      return dir
-    } catch {
-      // try the next place
-    }
-  }
-  throw new StateError(`submodule ${path} at ${sha.slice(0, 7)} is not available in ${repoDir}`, {
-    step: 'fetch',
-    hint: 'run `git submodule update --init --recursive` in the repo berth deploys from',
-  })
 }
 
 function pipeArchive(repoDir: string, args: string[], dest: string): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ResolvedConfig, Step } from '../config/types.js'
 import { readGitSource } from '../delivery/git-source.js'
+import { commitsToMirror } from '../delivery/git-submodules.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import type { ReleaseSource } from '../delivery/upload.js'
 import { localRepoFor, resolveRef } from '../delivery/local-git.js'
@@ -110,6 +111,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
 
     const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir, source })
+    const mirrors = config.strategy === 'git' ? await commitsToMirror(repoDir, config.repo, sha, config.subdir) : undefined
     // With no hook in between, linking shared paths rides in the upload's round trip.
     const linkWithFetch = !hasHooks(plan, ['after_fetch', 'before_release', 'after_release', 'before_link'])
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })
@@ -125,7 +127,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
         for (const action of planned.hosts[run.host.name] ?? []) {
           if (action.kind === 'hook' && step === 'migrate') run.migrated = true
           if (action.kind === 'hook') await runHookOnHost(ctx, run, action.invocation, info(run))
-          else if (!(step === 'link' && linkWithFetch)) await builtinStep(ctx, run, step, { release, sha, ref, shipments, linkWithFetch })
+          else if (!(step === 'link' && linkWithFetch)) await builtinStep(ctx, run, step, { release, sha, ref, shipments, linkWithFetch, ...(mirrors ? { mirrors } : {}) })
         }
         run.durations[step] = performance.now() - t0
       }, batch)

@@ -5,7 +5,7 @@
  */
 import type { Step } from '../config/types.js'
 import type { Shipment } from '../delivery/upload.js'
-import { archiveFromMirror, updateMirror } from '../delivery/git-remote.js'
+import { fetchFromMirrors, type MirroredCommit } from '../delivery/git-remote.js'
 import { RemoteCommandError } from '../errors.js'
 import { createRelease, EXIT, linkShared, receiveRelease, sequence, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
@@ -18,6 +18,8 @@ export interface BuiltinInput {
   ref: string
   /** Per host, for the upload strategy; null for git. */
   shipments: Map<string, Shipment> | null
+  /** For the git strategy: the app's commit and its submodules', each from its own remote. */
+  mirrors?: MirroredCommit[]
   /** Link shared paths in the same round trip as the upload (no hook runs in between). */
   linkWithFetch?: boolean
 }
@@ -69,11 +71,10 @@ async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord,
     await execOn(ctx, run, command, { step, stdin: shipment.open(), display: `unpack the release into ${layout.release(input.release)}` })
     ctx.report({ kind: 'upload:progress', host: run.host.name, bytes: shipment.bytesSent, files: shipment.filesSent })
   } else {
-    const { subdir, repo } = ctx.config
+    const commits = input.mirrors ?? [{ url: ctx.config.repo, sha: input.sha, prefix: '', tree: ctx.config.subdir ?? '' }]
     const command = sequence(
       createRelease(layout, record),
-      updateMirror(layout, repo),
-      archiveFromMirror(layout, input.release, input.sha, subdir),
+      ...fetchFromMirrors(layout, input.release, commits),
       writeRevision(layout, input.release, input.sha),
       ...link,
     )

@@ -77,4 +77,31 @@ describe('strategy: git', () => {
       expect(host.read('current/index.html')).toBe('<h1>v1</h1>\n')
     }
   })
+
+  it('fetches submodules from their own remotes, relative URLs included', async () => {
+    const sub = fleetProject(fleet, { app: 'libsrc' })
+    sub.commit({ 'lib.js': 'library v1\n' })
+    const app = fleetProject(fleet, { app: 'subapp', extra: ['strategy: git', 'repo: file://__BASE__/app.git'] })
+    // The library's remote sits next to the app's, and .gitmodules names it relatively.
+    execFileSync('git', ['clone', '-q', '--bare', sub.dir, join(app.base, 'lib.git')])
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'protocol.file.allow=always', ...args], { cwd: app.dir, encoding: 'utf8' })
+    git('remote', 'add', 'origin', `file://${join(app.base, 'app.git')}`)
+    git('submodule', 'add', '-q', '../lib.git', 'vendor/lib')
+    git('commit', '-q', '-m', 'lib')
+    expect(git('config', '--file', '.gitmodules', 'submodule.vendor/lib.url').trim()).toBe('../lib.git')
+    execFileSync('git', ['clone', '-q', '--bare', app.dir, join(app.base, 'app.git')])
+    try {
+      const result = await app.berth(['deploy', 'production', '-q'])
+      expect(result.code, all(result)).toBe(0)
+      for (const name of NAMES) {
+        const host = onHost(fleet, name, 'subapp')
+        expect(host.read('current/vendor/lib/lib.js')).toBe('library v1\n')
+        expect(host.exists('repo/modules/vendor%2Flib/HEAD')).toBe(true)
+      }
+    } finally {
+      app.cleanup()
+      sub.cleanup()
+    }
+  })
 })
