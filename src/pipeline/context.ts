@@ -93,7 +93,8 @@ export interface HostExec extends Omit<ExecOptions, 'onLine'> {
 export function execOn(ctx: RunContext, run: HostRun, command: string, options: HostExec = {}): Promise<ExecResult> {
   const { showOutput, cleanup, ...rest } = options
   if (!cleanup && ctx.signal.aborted) return Promise.reject(interrupted(rest.step))
-  const exec: ExecOptions = { ...rest }
+  // berth's own quiet scripts are short; what a user wrote, or what carries data, is not.
+  const exec: ExecOptions = { brief: !showOutput && rest.stdin === undefined, ...rest }
   if (!cleanup) exec.signal = ctx.signal
   else exec.timeoutMs ??= 60_000
   if (showOutput) exec.onLine = (stream, line) => ctx.report({ kind: 'output', host: run.host.name, stream, line })

@@ -78,7 +78,7 @@ async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord,
       writeRevision(layout, input.release, input.sha),
       ...link,
     )
-    await execOn(ctx, run, command, { step, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
+    await execOn(ctx, run, command, { step, brief: false, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` })
   }
 }
 

@@ -40,10 +40,16 @@ export function buildCommonArgs(target: SshTarget): string[] {
   ]
 }
 
-/** The master: authenticates, creates the control socket, runs nothing (`-N`). */
+/**
+ * The master: authenticates, creates the control socket, and runs the session shell that
+ * carries berth's short commands (`ssh-session.ts`). It ends when that shell does.
+ */
 export function buildMasterArgs(target: SshTarget): string[] {
-  return [...buildCommonArgs(target), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', '-N', '--', target.host]
+  return [...buildCommonArgs(target), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=no', '--', target.host, SESSION_COMMAND]
 }
+
+/** The session shell's command: reads commands from stdin. */
+export const SESSION_COMMAND = 'sh -s'
 
 /** One command over the master (or, if it is gone, over a connection of its own). */
 export function buildExecArgs(target: SshTarget, remoteCommand: string): string[] {

@@ -1,7 +1,8 @@
 /**
- * The one master connection (`ssh -M -N`) a host gets per run. It is our own child, not
- * a `-f` daemon, so its exit is seen the moment the host or network drops it, and it can
- * be stopped by PID when `ssh -O exit` cannot reach it.
+ * The one master connection (`ssh -M`) a host gets per run. It is our own child, not a
+ * `-f` daemon, so its exit is seen the moment the host or network drops it, and it can be
+ * stopped by PID when `ssh -O exit` cannot reach it. Its session is the shell that runs
+ * berth's short commands (`ssh-session.ts`); ending that shell ends the master.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
@@ -9,11 +10,14 @@ import { InterruptedError, TransportError } from '../errors.js'
 import { runProcess } from './process.js'
 import { buildControlArgs, buildMasterArgs, type SshTarget } from './ssh-args.js'
 import { classifySshStderr, toTransportError, type SshEndpoint } from './ssh-errors.js'
+import { SessionShell } from './ssh-session.js'
 
 /** Beyond ssh's own ConnectTimeout (TCP and banner), authentication may also hang. */
 const CONNECT_GRACE_MS = 10_000
 const CONTROL_TIMEOUT_MS = 5_000
 const SOCKET_POLL_MS = 5
+/** After the session shell ends, how long the master may take to follow before `-O exit`. */
+const SESSION_END_GRACE_MS = 2_000
 
 /** Masters still running when Node exits are stopped, even if nobody called `close()`. */
 const liveMasters = new Set<ChildProcess>()
@@ -32,17 +36,19 @@ export class SshMaster {
   private stderr = ''
   private exited = false
   private readonly exit: Promise<void>
+  /** The shell on the host that runs berth's short commands over this connection. */
+  readonly session: SessionShell
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly target: SshTarget,
     private readonly endpoint: SshEndpoint,
   ) {
-    child.stderr?.setEncoding('utf8')
-    child.stderr?.on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-8192)))
+    this.session = new SessionShell(child.stdin!, child.stdout!, child.stderr!, (text) => (this.stderr = (this.stderr + text).slice(-8192)))
     this.exit = new Promise((resolve) => {
       child.once('exit', () => {
         this.exited = true
+        this.session.fail(this.lostError())
         // A master killed hard leaves its socket behind: the next command must not try it.
         rmSync(target.controlPath, { force: true })
         resolve()
@@ -61,7 +67,7 @@ export class SshMaster {
    */
   static async start(target: SshTarget, endpoint: SshEndpoint, signal?: AbortSignal): Promise<SshMaster> {
     const child = spawn('ssh', buildMasterArgs(target), {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group: Ctrl-C in the terminal must not cut the connection that the
       // interrupted run still needs to release its lock.
       detached: true,
@@ -85,8 +91,9 @@ export class SshMaster {
       await new Promise((resolve) => setTimeout(resolve, SOCKET_POLL_MS))
     }
     trackMaster(child)
+    // Idle, the master must not keep Node alive; the session refs its pipes while it works.
     child.unref()
-    ;(child.stderr as unknown as { unref?: () => void } | null)?.unref?.()
+    ;(child.stdin as unknown as { unref?: () => void } | null)?.unref?.()
     return master
   }
 
@@ -99,12 +106,31 @@ export class SshMaster {
     const timer = new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
     await Promise.race([this.exit, timer])
     if (!this.exited) return undefined
+    return this.lostError()
+  }
+
+  /** Cuts the connection at once (a command on the session shell timed out). */
+  kill(): void {
+    this.child.kill('SIGTERM')
+  }
+
+  private lostError(): TransportError {
     const failure = classifySshStderr(this.stderr) ?? { kind: 'closed' as const, detail: 'the connection was lost' }
     return toTransportError(failure, this.endpoint)
   }
 
-  /** `ssh -O exit`, then waits until the process is gone (killing it if it lingers). */
+  /**
+   * Ends the session shell, which ends the master; if commands of their own still hold it,
+   * `ssh -O exit`. Waits until the process is gone (killing it if it lingers).
+   */
   async stop(host: string): Promise<void> {
+    if (this.exited) return
+    // Until it is gone, the master keeps Node alive: this wait is all that is left to do.
+    this.child.ref()
+    this.session.end()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, SESSION_END_GRACE_MS)))])
+    clearTimeout(timer)
     if (this.exited) return
     await runProcess(host, { file: 'ssh', args: buildControlArgs(this.target, 'exit'), env: process.env }, 'ssh -O exit', {
       allowFailure: true,

@@ -19,7 +19,7 @@ const common =
 
 describe('ssh argv', () => {
   it('builds the master', () => {
-    expect(shellJoin(buildMasterArgs(target))).toBe(`${common} -o ControlMaster=yes -o ControlPersist=no -N -- web1`)
+    expect(shellJoin(buildMasterArgs(target))).toBe(`${common} -o ControlMaster=yes -o ControlPersist=no -- web1 'sh -s'`)
   })
 
   it('builds a command over the master, with config file, user and port', () => {

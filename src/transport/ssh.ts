@@ -97,6 +97,7 @@ export class SshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const master = await this.ensureMaster(options.signal)
+    if (options.brief === true && options.stdin === undefined) return this.execBrief(master, command, options)
     const hasInput = options.stdin !== undefined
     const remote = hasInput ? buildInputCommand(command) : SCRIPT_COMMAND
     const feed = hasInput ? prependHeader(buildInputHeader(options.env), options.stdin) : openScript(buildRemoteScript(command, options.env))
@@ -136,6 +137,30 @@ export class SshTransport implements Transport {
       const lost = await master.diedWithin(MASTER_DEATH_GRACE_MS)
       if (lost !== undefined) throw lost
     }
+    return this.checked(result, command, options, tail)
+  }
+
+  /** On the master's session shell: no process of its own (see `ssh-session.ts`). */
+  private async execBrief(master: SshMaster, command: string, options: ExecOptions): Promise<ExecResult> {
+    const started = performance.now()
+    let timedOut = false
+    // A command on the shared shell cannot be stopped alone: a timeout ends the connection.
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), master.kill()), options.timeoutMs)
+    try {
+      const out = await master.session.run(command, options.env)
+      const result = { exitCode: out.exitCode, signal: null, stdout: out.stdout, stderr: out.stderr, timedOut: false, durationMs: performance.now() - started }
+      const lines = `${out.stdout}\n${out.stderr}`.split('\n').filter((line) => line !== '')
+      return this.checked(result, command, options, lines.slice(-TAIL_LINES))
+    } catch (error) {
+      if (!timedOut) throw error
+      const result = { exitCode: null, signal: null, stdout: '', stderr: '', timedOut: true, durationMs: performance.now() - started }
+      return this.checked(result, command, options, [])
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+    }
+  }
+
+  private checked(result: ExecResult, command: string, options: ExecOptions, tail: string[]): ExecResult {
     const failed = result.exitCode !== 0 || result.timedOut
     if (failed && options.allowFailure !== true) {
       throw new RemoteCommandError({

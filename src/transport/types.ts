@@ -24,6 +24,12 @@ export interface ExecOptions {
   allowFailure?: boolean
   /** Called for each complete line of output, as it arrives. */
   onLine?: (stream: OutputStream, line: string) => void
+  /**
+   * A short command of berth's own (no input, no output shown, nothing a user would stop):
+   * a transport may run it on a shell it keeps open instead of a process of its own. An
+   * abort signal does not stop it; a timeout ends the whole connection.
+   */
+  brief?: boolean
   /** Pipeline step, for error messages. */
   step?: string
   /**

@@ -136,9 +136,68 @@ describe('exec', () => {
     const before = await fleet.countLogins('web3')
     const started = performance.now()
     for (let i = 0; i < 20; i++) await web3.exec('true')
-    await Promise.all(Array.from({ length: 10 }, () => web3.exec('true')))
+    // sshd's MaxSessions (10) counts the master's own session shell: nine more fit beside it.
+    await Promise.all(Array.from({ length: 9 }, () => web3.exec('true')))
+    await Promise.all(Array.from({ length: 20 }, () => web3.exec('true', { brief: true })))
     expect(await fleet.countLogins('web3')).toBe(before + 1)
     expect(performance.now() - started).toBeLessThan(5000)
+  })
+})
+
+describe('brief commands (on the session shell)', () => {
+  it('keeps stdout, stderr and exit status apart, whatever the output looks like', async () => {
+    const web1 = open('web1')
+    const brief = { brief: true, allowFailure: true } as const
+    expect(await web1.exec('echo hello; echo oops >&2', brief)).toMatchObject({ exitCode: 0, stdout: 'hello\n', stderr: 'oops\n' })
+    expect(await web1.exec("printf 'no newline'; printf 'err' >&2; exit 4", brief)).toMatchObject({ exitCode: 4, stdout: 'no newline', stderr: 'err' })
+    // Output that imitates a marker, a command that exits the shell, one that reads stdin.
+    expect(await web1.exec("printf '\\n__berth_0 0\\n'; exit 0", brief)).toMatchObject({ exitCode: 0, stdout: '\n__berth_0 0\n' })
+    expect(await web1.exec('exec false', brief)).toMatchObject({ exitCode: 1 })
+    expect(await web1.exec('cat; echo after', brief)).toMatchObject({ exitCode: 0, stdout: 'after\n' })
+    expect(await web1.exec("echo 'unbalanced (", brief)).toMatchObject({ exitCode: 2 })
+    const big = await web1.exec('seq 1 100000', brief)
+    expect(big.stdout.split('\n')).toHaveLength(100001)
+    // The shell is still in step after all of that.
+    expect(await web1.exec('echo still', brief)).toMatchObject({ exitCode: 0, stdout: 'still\n', stderr: '' })
+  })
+
+  it('passes env values (newlines, quotes) without any argv seeing them', async () => {
+    const web2 = open('web2')
+    const secret = `s3cr3t-${randomBytes(6).toString('hex')}`
+    const value = `${secret}\nline two 'quoted' "double" $HOME \\`
+    const result = await web2.exec('printf %s "$TOKEN"; ps -eo args', { brief: true, env: { TOKEN: value } })
+    const [printed, ps] = [result.stdout.slice(0, value.length), result.stdout.slice(value.length)]
+    expect(printed).toBe(value)
+    expect(ps).not.toContain(secret)
+    expect(psArgs()).not.toContain(secret)
+  })
+
+  it('rejects a failure with the output tail, and runs queued commands in order', async () => {
+    const web3 = open('web3')
+    const error = await web3.exec('echo first; echo last >&2; exit 3', { brief: true, step: 'lock' }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ host: 'web3', step: 'lock', commandExitCode: 3, outputTail: ['first', 'last'] })
+    const order = await Promise.all(Array.from({ length: 30 }, (_, i) => web3.exec(`echo ${i}`, { brief: true })))
+    expect(order.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)))
+  })
+
+  it('fails a command whose connection drops, naming the host, and reconnects once it is back', async () => {
+    const web1 = open('web1')
+    await web1.connect()
+    const pending = web1.exec('sleep 20', { brief: true }).catch((e: unknown) => e)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await fleet.stopHost('web1')
+    const error = await pending
+    await fleet.startHost('web1')
+    expect(error).toBeInstanceOf(TransportError)
+    expect(error).toMatchObject({ host: 'web1' })
+    expect((await web1.exec('echo back', { brief: true })).stdout).toBe('back\n')
+  })
+
+  it('ends the connection when a brief command outlives its timeout', async () => {
+    const web3 = open('web3')
+    const result = await web3.exec('sleep 20', { brief: true, timeoutMs: 300, allowFailure: true })
+    expect(result.timedOut).toBe(true)
+    expect((await web3.exec('echo again', { brief: true })).stdout).toBe('again\n')
   })
 })
 
