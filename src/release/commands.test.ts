@@ -28,9 +28,11 @@ describe('host commands', () => {
   it('builds plain commands for plain paths', () => {
     const layout = layoutFor('/srv/shop')
     expect(switchCurrent(layout, '20261123T171500-4634f44')).toContain(
-      'rm -f /srv/shop/.current.20261123T171500-4634f44.tmp && ln -s releases/20261123T171500-4634f44 /srv/shop/.current.20261123T171500-4634f44.tmp && mv -T /srv/shop/.current.20261123T171500-4634f44.tmp /srv/shop/current',
+      'rm -f /srv/shop/.current.20261123T171500-4634f44.tmp; } && ln -s releases/20261123T171500-4634f44 /srv/shop/.current.20261123T171500-4634f44.tmp && mv -T /srv/shop/.current.20261123T171500-4634f44.tmp /srv/shop/current',
     )
-    expect(releaseLock(layout, 'abc')).toBe(`if [ "$(cat /srv/shop/.berth/lock/token 2>/dev/null)" = abc ]; then rm -rf /srv/shop/.berth/lock; fi`)
+    expect(releaseLock(layout, 'abc')).toBe(
+      `if { IFS= read -r __berth_token < /srv/shop/.berth/lock/token; } 2>/dev/null && [ "$__berth_token" = abc ]; then rm -rf /srv/shop/.berth/lock; fi`,
+    )
   })
 
   it('switches current atomically under a hostile path, and back', () => {

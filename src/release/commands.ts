@@ -16,6 +16,19 @@ export const EXIT = {
   releaseExists: 67,
 } as const
 
+/**
+ * `mkdir -p` only when the directory is missing: on the hot path of every deploy and
+ * rollback, each process a host need not start is time the whole fleet waits.
+ */
+function ensureDir(path: string): string {
+  return `{ [ -d ${q(path)} ] || mkdir -p ${q(path)}; }`
+}
+
+/** True when the lock still carries `token` (read with a shell builtin, no process). */
+function holdsLock(layout: Layout, token: string): string {
+  return `{ IFS= read -r __berth_token < ${q(posix.join(layout.lock, 'token'))}; } 2>/dev/null && [ "$__berth_token" = ${q(token)} ]`
+}
+
 /** Creates the directories every deploy needs; idempotent. */
 export function ensureLayout(layout: Layout): string {
   return shellJoin(['mkdir', '-p', layout.releases, layout.shared, layout.manifests])
@@ -32,7 +45,7 @@ export function ensureLayout(layout: Layout): string {
 export function takeLock(layout: Layout, holder: LockHolder & { token: string }): string {
   const info = posix.join(layout.lock, 'info.json')
   return [
-    `${shellJoin(['mkdir', '-p', layout.berth])} || exit 1`,
+    `${ensureDir(layout.berth)} || exit 1`,
     `for attempt in 1 2; do`,
     `  if mkdir ${q(layout.lock)} 2>/dev/null; then`,
     `    printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
@@ -50,8 +63,7 @@ export function takeLock(layout: Layout, holder: LockHolder & { token: string })
 
 /** Removes the lock only if it still carries our token: a run never frees someone else's lock. */
 export function releaseLock(layout: Layout, token: string): string {
-  const tokenFile = posix.join(layout.lock, 'token')
-  return `if [ "$(cat ${q(tokenFile)} 2>/dev/null)" = ${q(token)} ]; then rm -rf ${q(layout.lock)}; fi`
+  return `if ${holdsLock(layout, token)}; then rm -rf ${q(layout.lock)}; fi`
 }
 
 /** Removes whatever lock is there (`unlock --force`, or a holder proven dead). */
@@ -62,14 +74,13 @@ export function breakLock(layout: Layout, expectedToken?: string): string {
 
 /** Refreshes the heartbeat so other machines can tell a live deploy from a dead one. */
 export function touchHeartbeat(layout: Layout, token: string): string {
-  const tokenFile = posix.join(layout.lock, 'token')
-  return `[ "$(cat ${q(tokenFile)} 2>/dev/null)" = ${q(token)} ] && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))}`
+  return `${holdsLock(layout, token)} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))}`
 }
 
 /** Writes a release record atomically (temp file renamed over the old one). */
 export function writeRecord(layout: Layout, record: ReleaseRecord): string {
   const file = layout.manifest(record.release)
-  return `mkdir -p ${q(layout.manifests)} && printf '%s\\n' ${q(JSON.stringify(record))} > ${q(`${file}.tmp`)} && mv -f ${q(`${file}.tmp`)} ${q(file)}`
+  return `${ensureDir(layout.manifests)} && printf '%s\\n' ${q(JSON.stringify(record))} > ${q(`${file}.tmp`)} && mv -f ${q(`${file}.tmp`)} ${q(file)}`
 }
 
 /** Starts a release: records it as preparing and creates its (new, empty) directory. */
@@ -154,7 +165,7 @@ export function switchCurrent(layout: Layout, id: string): string {
   return [
     `if [ -e ${q(layout.current)} ] && [ ! -L ${q(layout.current)} ]; then echo ${q(`berth: ${layout.current} is a real directory, not a symlink: move it out of the way (berth never deletes it)`)} >&2; exit ${EXIT.currentIsDirectory}; fi`,
     `if [ ! -d ${q(layout.release(id))} ]; then echo ${q(`berth: release ${id} is not on this host`)} >&2; exit ${EXIT.releaseMissing}; fi`,
-    `rm -f ${q(temp)} && ln -s ${q(target)} ${q(temp)} && mv -T ${q(temp)} ${q(layout.current)} || exit 1`,
+    `{ { [ ! -e ${q(temp)} ] && [ ! -L ${q(temp)} ]; } || rm -f ${q(temp)}; } && ln -s ${q(target)} ${q(temp)} && mv -T ${q(temp)} ${q(layout.current)} || exit 1`,
     `[ "$(readlink ${q(layout.current)})" = ${q(target)} ] || { echo ${q(`berth: current does not point at ${target} after the switch`)} >&2; exit 1; }`,
   ].join('\n')
 }
@@ -174,5 +185,5 @@ export function removeReleases(layout: Layout, ids: string[]): string {
 }
 
 export function appendHistory(layout: Layout, entry: object): string {
-  return `mkdir -p ${q(layout.berth)} && printf '%s\\n' ${q(JSON.stringify(entry))} >> ${q(layout.history)}`
+  return `${ensureDir(layout.berth)} && printf '%s\\n' ${q(JSON.stringify(entry))} >> ${q(layout.history)}`
 }
