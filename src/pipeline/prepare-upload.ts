@@ -3,9 +3,12 @@
  * from git (or, with `build` steps, export it and run them, reported like hooks), then
  * pack for each host only what its live release lacks (see `delivery/upload.ts`).
  */
-import type { ReleaseSource, Shipment } from '../delivery/upload.js'
+import type { HostBase, ReleaseSource, Shipment } from '../delivery/upload.js'
 import { prepareShipments } from '../delivery/upload.js'
 import { readGitSource } from '../delivery/git-source.js'
+import { cacheManifest, readCachedManifest } from '../delivery/manifest-cache.js'
+import { serializeManifest } from '../delivery/manifest.js'
+import { readLiveFiles } from '../release/inspect.js'
 import { stagedSource } from '../delivery/tarball.js'
 import { buildReleaseTree, type ReleaseTree } from '../delivery/tree.js'
 import { HookError, toBerthError } from '../errors.js'
@@ -27,20 +30,35 @@ export interface UploadInput {
 export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: UploadInput): Promise<Map<string, Shipment> | null> {
   const { config } = ctx
   if (config.strategy !== 'upload') return null
-  const bases = runs
-    .filter((run) => run.failed === null)
-    .map((run) => ({ host: run.host.name, live: run.state?.current ?? null, files: run.state?.currentFiles ?? null }))
+  const bases = await Promise.all(runs.filter((run) => run.failed === null).map((run) => hostBase(ctx, run)))
   // Without build steps the release is exactly the commit: read it from git, no checkout.
   if (config.build.length === 0) {
     const source = (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
-    return prepareShipments(source, bases, input.workDir)
   }
   const tree = await buildLocally(ctx, input)
   try {
-    return await prepareShipments(await stagedSource(tree, input.workDir), bases, input.workDir)
+    return await ship(await stagedSource(tree, input.workDir), bases, input.workDir)
   } finally {
     await tree.dispose()
   }
+}
+
+async function ship(source: ReleaseSource, bases: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
+  const shipments = await prepareShipments(source, bases, workDir)
+  await cacheManifest(serializeManifest(source.manifest))
+  return shipments
+}
+
+/**
+ * What a host's live release holds: its file list from this machine's cache when the host
+ * reports a hash that is there, else read from the host (one more round trip, that host only).
+ */
+async function hostBase(ctx: RunContext, run: DeployRun): Promise<HostBase> {
+  const live = run.state?.current ?? null
+  if (live === null || run.state?.currentHasFiles !== true) return { host: run.host.name, live, files: null }
+  const sum = run.state.currentFilesSum
+  const text = (sum === null ? null : await readCachedManifest(sum)) ?? (await execOn(ctx, run, readLiveFiles(ctx.layout, live), { step: 'fetch' })).stdout
+  return { host: run.host.name, live, files: text.split('\n') }
 }
 
 /** Exports the commit and runs the config's `build` steps in it, reported like hooks. */

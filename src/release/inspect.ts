@@ -24,14 +24,16 @@ export interface HostState {
   /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
   now: number
   lastHistory: Record<string, unknown> | null
-  /** Lines of the live release's file list, when asked for and present. */
-  currentFiles: string[] | null
+  /** The live release has a file list (asked for with `withFiles`). */
+  currentHasFiles: boolean
+  /** Its sha256, when the host could compute it (see `delivery/manifest-cache.ts`). */
+  currentFilesSum: string | null
   /** In-repo rollback hooks (`deploy/rollback*` executables) per release, when asked for. */
   rollbackHooks: Map<string, string[]>
 }
 
 export interface InspectOptions {
-  /** Also read the live release's file list (for incremental uploads). */
+  /** Also hash the live release's file list (for incremental uploads). */
   withFiles?: boolean
   /** Also list each release's `deploy/rollback*` executables. */
   withRollbackHooks?: boolean
@@ -56,12 +58,21 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
   ].join('\n')
 }
 
-/** The live release's file list, one `@file` line each (what the next upload diffs against). */
+/**
+ * The sha256 of the live release's file list (what the next upload diffs against): the
+ * deploying machine usually has that list already, and reads the whole of it from the host
+ * (`readLiveFiles`) only when it has not.
+ */
 function listCurrentFiles(layout: Layout): string {
   return [
     `live=$(readlink ${q(layout.current)} 2>/dev/null); live=\${live##*/}`,
-    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; sed 's/^/@file /' ${q(layout.manifests)}/"$live".files; fi`,
+    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; set -- $(sha256sum < ${q(layout.manifests)}/"$live".files) && printf '@files-sum %s\\n' "$1"; fi`,
   ].join('\n')
+}
+
+/** The whole file list of release `id`, or nothing when it has none. */
+export function readLiveFiles(layout: Layout, id: string): string {
+  return `if [ -d ${q(layout.release(id))} ] && [ -f ${q(layout.files(id))} ]; then cat ${q(layout.files(id))}; fi`
 }
 
 export function parseHostState(output: string): HostState {
@@ -74,7 +85,8 @@ export function parseHostState(output: string): HostState {
     lock: null,
     now: Math.floor(Date.now() / 1000),
     lastHistory: null,
-    currentFiles: null,
+    currentHasFiles: false,
+    currentFilesSum: null,
     rollbackHooks: new Map(),
   }
   for (const line of output.split('\n')) {
@@ -109,10 +121,10 @@ export function parseHostState(output: string): HostState {
         if (state.lock) state.lock.heartbeat = Number(value) || null
         break
       case 'files':
-        state.currentFiles = []
+        state.currentHasFiles = true
         break
-      case 'file':
-        state.currentFiles?.push(value)
+      case 'files-sum':
+        if (/^[0-9a-f]{64}$/.test(value)) state.currentFilesSum = value
         break
       case 'rollback-hook': {
         const [release = '', ...rest] = value.split('/')

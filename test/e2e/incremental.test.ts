@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProject, localConfig, nextSecond, type Project } from '../helpers/project.js'
@@ -79,5 +79,24 @@ describe('incremental upload', () => {
     expect(uploads(missing.stdout)[0]!.files).toBe(12)
     const live = project.current()!
     expect(readFileSync(join(project.target, live, 'src/file2.txt'), 'utf8')).toBe('v3\n')
+  })
+
+  it('reads the live file list from the host when this machine does not have it (another machine deployed)', async () => {
+    project = createProject(localConfig(), files(30))
+    // Two deploying machines: each its own HOME, so its own cache of file lists.
+    const alice = { HOME: join(project.base, 'alice') }
+    const bob = { HOME: join(project.base, 'bob') }
+    expect((await project.berth(['deploy', 'production'], { env: alice })).code).toBe(0)
+    expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'manifests'))).toHaveLength(1)
+    await nextSecond()
+    project.commit({ 'src/file7.txt': 'bob was here\n' })
+    const fromBob = await project.berth(['deploy', 'production', '--json'], { env: bob })
+    expect(fromBob.code, fromBob.stderr).toBe(0)
+    expect(uploads(fromBob.stdout)[0]!.files).toBe(1)
+    await nextSecond()
+    project.commit({ 'src/file8.txt': 'alice again\n' })
+    const fromAlice = await project.berth(['deploy', 'production', '--json'], { env: alice })
+    expect(fromAlice.code, fromAlice.stderr).toBe(0)
+    expect(uploads(fromAlice.stdout)[0]!.files).toBe(1)
   })
 })
