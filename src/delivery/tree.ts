@@ -3,18 +3,15 @@
  * sha (submodules included, `subdir` applied), then the `build` commands with their
  * `include`d outputs. The result is a staging directory plus the list of paths to ship.
  */
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, posix, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { join, posix } from 'node:path'
 import type { BuildConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
 import { submoduleRepo } from './git-submodules.js'
 import { git } from './local-git.js'
-
-const run = promisify(execFile)
 
 export interface ReleaseTree {
   /** Root of the tree to ship (the staging dir, or its `subdir`). */

@@ -34,6 +34,7 @@ export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: U
   // Without build steps the release is exactly the commit: read it from git, no checkout.
   if (config.build.length === 0) {
     const source = (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
+    return ship(source, bases, input.workDir)
   }
   const tree = await buildLocally(ctx, input)
   try {

@@ -42,6 +42,9 @@ export class SessionShell {
   private running: Running | undefined
   private outBuffer = ''
   private errBuffer = ''
+  /** How far each buffer has been searched for its marker. */
+  private outScanned = 0
+  private errScanned = 0
   private failure: Error | undefined
 
   constructor(
@@ -89,6 +92,7 @@ export class SessionShell {
     // What a dying command's stream held last is most likely ssh saying why.
     if (this.errBuffer !== '') this.onStray(this.errBuffer)
     this.errBuffer = ''
+    this.errScanned = 0
     for (const waiting of [...(this.running === undefined ? [] : [this.running]), ...this.queue.splice(0)]) waiting.reject(this.failure)
     this.running = undefined
     this.idle()
@@ -114,23 +118,31 @@ export class SessionShell {
     const job = this.running
     if (job === undefined) return
     if (job.stdout === undefined) {
-      const match = new RegExp(`\\n${this.marker} (\\d+)\\n`).exec(this.outBuffer)
-      if (match !== null) {
-        job.stdout = this.outBuffer.slice(0, match.index)
-        job.exitCode = Number(match[1])
-        this.outBuffer = this.outBuffer.slice(match.index + match[0].length)
+      // Only the new part of a long output is searched (less what a marker split by a chunk needs).
+      const head = `\n${this.marker} `
+      const at = this.outBuffer.indexOf(head, Math.max(0, this.outScanned - head.length - 4))
+      const end = at < 0 ? -1 : this.outBuffer.indexOf('\n', at + head.length)
+      this.outScanned = this.outBuffer.length
+      if (end >= 0) {
+        job.stdout = this.outBuffer.slice(0, at)
+        job.exitCode = Number(this.outBuffer.slice(at + head.length, end))
+        this.outBuffer = this.outBuffer.slice(end + 1)
+        this.outScanned = 0
       }
     }
     if (job.stderr === undefined) {
-      const end = this.errBuffer.indexOf(`\n${this.marker}\n`)
-      if (end >= 0) {
-        job.stderr = this.errBuffer.slice(0, end)
-        this.errBuffer = this.errBuffer.slice(end + this.marker.length + 2)
+      const tail = `\n${this.marker}\n`
+      const at = this.errBuffer.indexOf(tail, Math.max(0, this.errScanned - tail.length))
+      this.errScanned = this.errBuffer.length
+      if (at >= 0) {
+        job.stderr = this.errBuffer.slice(0, at)
+        this.errBuffer = this.errBuffer.slice(at + tail.length)
+        this.errScanned = 0
       }
     }
     if (job.stdout === undefined || job.stderr === undefined) return
     this.running = undefined
-    job.resolve({ exitCode: job.exitCode ?? 1, stdout: job.stdout, stderr: job.stderr })
+    job.resolve({ exitCode: Number.isInteger(job.exitCode) ? job.exitCode! : 1, stdout: job.stdout, stderr: job.stderr })
     this.next()
   }
 
