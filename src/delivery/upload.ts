@@ -1,17 +1,18 @@
 /**
- * Incremental upload: each host gets one tar stream of only the files its live release
- * lacks (new or changed), plus the list of unchanged files, which the host hard-links
+ * Incremental upload: each host gets one tar stream (gzipped when small) of only the files
+ * its live release lacks (new or changed), plus the list of unchanged files, which the host hard-links
  * from its live release. Hosts on the same live release share one packed stream. A host
  * with no live release, or a damaged file list, gets everything.
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
+import { createGzip } from 'node:zlib'
 import { DELIVERY_DIR } from '../release/commands.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
 
@@ -30,6 +31,8 @@ export interface HostBase {
   live: string | null
   /** That release's file list as read from the host, or null when it has none. */
   files: string[] | null
+  /** The host can unpack a gzip stream (`tar -z`). */
+  gzip: boolean
 }
 
 export interface Shipment {
@@ -37,6 +40,8 @@ export interface Shipment {
   open(): Readable
   /** Release the host hard-links unchanged files from, or null for a full upload. */
   base: string | null
+  /** The stream is gzip-compressed (`tar -z`). */
+  compressed: boolean
   filesSent: number
   bytesSent: number
   filesLinked: number
@@ -44,14 +49,21 @@ export interface Shipment {
 
 /** Beyond this many changed files, one full archive is simpler than naming each path. */
 const MAX_DELTA_PATHS = 20_000
+/**
+ * Streams up to this size are gzipped: a redeploy's changed files and berth's file lists
+ * shrink several times for a few milliseconds of CPU. Larger ones (first deploys, big
+ * binaries) go as they are: on a fast network compressing them costs more time than it
+ * saves; on a slow one, ssh's own `Compression yes` does the job.
+ */
+const GZIP_MAX_BYTES = 16 * 1024 * 1024
 
 export async function prepareShipments(source: ReleaseSource, hosts: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
-  const groups = new Map<string, { base: string | null; baseManifest: Manifest | null; hosts: string[] }>()
+  const groups = new Map<string, { base: string | null; baseManifest: Manifest | null; gzip: boolean; hosts: string[] }>()
   for (const host of hosts) {
     const baseManifest = host.live !== null && host.files !== null ? parseManifest(host.files) : null
     const base = baseManifest === null ? null : host.live
-    const key = base === null ? 'full' : `${base}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}`
-    const group = groups.get(key) ?? { base, baseManifest, hosts: [] }
+    const key = `${host.gzip ? 'gz' : 'raw'}:${base === null ? 'full' : `${base}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}`}`
+    const group = groups.get(key) ?? { base, baseManifest, gzip: host.gzip, hosts: [] }
     group.hosts.push(host.host)
     groups.set(key, group)
   }
@@ -69,10 +81,13 @@ export async function prepareShipments(source: ReleaseSource, hosts: HostBase[],
     await writeFile(file, '')
     if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file)
     await appendControl(file, workDir, delta.link, listing)
+    const compressed = group.gzip && (await stat(file)).size <= GZIP_MAX_BYTES
+    const sent = compressed ? await gzipFile(file) : file
     const shipment: Shipment = {
-      file,
-      open: () => createReadStream(file),
+      file: sent,
+      open: () => createReadStream(sent),
       base,
+      compressed,
       filesSent: delta.send.length,
       bytesSent: delta.bytesSent,
       filesLinked: delta.link.length,
@@ -80,6 +95,11 @@ export async function prepareShipments(source: ReleaseSource, hosts: HostBase[],
     for (const host of group.hosts) shipments.set(host, shipment)
   }
   return shipments
+}
+
+async function gzipFile(file: string): Promise<string> {
+  await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`))
+  return `${file}.gz`
 }
 
 /**

@@ -56,10 +56,11 @@ async function ship(source: ReleaseSource, bases: HostBase[], workDir: string): 
  */
 async function hostBase(ctx: RunContext, run: DeployRun): Promise<HostBase> {
   const live = run.state?.current ?? null
-  if (live === null || run.state?.currentHasFiles !== true) return { host: run.host.name, live, files: null }
+  const gzip = run.state?.gzip === true
+  if (live === null || run.state?.currentHasFiles !== true) return { host: run.host.name, live, files: null, gzip }
   const sum = run.state.currentFilesSum
   const text = (sum === null ? null : await readCachedManifest(sum)) ?? (await execOn(ctx, run, readLiveFiles(ctx.layout, live), { step: 'fetch' })).stdout
-  return { host: run.host.name, live, files: text.split('\n') }
+  return { host: run.host.name, live, files: text.split('\n'), gzip }
 }
 
 /** Exports the commit and runs the config's `build` steps in it, reported like hooks. */

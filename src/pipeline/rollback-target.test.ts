@@ -13,7 +13,7 @@ function host(name: string, current: string, releases: string[]): { host: string
   )
   return {
     host: name,
-    state: { exists: true, current, currentIsDirectory: false, releases, records, lock: null, now: 0, lastHistory: null, currentHasFiles: false, currentFilesSum: null, rollbackHooks: new Map() },
+    state: { exists: true, current, currentIsDirectory: false, releases, records, lock: null, now: 0, lastHistory: null, currentHasFiles: false, currentFilesSum: null, gzip: false, rollbackHooks: new Map() },
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EXIT, linkShared, releaseLock, switchCurrent, takeLock, writeRecord } from './commands.js'
+import { EXIT, linkShared, receiveRelease, releaseLock, switchCurrent, takeLock, writeRecord } from './commands.js'
 import { layoutFor } from './layout.js'
 import { shellQuote } from '../transport/quote.js'
 
@@ -111,5 +111,24 @@ describe('host commands', () => {
     const record = { release: '20260101T000000-aaaaaaa', state: 'active' as const, revision: 'x', ref: `x;rm -rf ~ '$(id)'`, createdAt: '', updatedAt: '', deployedBy: 'me' }
     expect(sh(writeRecord(layout, record)).code).toBe(0)
     expect(JSON.parse(readFileSync(layout.manifest(record.release), 'utf8'))).toEqual(record)
+  })
+
+  it('unpacks a plain or a gzipped stream into the new release, in a path full of shell syntax', () => {
+    const layout = hostile()
+    const src = join(base, 'src')
+    mkdirSync(join(src, '.berth-delivery'), { recursive: true })
+    writeFileSync(join(src, 'a.txt'), 'A')
+    writeFileSync(join(src, '.berth-delivery', 'files'), 'list\n')
+    writeFileSync(join(src, '.berth-delivery', 'links'), '')
+    for (const [id, compressed] of [['20260101T000000-aaaaaaa', false], ['20260102T000000-bbbbbbb', true]] as const) {
+      mkdirSync(layout.release(id), { recursive: true })
+      mkdirSync(layout.manifests, { recursive: true })
+      const pack = `tar -c ${compressed ? '-z ' : ''}-f - -C ${shellQuote(src)} a.txt .berth-delivery`
+      expect(receiveRelease(layout, id, null, compressed).startsWith(`tar -x ${compressed ? '-z ' : ''}-i `)).toBe(true)
+      expect(sh(`${pack} | { ${receiveRelease(layout, id, null, compressed)}; }`).code).toBe(0)
+      expect(readFileSync(join(layout.release(id), 'a.txt'), 'utf8')).toBe('A')
+      expect(readFileSync(layout.files(id), 'utf8')).toBe('list\n')
+      expect(existsSync(join(layout.release(id), '.berth-delivery'))).toBe(false)
+    }
   })
 })

@@ -46,14 +46,16 @@ export function takeLock(layout: Layout, holder: LockHolder & { token: string })
   const info = posix.join(layout.lock, 'info.json')
   return [
     `${ensureDir(layout.berth)} || exit 1`,
+    // The host's clock, read once: the heartbeat and the state read after this share it.
+    `__berth_now=$(date +%s)`,
     `for attempt in 1 2; do`,
     `  if mkdir ${q(layout.lock)} 2>/dev/null; then`,
-    `    printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && date +%s > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
+    `    printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && printf '%s\\n' "$__berth_now" > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
     `    echo '@lock acquired'`,
     `    break`,
     `  fi`,
     `  if [ -s ${q(posix.join(layout.lock, 'heartbeat'))} ] || [ "$attempt" = 2 ]; then`,
-    `    printf '@lock held %s\\n' "$(cat ${q(info)} 2>/dev/null)"`,
+    `    __berth_holder=; { IFS= read -r __berth_holder < ${q(info)}; } 2>/dev/null; printf '@lock held %s\\n' "$__berth_holder"`,
     `    break`,
     `  fi`,
     `  sleep 1`,
@@ -104,7 +106,7 @@ export const DELIVERY_DIR = '.berth-delivery'
  * is a second name for the same content, and later releases replace files, they never
  * write through), and files the release's file list. Owners are not taken from the stream.
  */
-export function receiveRelease(layout: Layout, id: string, base: string | null): string {
+export function receiveRelease(layout: Layout, id: string, base: string | null, compressed = false): string {
   const release = layout.release(id)
   const delivery = posix.join(release, DELIVERY_DIR)
   const link =
@@ -112,7 +114,7 @@ export function receiveRelease(layout: Layout, id: string, base: string | null):
       ? []
       : [`if [ -s ${q(`${delivery}/links`)} ]; then (cd ${q(layout.release(base))} && xargs -0 cp -l --parents -t ${q(release)} < ${q(`${delivery}/links`)}) || exit 1; fi`]
   return [
-    `tar -x -i -f - --no-same-owner -C ${q(release)}`,
+    `tar -x ${compressed ? '-z ' : ''}-i -f - --no-same-owner -C ${q(release)}`,
     ...link,
     `mv -f ${q(`${delivery}/files`)} ${q(layout.files(id))}`,
     `rm -rf ${q(delivery)}`,

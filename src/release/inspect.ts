@@ -28,6 +28,8 @@ export interface HostState {
   currentHasFiles: boolean
   /** Its sha256, when the host could compute it (see `delivery/manifest-cache.ts`). */
   currentFilesSum: string | null
+  /** gzip is installed, so uploads may be compressed (asked for with `withFiles`). */
+  gzip: boolean
   /** In-repo rollback hooks (`deploy/rollback*` executables) per release, when asked for. */
   rollbackHooks: Map<string, string[]>
 }
@@ -42,15 +44,16 @@ export interface InspectOptions {
 export function inspectHost(layout: Layout, options: InspectOptions = {}): string {
   const lock = layout.lock
   return [
-    `printf '@now %s\\n' "$(date +%s)"`,
+    `printf '@now %s\\n' "\${__berth_now:-$(date +%s)}"`,
     `if [ ! -d ${q(layout.root)} ]; then echo '@absent'; exit 0; fi`,
     `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
     // Shell builtins only in these loops: a process per release would cost more than the rest.
     `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}"; done`,
     `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && { IFS= read -r r || [ -n "$r" ]; } < "$f" && printf '@record %s\\n' "$r"; done`,
-    `if [ -d ${q(lock)} ]; then printf '@lock %s\\n' "$(cat ${q(posix.join(lock, 'info.json'))} 2>/dev/null)"; printf '@heartbeat %s\\n' "$(cat ${q(posix.join(lock, 'heartbeat'))} 2>/dev/null)"; fi`,
+    // `read` is a shell builtin: no process for these one-line files.
+    `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"; fi`,
     `[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`,
-    ...(options.withFiles ? [listCurrentFiles(layout)] : []),
+    ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'"] : []),
     ...(options.withRollbackHooks
       ? [`for f in ${q(layout.releases)}/*/deploy/rollback ${q(layout.releases)}/*/deploy/rollback.*; do [ -f "$f" ] && [ -x "$f" ] && printf '@rollback-hook %s\\n' "\${f#${q(layout.releases)}/}"; done`]
       : []),
@@ -87,6 +90,7 @@ export function parseHostState(output: string): HostState {
     lastHistory: null,
     currentHasFiles: false,
     currentFilesSum: null,
+    gzip: false,
     rollbackHooks: new Map(),
   }
   for (const line of output.split('\n')) {
@@ -122,6 +126,9 @@ export function parseHostState(output: string): HostState {
         break
       case 'files':
         state.currentHasFiles = true
+        break
+      case 'gzip':
+        state.gzip = true
         break
       case 'files-sum':
         if (/^[0-9a-f]{64}$/.test(value)) state.currentFilesSum = value
