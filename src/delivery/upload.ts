@@ -60,10 +60,13 @@ const GZIP_MAX_BYTES = 16 * 1024 * 1024
 export async function prepareShipments(source: ReleaseSource, hosts: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
   const groups = new Map<string, { base: string | null; baseManifest: Manifest | null; gzip: boolean; hosts: string[] }>()
   for (const host of hosts) {
-    const baseManifest = host.live !== null && host.files !== null ? parseManifest(host.files) : null
+    // Hosts on the same release with the same list share a group: the list is parsed once.
+    const listed = host.live !== null && host.files !== null
+    const key = `${host.gzip ? 'gz' : 'raw'}:${listed ? `${host.live}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}` : 'full'}`
+    const known = groups.get(key)
+    const baseManifest = known !== undefined ? known.baseManifest : listed ? parseManifest(host.files!) : null
     const base = baseManifest === null ? null : host.live
-    const key = `${host.gzip ? 'gz' : 'raw'}:${base === null ? 'full' : `${base}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}`}`
-    const group = groups.get(key) ?? { base, baseManifest, gzip: host.gzip, hosts: [] }
+    const group = known ?? { base, baseManifest, gzip: host.gzip, hosts: [] }
     group.hosts.push(host.host)
     groups.set(key, group)
   }
