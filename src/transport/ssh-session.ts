@@ -8,7 +8,8 @@
  *
  * Framing: each command is written as one line group; when it ends, the shell prints a
  * marker with its exit status on stdout and a marker on stderr. The marker is random per
- * connection and travels only on stdin, so no command can print it by accident or design.
+ * connection and travels only on stdin, so no output (a file name, a record) can imitate
+ * it; and only berth's own scripts run here, never a user's command.
  */
 import { randomBytes } from 'node:crypto'
 import type { Readable, Writable } from 'node:stream'
