@@ -23,7 +23,7 @@ export interface ReleasesReport {
 }
 
 function readStates(config: ResolvedConfig, options: RunOptions): Promise<PerHost<HostState>[]> {
-  return onEachHost(config, options, (ctx) => inspectHost(ctx.layout), (result) => parseHostState(result.stdout), { step: 'inspect' })
+  return onEachHost(config, options, (ctx) => inspectHost(ctx.layout, { withHistory: true }), (result) => parseHostState(result.stdout), { step: 'inspect' })
 }
 
 export async function listReleases(config: ResolvedConfig, options: RunOptions = {}): Promise<ReleasesReport> {

@@ -23,6 +23,7 @@ export interface HostState {
   lock: { holder: LockHolder | null; heartbeat: number | null } | null
   /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
   now: number
+  /** The last history line, when asked for (`withHistory`). */
   lastHistory: Record<string, unknown> | null
   /** The live release has a file list (asked for with `withFiles`). */
   currentHasFiles: boolean
@@ -39,6 +40,8 @@ export interface InspectOptions {
   withFiles?: boolean
   /** Also list each release's `deploy/rollback*` executables. */
   withRollbackHooks?: boolean
+  /** Also read the last history line (what `status` shows as the last deploy). */
+  withHistory?: boolean
 }
 
 export function inspectHost(layout: Layout, options: InspectOptions = {}): string {
@@ -52,7 +55,7 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
     `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && { IFS= read -r r || [ -n "$r" ]; } < "$f" && printf '@record %s\\n' "$r"; done`,
     // `read` is a shell builtin: no process for these one-line files.
     `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"; fi`,
-    `[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`,
+    ...(options.withHistory ? [`[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`] : []),
     ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'"] : []),
     ...(options.withRollbackHooks
       ? [`for f in ${q(layout.releases)}/*/deploy/rollback ${q(layout.releases)}/*/deploy/rollback.*; do [ -f "$f" ] && [ -x "$f" ] && printf '@rollback-hook %s\\n' "\${f#${q(layout.releases)}/}"; done`]
