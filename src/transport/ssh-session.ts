@@ -71,12 +71,15 @@ export class SessionShell {
     this.idle()
   }
 
-  /** Runs `command` with `sh -c` (as every transport does), stdin from /dev/null. */
+  /**
+   * Runs `command` in a subshell of the session shell, as `sh -c` would (its own variables,
+   * directory and exit status) but without starting another shell; stdin from /dev/null.
+   */
   run(command: string, env?: Record<string, string>): Promise<SessionResult> {
     const m = this.marker
     const script = [
       `(${buildExports(env)}`,
-      `exec sh -c ${shellQuote(command)}) </dev/null`,
+      `eval ${shellQuote(command)}) </dev/null`,
       `printf '\\n${m} %s\\n' "$?"; printf '\\n${m}\\n' >&2`,
       '',
     ].join('\n')
