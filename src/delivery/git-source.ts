@@ -25,8 +25,8 @@ interface Part {
 
 export interface GitSource {
   manifest: Manifest
-  /** Appends a tar of `paths` (every file when 'all') to `file`. */
-  pack(paths: string[] | 'all', file: string): Promise<void>
+  /** Appends a tar of `paths` (every file when 'all') to `file`, each name under `into/`. */
+  pack(paths: string[] | 'all', file: string, into: string): Promise<void>
 }
 
 export async function readGitSource(repoDir: string, sha: string, subdir?: string): Promise<GitSource> {
@@ -65,11 +65,11 @@ export async function readGitSource(repoDir: string, sha: string, subdir?: strin
   }
   return {
     manifest: sortManifest(manifest),
-    pack: async (paths, file) => {
+    pack: async (paths, file, into) => {
       for (const part of parts) {
         const mine = paths === 'all' ? null : paths.filter((path) => owner.get(path) === part).map((path) => posix.relative(part.prefix || '.', path))
         if (mine !== null && mine.length === 0) continue
-        await archiveInto(part, mine, file)
+        await archiveInto(part, mine, file, into)
       }
     },
   }
@@ -101,11 +101,10 @@ async function readBlobs(repoDir: string, ids: string[]): Promise<Map<string, st
   return found
 }
 
-/** `git archive` of some paths of one part (all when null), appended to `file`. */
-function archiveInto(part: Part, paths: string[] | null, file: string): Promise<void> {
+/** `git archive` of some paths of one part (all when null) under `into/`, appended to `file`. */
+function archiveInto(part: Part, paths: string[] | null, file: string, into: string): Promise<void> {
   // Literal pathspecs: a file named `*.js` or `:x` means itself, not a pattern.
-  const args = ['--literal-pathspecs', 'archive', '--format=tar']
-  if (part.prefix !== '') args.push(`--prefix=${part.prefix}/`)
+  const args = ['--literal-pathspecs', 'archive', '--format=tar', `--prefix=${posix.join(into, part.prefix)}/`]
   args.push(part.treeish)
   if (paths !== null) args.push('--', ...paths)
   return appendOutput(file, 'git', args, part.repoDir).catch((error: Error) => {

@@ -14,10 +14,12 @@ export async function stagedSource(tree: ReleaseTree, workDir: string): Promise<
   let lists = 0
   return {
     manifest,
-    pack: async (paths, file) => {
+    pack: async (paths, file, into) => {
       const list = `${workDir}/paths-${lists++}.list`
       await writeFile(list, (paths === 'all' ? [...manifest.keys()] : paths).map((path) => `${path}\0`).join(''))
-      await appendTar(['-c', '-f', '-', '-C', tree.root, '--no-recursion', '--null', '-T', list], file)
+      // Names go under `into/`; symlink targets (`S`) are left as they are.
+      const prefix = `--transform=s,^,${into}/,S`
+      await appendTar(['-c', '-f', '-', '-C', tree.root, prefix, '--no-recursion', '--null', '-T', list], file)
     },
   }
 }

@@ -1,28 +1,27 @@
 /**
  * Incremental upload: each host gets one tar stream (gzipped when small) of only the files
- * its live release lacks (new or changed), plus the list of unchanged files, which the host hard-links
- * from its live release. Hosts on the same live release share one packed stream. A host
- * with no live release, or a damaged file list, gets everything.
+ * its live release lacks (new or changed), then a hard-link entry for each unchanged file,
+ * pointing at the same file in its live release, so one `tar -x` in `releases/` builds the
+ * whole new release. Hosts on the same live release share one packed stream. A host with
+ * no live release, or a damaged file list, gets everything.
  */
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises'
+import { appendFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { promisify } from 'node:util'
 import { createGzip } from 'node:zlib'
+import { pack as tarPack } from 'tar-stream'
 import { DELIVERY_DIR } from '../release/commands.js'
+import { encodeLinkEntries } from './link-entries.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
-
-const run = promisify(execFile)
 
 /** A release tree the upload can read: its manifest, and a way to pack some of its files. */
 export interface ReleaseSource {
   manifest: Manifest
-  /** Appends a tar of `paths` (every file when 'all') to `file`. */
-  pack(paths: string[] | 'all', file: string): Promise<void>
+  /** Appends a tar of `paths` (every file when 'all') to `file`, each name under `into/`. */
+  pack(paths: string[] | 'all', file: string, into: string): Promise<void>
 }
 
 export interface HostBase {
@@ -57,7 +56,8 @@ const MAX_DELTA_PATHS = 20_000
  */
 const GZIP_MAX_BYTES = 16 * 1024 * 1024
 
-export async function prepareShipments(source: ReleaseSource, hosts: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
+/** Streams for `release` (the new release's directory name under `releases/`). */
+export async function prepareShipments(source: ReleaseSource, hosts: HostBase[], workDir: string, release: string): Promise<Map<string, Shipment>> {
   const groups = new Map<string, { base: string | null; baseManifest: Manifest | null; gzip: boolean; hosts: string[] }>()
   for (const host of hosts) {
     // Hosts on the same release with the same list share a group: the list is parsed once.
@@ -82,8 +82,8 @@ export async function prepareShipments(source: ReleaseSource, hosts: HostBase[],
     }
     const file = join(workDir, `release-${index++}.tar`)
     await writeFile(file, '')
-    if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file)
-    await appendControl(file, workDir, delta.link, listing)
+    if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file, release)
+    await appendLinksAndList(file, release, base, delta.link, listing)
     const compressed = group.gzip && (await stat(file)).size <= GZIP_MAX_BYTES
     const sent = compressed ? await gzipFile(file) : file
     const shipment: Shipment = {
@@ -106,15 +106,16 @@ async function gzipFile(file: string): Promise<string> {
 }
 
 /**
- * berth's own delivery files (the paths to hard-link, the new release's file list) travel
- * as a second archive after the first; the host reads both with `tar -i`.
+ * A second archive after the files (the host reads both with `tar -i`): a hard-link entry
+ * for each unchanged file, `<release>/<path>` to `<base>/<path>` (names relative to
+ * `releases/`, so no `..` is ever needed), then the new release's file list, which the
+ * host moves beside the release.
  */
-async function appendControl(file: string, workDir: string, links: string[], listing: string): Promise<void> {
-  const dir = await mkdtemp(join(workDir, 'control-'))
-  await mkdir(join(dir, DELIVERY_DIR))
-  await writeFile(join(dir, DELIVERY_DIR, 'links'), links.map((path) => `${path}\0`).join(''))
-  await writeFile(join(dir, DELIVERY_DIR, 'files'), listing)
-  const control = join(dir, 'control.tar')
-  await run('tar', ['-c', '-f', control, '-C', dir, DELIVERY_DIR])
-  await pipeline(createReadStream(control), createWriteStream(file, { flags: 'a' }))
+async function appendLinksAndList(file: string, release: string, base: string | null, links: string[], listing: string): Promise<void> {
+  if (base !== null && links.length > 0) await appendFile(file, encodeLinkEntries(links.map((path) => ({ name: `${release}/${path}`, target: `${base}/${path}` }))))
+  const archive = tarPack()
+  const written = pipeline(archive, createWriteStream(file, { flags: 'a' }))
+  archive.entry({ name: `${release}/${DELIVERY_DIR}/files`, mode: 0o644 }, listing)
+  archive.finalize()
+  await written
 }

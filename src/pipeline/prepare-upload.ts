@@ -34,18 +34,18 @@ export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: U
   // Without build steps the release is exactly the commit: read it from git, no checkout.
   if (config.build.length === 0) {
     const source = (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
-    return ship(source, bases, input.workDir)
+    return ship(source, bases, input)
   }
   const tree = await buildLocally(ctx, input)
   try {
-    return await ship(await stagedSource(tree, input.workDir), bases, input.workDir)
+    return await ship(await stagedSource(tree, input.workDir), bases, input)
   } finally {
     await tree.dispose()
   }
 }
 
-async function ship(source: ReleaseSource, bases: HostBase[], workDir: string): Promise<Map<string, Shipment>> {
-  const shipments = await prepareShipments(source, bases, workDir)
+async function ship(source: ReleaseSource, bases: HostBase[], input: UploadInput): Promise<Map<string, Shipment>> {
+  const shipments = await prepareShipments(source, bases, input.workDir, input.release)
   await cacheManifest(serializeManifest(source.manifest))
   return shipments
 }

@@ -67,7 +67,7 @@ async function fetchInto(ctx: RunContext, run: DeployRun, record: ReleaseRecord,
   const shared = ctx.config.shared
   const link = input.linkWithFetch && shared.files.length + shared.dirs.length > 0 ? [linkShared(layout, input.release, shared)] : []
   if (shipment) {
-    const command = sequence(createRelease(layout, record), receiveRelease(layout, input.release, shipment.base, shipment.compressed), writeRevision(layout, input.release, input.sha), ...link)
+    const command = sequence(createRelease(layout, record), receiveRelease(layout, input.release, shipment.compressed), writeRevision(layout, input.release, input.sha), ...link)
     await execOn(ctx, run, command, { step, stdin: shipment.open(), display: `unpack the release into ${layout.release(input.release)}` })
     ctx.report({ kind: 'upload:progress', host: run.host.name, bytes: shipment.bytesSent, files: shipment.filesSent })
   } else {

@@ -116,18 +116,18 @@ describe('host commands', () => {
   it('unpacks a plain or a gzipped stream into the new release, in a path full of shell syntax', () => {
     const layout = hostile()
     const src = join(base, 'src')
-    mkdirSync(join(src, '.berth-delivery'), { recursive: true })
-    writeFileSync(join(src, 'a.txt'), 'A')
-    writeFileSync(join(src, '.berth-delivery', 'files'), 'list\n')
-    writeFileSync(join(src, '.berth-delivery', 'links'), '')
     for (const [id, compressed] of [['20260101T000000-aaaaaaa', false], ['20260102T000000-bbbbbbb', true]] as const) {
+      // The stream names every entry under the release's own directory.
+      mkdirSync(join(src, id, '.berth-delivery'), { recursive: true })
+      writeFileSync(join(src, id, 'a.txt'), id)
+      writeFileSync(join(src, id, '.berth-delivery', 'files'), `list of ${id}\n`)
       mkdirSync(layout.release(id), { recursive: true })
       mkdirSync(layout.manifests, { recursive: true })
-      const pack = `tar -c ${compressed ? '-z ' : ''}-f - -C ${shellQuote(src)} a.txt .berth-delivery`
-      expect(receiveRelease(layout, id, null, compressed).startsWith(`tar -x ${compressed ? '-z ' : ''}-i `)).toBe(true)
-      expect(sh(`${pack} | { ${receiveRelease(layout, id, null, compressed)}; }`).code).toBe(0)
-      expect(readFileSync(join(layout.release(id), 'a.txt'), 'utf8')).toBe('A')
-      expect(readFileSync(layout.files(id), 'utf8')).toBe('list\n')
+      const pack = `tar -c ${compressed ? '-z ' : ''}-f - -C ${shellQuote(src)} ${id}`
+      expect(receiveRelease(layout, id, compressed).startsWith(`tar -x ${compressed ? '-z ' : ''}-i `)).toBe(true)
+      expect(sh(`${pack} | { ${receiveRelease(layout, id, compressed)}; }`).code).toBe(0)
+      expect(readFileSync(join(layout.release(id), 'a.txt'), 'utf8')).toBe(id)
+      expect(readFileSync(layout.files(id), 'utf8')).toBe(`list of ${id}\n`)
       expect(existsSync(join(layout.release(id), '.berth-delivery'))).toBe(false)
     }
   })

@@ -100,22 +100,16 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
 export const DELIVERY_DIR = '.berth-delivery'
 
 /**
- * Receives an upload into a new release: unpacks the stream (new and changed files, then
- * berth's delivery files as a second archive, hence `-i`), then
- * hard-links every unchanged file from `base` (the live release; never modified: a link
- * is a second name for the same content, and later releases replace files, they never
- * write through), and files the release's file list. Owners are not taken from the stream.
+ * Receives an upload into a new release: one `tar -x` in `releases/` unpacks the new and
+ * changed files and hard-links every unchanged one from the live release (entries named
+ * `<release>/...`; a link is a second name for the same content, and later releases replace
+ * files, they never write through), then berth's delivery files as a second archive (hence
+ * `-i`); the release's file list is filed beside it. Owners are not taken from the stream.
  */
-export function receiveRelease(layout: Layout, id: string, base: string | null, compressed = false): string {
-  const release = layout.release(id)
-  const delivery = posix.join(release, DELIVERY_DIR)
-  const link =
-    base === null
-      ? []
-      : [`if [ -s ${q(`${delivery}/links`)} ]; then (cd ${q(layout.release(base))} && xargs -0 cp -l --parents -t ${q(release)} < ${q(`${delivery}/links`)}) || exit 1; fi`]
+export function receiveRelease(layout: Layout, id: string, compressed = false): string {
+  const delivery = posix.join(layout.release(id), DELIVERY_DIR)
   return [
-    `tar -x ${compressed ? '-z ' : ''}-i -f - --no-same-owner -C ${q(release)}`,
-    ...link,
+    `tar -x ${compressed ? '-z ' : ''}-i -f - --no-same-owner -C ${q(layout.releases)}`,
     `mv -f ${q(`${delivery}/files`)} ${q(layout.files(id))}`,
     `rm -rf ${q(delivery)}`,
   ].join(' && ')
