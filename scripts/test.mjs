@@ -44,6 +44,8 @@ if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
 }
 step('build')
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'])
+// The CLI the end-to-end tests run is the bundle: rebuilt here, or they would test stale code.
+run(process.execPath, [join(root, 'scripts', 'bundle.mjs')])
 step('typecheck')
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'])
 

@@ -56,48 +56,66 @@ const MAX_DELTA_PATHS = 20_000
  */
 const GZIP_MAX_BYTES = 16 * 1024 * 1024
 
-/** Streams for `release` (the new release's directory name under `releases/`). */
-export async function prepareShipments(source: ReleaseSource, hosts: HostBase[], workDir: string, release: string): Promise<Map<string, Shipment>> {
-  const groups = new Map<string, { base: string | null; baseManifest: Manifest | null; gzip: boolean; hosts: string[] }>()
-  for (const host of hosts) {
-    // Hosts on the same release with the same list share a group: the list is parsed once.
-    const listed = host.live !== null && host.files !== null
-    const key = `${host.gzip ? 'gz' : 'raw'}:${listed ? `${host.live}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}` : 'full'}`
-    const known = groups.get(key)
-    const baseManifest = known !== undefined ? known.baseManifest : listed ? parseManifest(host.files!) : null
-    const base = baseManifest === null ? null : host.live
-    const group = known ?? { base, baseManifest, gzip: host.gzip, hosts: [] }
-    group.hosts.push(host.host)
-    groups.set(key, group)
+/** Packs the streams of one release, once per kind of host (see `shipFor`). */
+export interface Shipper {
+  /**
+   * The stream for a host on `base`. Hosts on the same live release with the same file
+   * list (and the same gzip) share one, packed once: asked for again, even while it is
+   * still being packed (a deploy starts packing for the base it expects a host to have
+   * before the host has answered), it is the same promise.
+   */
+  shipFor(base: HostBase): Promise<Shipment>
+  /** The new release's file list, as each stream carries it. */
+  listing(): Promise<string>
+}
+
+/** A shipper for `release` (the new release's directory name under `releases/`). */
+export function createShipper(source: () => Promise<ReleaseSource>, workDir: string, release: string): Shipper {
+  const packed = new Map<string, Promise<Shipment>>()
+  let listing: Promise<string> | undefined
+  const listed = (): Promise<string> => (listing ??= source().then((tree) => serializeManifest(tree.manifest)))
+  return {
+    listing: listed,
+    shipFor(host) {
+      const hasList = host.live !== null && host.files !== null
+      const key = `${host.gzip ? 'gz' : 'raw'}:${hasList ? `${host.live}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}` : 'full'}`
+      let shipment = packed.get(key)
+      if (shipment === undefined) {
+        const file = join(workDir, `${release}-${packed.size}.tar`)
+        shipment = Promise.all([source(), listed()]).then(([tree, list]) => {
+          const manifest = hasList ? parseManifest(host.files!) : null
+          return pack(tree, list, manifest === null ? null : { live: host.live!, manifest }, host.gzip, file, release)
+        })
+        // Awaited by whoever asked; a guess nobody comes back for must not be an unhandled rejection.
+        shipment.catch(() => {})
+        packed.set(key, shipment)
+      }
+      return shipment
+    },
   }
-  const shipments = new Map<string, Shipment>()
-  const listing = serializeManifest(source.manifest)
-  let index = 0
-  for (const group of groups.values()) {
-    let delta = diffManifests(group.baseManifest, source.manifest)
-    let base = group.base
-    if (base !== null && delta.send.length > MAX_DELTA_PATHS) {
-      delta = diffManifests(null, source.manifest)
-      base = null
-    }
-    const file = join(workDir, `release-${index++}.tar`)
-    await writeFile(file, '')
-    if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file, release)
-    await appendLinksAndList(file, release, base, delta.link, listing)
-    const compressed = group.gzip && (await stat(file)).size <= GZIP_MAX_BYTES
-    const sent = compressed ? await gzipFile(file) : file
-    const shipment: Shipment = {
-      file: sent,
-      open: () => createReadStream(sent),
-      base,
-      compressed,
-      filesSent: delta.send.length,
-      bytesSent: delta.bytesSent,
-      filesLinked: delta.link.length,
-    }
-    for (const host of group.hosts) shipments.set(host, shipment)
+}
+
+async function pack(source: ReleaseSource, listing: string, from: { live: string; manifest: Manifest } | null, gzip: boolean, file: string, release: string): Promise<Shipment> {
+  let delta = diffManifests(from?.manifest ?? null, source.manifest)
+  let base = from?.live ?? null
+  if (base !== null && delta.send.length > MAX_DELTA_PATHS) {
+    delta = diffManifests(null, source.manifest)
+    base = null
   }
-  return shipments
+  await writeFile(file, '')
+  if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file, release)
+  await appendLinksAndList(file, release, base, delta.link, listing)
+  const compressed = gzip && (await stat(file)).size <= GZIP_MAX_BYTES
+  const sent = compressed ? await gzipFile(file) : file
+  return {
+    file: sent,
+    open: () => createReadStream(sent),
+    base,
+    compressed,
+    filesSent: delta.send.length,
+    bytesSent: delta.bytesSent,
+    filesLinked: delta.link.length,
+  }
 }
 
 async function gzipFile(file: string): Promise<string> {

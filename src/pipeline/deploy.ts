@@ -23,7 +23,7 @@ import { createContext, type RunContext, type RunOptions } from './context.js'
 import { finishDeploy, type DeployRun } from './deploy-finish.js'
 import { acquireLocks, startHeartbeat } from './lock.js'
 import { runPhase } from './phase.js'
-import { prepareUpload } from './prepare-upload.js'
+import { startUpload } from './prepare-upload.js'
 import { pause, rolloutBatches } from './rollout.js'
 import { hasHooks, planDeploy, type DeployPlan, type PlannedStep } from './plan.js'
 import { createStepHookRunner } from './step-hooks.js'
@@ -88,6 +88,8 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     durations: {},
   }))
   const workDir = await mkdtemp(join(tmpdir(), 'berth-deploy-'))
+  // Packing starts now, for the release each host most likely has, while connections open.
+  let upload = startUpload(ctx, runs, { repoDir, sha, release, workDir, source })
   let stopHeartbeat = (): void => {}
   let locked = false
   const runStepHooks = createStepHookRunner(ctx, () => plan, (run) => ({ id: release, revision: sha, previous: run?.previous ?? null }))
@@ -107,10 +109,11 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${release} or later is already on the hosts: this release is ${final}` })
       release = final
       plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
+      upload = startUpload(ctx, runs, { repoDir, sha, release, workDir, source })
     }
     await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
 
-    const shipments = await prepareUpload(ctx, runs, { repoDir, sha, release, workDir, source })
+    const shipments = upload === null ? null : await upload.shipments(runs)
     const mirrors = config.strategy === 'git' ? await commitsToMirror(repoDir, config.repo, sha, config.subdir) : undefined
     // With no hook in between, linking shared paths rides in the upload's round trip.
     const linkWithFetch = !hasHooks(plan, ['after_fetch', 'before_release', 'after_release', 'before_link'])
@@ -142,6 +145,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       for (const step of GO_LIVE) await runStep(step, batch)
     }
     const outcome = await finishDeploy(ctx, runs, { release, sha, ref, started, error: null, stopHeartbeat, runStepHooks, cleanupWithUnlock: !hasHooks(plan, ['after_cleanup', 'before_unlock']) })
+    await upload?.recordLive(runs.filter((run) => run.switched && run.failed === null && run.rolledBack !== true))
     return { plan, outcome }
   } catch (caught) {
     const error = toBerthError(caught)

@@ -4,10 +4,10 @@
  * pack for each host only what its live release lacks (see `delivery/upload.ts`).
  */
 import type { HostBase, ReleaseSource, Shipment } from '../delivery/upload.js'
-import { prepareShipments } from '../delivery/upload.js'
+import { createShipper } from '../delivery/upload.js'
 import { readGitSource } from '../delivery/git-source.js'
-import { cacheManifest, readCachedManifest } from '../delivery/manifest-cache.js'
-import { serializeManifest } from '../delivery/manifest.js'
+import { liveCacheKey, readLiveGuess, recordLiveGuess } from '../delivery/live-cache.js'
+import { cacheManifest, manifestSum, readCachedManifest } from '../delivery/manifest-cache.js'
 import { readLiveFiles } from '../release/inspect.js'
 import { stagedSource } from '../delivery/tarball.js'
 import { buildReleaseTree, type ReleaseTree } from '../delivery/tree.js'
@@ -26,28 +26,61 @@ export interface UploadInput {
   source?: Promise<ReleaseSource | undefined> | null
 }
 
-/** Null for the `git` strategy, where hosts fetch for themselves. */
-export async function prepareUpload(ctx: RunContext, runs: DeployRun[], input: UploadInput): Promise<Map<string, Shipment> | null> {
+/** The upload of one release to the hosts of a run: packing may start before the hosts answer. */
+export interface Upload {
+  /** Each host's stream, packed against the live release it reported under the lock. */
+  shipments(runs: DeployRun[]): Promise<Map<string, Shipment>>
+  /** Remembers, for the hosts now live on this release, what the next deploy will find there. */
+  recordLive(runs: DeployRun[]): Promise<void>
+}
+
+/**
+ * Null for the `git` strategy, where hosts fetch for themselves. Without build steps the
+ * release is exactly the commit, read from git (no checkout), and each host's stream is
+ * packed at once for the release this machine last left live there (`live-cache.ts`):
+ * while the connections are still being made, not after the lock's answer.
+ */
+export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInput): Upload | null {
   const { config } = ctx
   if (config.strategy !== 'upload') return null
-  const bases = await Promise.all(runs.filter((run) => run.failed === null).map((run) => hostBase(ctx, run)))
-  // Without build steps the release is exactly the commit: read it from git, no checkout.
-  if (config.build.length === 0) {
-    const source = (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
-    return ship(source, bases, input)
+  const isCommitAsIs = config.build.length === 0
+  let built: ReleaseTree | undefined
+  const readSource = async (): Promise<ReleaseSource> => {
+    if (isCommitAsIs) return (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
+    built = await buildLocally(ctx, input)
+    return stagedSource(built, input.workDir)
   }
-  const tree = await buildLocally(ctx, input)
-  try {
-    return await ship(await stagedSource(tree, input.workDir), bases, input)
-  } finally {
-    await tree.dispose()
+  let source: Promise<ReleaseSource> | undefined
+  const getSource = (): Promise<ReleaseSource> => (source ??= readSource())
+  const shipper = createShipper(getSource, input.workDir, input.release)
+  // Build steps run only under the lock: with them, nothing is packed before it.
+  if (isCommitAsIs) for (const run of runs) void guessBase(ctx, run).then((base) => base && shipper.shipFor(base)).catch(() => {})
+  let shipped = false
+  return {
+    async shipments(locked) {
+      try {
+        const bases = await Promise.all(locked.filter((run) => run.failed === null).map((run) => hostBase(ctx, run)))
+        const shipments = new Map(await Promise.all(bases.map(async (base) => [base.host, await shipper.shipFor(base)] as const)))
+        await cacheManifest(await shipper.listing())
+        shipped = true
+        return shipments
+      } finally {
+        await built?.dispose()
+      }
+    },
+    async recordLive(live) {
+      if (!shipped) return
+      const sum = manifestSum(await shipper.listing())
+      await Promise.all(live.map((run) => recordLiveGuess(liveCacheKey(run.host, config.deployTo), { live: input.release, sum, gzip: run.state?.gzip === true })))
+    },
   }
 }
 
-async function ship(source: ReleaseSource, bases: HostBase[], input: UploadInput): Promise<Map<string, Shipment>> {
-  const shipments = await prepareShipments(source, bases, input.workDir, input.release)
-  await cacheManifest(serializeManifest(source.manifest))
-  return shipments
+/** The base this machine last left live on the host, when its file list is still cached here. */
+async function guessBase(ctx: RunContext, run: DeployRun): Promise<HostBase | null> {
+  const guess = await readLiveGuess(liveCacheKey(run.host, ctx.config.deployTo))
+  const text = guess === null ? null : await readCachedManifest(guess.sum)
+  return guess === null || text === null ? null : { host: run.host.name, live: guess.live, files: text.split('\n'), gzip: guess.gzip }
 }
 
 /**

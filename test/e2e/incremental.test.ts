@@ -88,6 +88,8 @@ describe('incremental upload', () => {
     const bob = { HOME: join(project.base, 'bob') }
     expect((await project.berth(['deploy', 'production'], { env: alice })).code).toBe(0)
     expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'manifests'))).toHaveLength(1)
+    // Alice's machine now expects her release on the host; Bob's deploy makes that guess wrong.
+    expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'live'))).toHaveLength(1)
     await nextSecond()
     project.commit({ 'src/file7.txt': 'bob was here\n' })
     const fromBob = await project.berth(['deploy', 'production', '--json'], { env: bob })
@@ -98,5 +100,27 @@ describe('incremental upload', () => {
     const fromAlice = await project.berth(['deploy', 'production', '--json'], { env: alice })
     expect(fromAlice.code, fromAlice.stderr).toBe(0)
     expect(uploads(fromAlice.stdout)[0]!.files).toBe(1)
+  })
+
+  it('links from the release that is really live after a rollback, not from the one this machine left there', async () => {
+    project = createProject(localConfig(), files(15))
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    const [v1] = project.releases()
+    await nextSecond()
+    project.commit({ 'src/file1.txt': 'v2\n' })
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    expect((await project.berth(['rollback', 'production'])).code).toBe(0)
+    expect(project.current()).toBe(`releases/${v1}`)
+
+    await nextSecond()
+    project.commit({ 'src/file2.txt': 'v3\n' })
+    const third = await project.berth(['deploy', 'production', '--json'])
+    expect(third.code, third.stderr).toBe(0)
+    // Against v1: file1 (changed in v2, so not in v1 either) and file2 travel.
+    expect(uploads(third.stdout)[0]!.files).toBe(2)
+    const v3Dir = join(project.target, project.current()!)
+    expect(statSync(join(v3Dir, 'src/file5.txt')).ino).toBe(statSync(join(project.target, 'releases', v1!, 'src/file5.txt')).ino)
+    expect(readFileSync(join(v3Dir, 'src/file1.txt'), 'utf8')).toBe('v2\n')
+    expect(readFileSync(join(v3Dir, 'src/file2.txt'), 'utf8')).toBe('v3\n')
   })
 })
