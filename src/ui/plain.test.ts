@@ -64,6 +64,17 @@ describe('plain reporter', () => {
     expect(lines).toContain('✓ switch (40ms)')
   })
 
+  it('does not repeat a host\'s line as the step\'s closing line when the run has one host', () => {
+    const lines = capture().feed([
+      { kind: 'run:start', command: 'deploy', environment: 'demo', hosts: ['localhost'], release: 'R2' },
+      { kind: 'step:start', step: 'switch', hosts: ['localhost'] },
+      { kind: 'host:step', host: 'localhost', step: 'switch', status: 'done', durationMs: 13 },
+      { kind: 'step:done', step: 'switch', hosts: ['localhost'], durationMs: 14 },
+    ])
+    expect(lines).toContain('localhost | ✓ switch (13ms)')
+    expect(lines.filter((line) => line.includes('switch'))).toHaveLength(1)
+  })
+
   it('prefixes host lines with the host padded to a common width', () => {
     const lines = capture().feed(run)
     expect(lines).toEqual(

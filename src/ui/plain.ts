@@ -25,6 +25,7 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
   /** `step\0host` for every host that failed a step, so a step's closing line does not say ✓ over a failure. */
   const stepFailures = new Set<string>()
   let flushed = false
+  let runHosts = 0
 
   const emit = (line: string): void => options.write(`${r(line)}\n`)
   const prefix = (host: string): string => {
@@ -57,6 +58,7 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
 
   const renderers: EventRenderers<void> = {
     'run:start': (e) => {
+      runHosts = e.hosts.length
       for (const host of e.hosts) hostWidth = Math.max(hostWidth, r(host).length)
       if (!quiet) emit(formatRunStart(e))
     },
@@ -68,6 +70,8 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
       if (quiet) return
       const took = p.dim(`(${formatDuration(e.durationMs)})`)
       const failed = e.hosts.filter((host) => stepFailures.has(`${e.step}\0${host}`)).length
+      // In a run on one host, that host's own line already said it all.
+      if (runHosts === 1 && e.hosts.length === 1) return
       if (failed === 0) emit(`${p.ok(SYMBOLS.ok)} ${p.step(r(e.step))} ${took}`)
       else emit(`${p.fail(`${SYMBOLS.fail} ${r(e.step)} failed on ${failed} of ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`)} ${took}`)
     },

@@ -69,7 +69,9 @@ export function formatCheck(config: ResolvedConfig, hosts: PerHost<HostCheck>[])
     const c = entry.value
     const free = c.freeKiB === null ? '?' : `${Math.round(c.freeKiB / 1024)} MiB free`
     const tools = Object.entries(c.tools).map(([tool, ok]) => `${tool}${ok ? '' : ' MISSING'}`).join(' ')
-    lines.push(`${c.problems.length === 0 ? '✓' : '✗'} ${entry.host.name}: connected; ${tools}; ${c.writable.path} ${c.writable.ok ? 'writable' : 'NOT writable'}; ${free}`)
+    // ssh refuses an unknown or changed host key and a rejected login: connected means both were fine.
+    const reached = entry.host.transport === 'local' ? 'on this machine' : 'connected (host key known, login accepted)'
+    lines.push(`${c.problems.length === 0 ? '✓' : '✗'} ${entry.host.name}: ${reached}; ${tools}; ${c.writable.path} ${c.writable.ok ? 'writable' : 'NOT writable'}; ${free}`)
     for (const problem of c.problems) lines.push(`    problem: ${problem}`)
   }
   return `${lines.join('\n')}\n`

@@ -42,7 +42,7 @@ describe('strategy: git', () => {
 
     const check = await project.berth(['check', 'production'])
     expect(check.code, all(check)).toBe(0)
-    for (const name of NAMES) expect(check.stdout).toMatch(new RegExp(`✓ ${name}: connected; sh tar mkdir ln mv readlink git;`))
+    for (const name of NAMES) expect(check.stdout).toMatch(new RegExp(`✓ ${name}: connected \\(host key known, login accepted\\); sh tar mkdir ln mv readlink git;`))
 
     const sha1 = project.git('rev-parse', 'HEAD')
     const first = await project.berth(['deploy', 'production', '-q'])
