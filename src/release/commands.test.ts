@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EXIT, linkShared, receiveRelease, releaseLock, switchCurrent, takeLock, writeRecord } from './commands.js'
+import { EXIT, ensureLayout, linkShared, receiveRelease, releaseLock, switchCurrent, takeLock, writeRecord } from './commands.js'
 import { layoutFor } from './layout.js'
 import { shellQuote } from '../transport/quote.js'
 
@@ -35,6 +35,16 @@ describe('host commands', () => {
     )
   })
 
+  it('creates the layout under a hostile path, and again with nothing to do', () => {
+    const layout = hostile()
+    expect(ensureLayout(layoutFor('/srv/shop'))).toBe(
+      '{ [ -d /srv/shop/releases ] && [ -d /srv/shop/shared ] && [ -d /srv/shop/.berth/releases ] || mkdir -p /srv/shop/releases /srv/shop/shared /srv/shop/.berth/releases; }',
+    )
+    expect(sh(ensureLayout(layout)).code).toBe(0)
+    for (const dir of [layout.releases, layout.shared, layout.manifests]) expect(lstatSync(dir).isDirectory()).toBe(true)
+    expect(sh(ensureLayout(layout)).code).toBe(0)
+  })
+
   it('switches current atomically under a hostile path, and back', () => {
     const layout = hostile()
     mkdirSync(layout.release('20260101T000000-aaaaaaa'), { recursive: true })
@@ -43,7 +53,6 @@ describe('host commands', () => {
     expect(readlinkSync(layout.current)).toBe('releases/20260101T000000-aaaaaaa')
     expect(sh(switchCurrent(layout, '20260102T000000-bbbbbbb')).code).toBe(0)
     expect(readlinkSync(layout.current)).toBe('releases/20260102T000000-bbbbbbb')
-    expect(existsSync(join(base, 'pwned'))).toBe(false)
     expect(existsSync(join(process.cwd(), 'pwned'))).toBe(false)
   })
 

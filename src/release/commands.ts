@@ -29,9 +29,10 @@ function holdsLock(layout: Layout, token: string): string {
   return `{ IFS= read -r __berth_token < ${q(posix.join(layout.lock, 'token'))}; } 2>/dev/null && [ "$__berth_token" = ${q(token)} ]`
 }
 
-/** Creates the directories every deploy needs; idempotent. */
+/** Creates the directories every deploy needs; idempotent, and no process when they exist. */
 export function ensureLayout(layout: Layout): string {
-  return shellJoin(['mkdir', '-p', layout.releases, layout.shared, layout.manifests])
+  const dirs = [layout.releases, layout.shared, layout.manifests]
+  return `{ ${dirs.map((dir) => `[ -d ${q(dir)} ]`).join(' && ')} || ${shellJoin(['mkdir', '-p', ...dirs])}; }`
 }
 
 /**

@@ -18,6 +18,8 @@ const CONTROL_TIMEOUT_MS = 5_000
 const SOCKET_POLL_MS = 5
 /** After the session shell ends, how long the master may take to follow before `-O exit`. */
 const SESSION_END_GRACE_MS = 2_000
+/** After ssh exits, how long its stderr may take to arrive in full. */
+const STDERR_DRAIN_MS = 250
 
 /** Masters still running when Node exits are stopped, even if nobody called `close()`. */
 const liveMasters = new Set<ChildProcess>()
@@ -45,13 +47,22 @@ export class SshMaster {
     private readonly endpoint: SshEndpoint,
   ) {
     this.session = new SessionShell(child.stdin!, child.stdout!, child.stderr!, (text) => (this.stderr = (this.stderr + text).slice(-8192)))
+    // 'exit' can come before the last of ssh's stderr has been read, and that last line is
+    // what says why it ended: wait for the pipes to close too (not forever: a ProxyJump
+    // child may hold them a moment longer).
+    const drained = new Promise<void>((resolve) => child.once('close', () => resolve()))
     this.exit = new Promise((resolve) => {
       child.once('exit', () => {
-        this.exited = true
-        this.session.fail(this.lostError())
-        // A master killed hard leaves its socket behind: the next command must not try it.
-        rmSync(target.controlPath, { force: true })
-        resolve()
+        let timer: NodeJS.Timeout | undefined
+        const grace = new Promise<void>((done) => (timer = setTimeout(done, STDERR_DRAIN_MS)))
+        void Promise.race([drained, grace]).then(() => {
+          clearTimeout(timer)
+          this.exited = true
+          this.session.fail(this.lostError())
+          // A master killed hard leaves its socket behind: the next command must not try it.
+          rmSync(target.controlPath, { force: true })
+          resolve()
+        })
       })
       child.once('error', () => resolve())
     })
