@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { timed } from '../exec.js'
 import { wipeHosts, type BenchContext, type BenchTool } from '../tool.js'
+import { aptInstall } from './apt.js'
 
 const run = promisify(execFile)
 
@@ -20,7 +21,7 @@ export type PeerInstall = { ok: true; version: string } | { ok: false; reason: s
 export async function installCapistrano(): Promise<PeerInstall> {
   if (!(await capVersion())) {
     try {
-      await run('apt-get', ['install', '-y', '-q', 'capistrano'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 1 << 26 })
+      await aptInstall('capistrano')
     } catch (error) {
       return { ok: false, reason: `apt-get install capistrano failed: ${firstLine(error)}` }
     }

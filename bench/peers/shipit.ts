@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { timed } from '../exec.js'
 import { wipeHosts, type BenchContext, type BenchTool } from '../tool.js'
+import { aptInstall, hasCommand } from './apt.js'
 import type { PeerInstall } from './capistrano.js'
 
 const run = promisify(execFile)
@@ -24,6 +25,15 @@ const versionIn = (scratch: string, name: string): string | undefined => {
 }
 
 export async function installShipit(scratch: string): Promise<PeerInstall> {
+  // Without rsync, shipit-deploy falls back to scp of a tarball, which ignores the
+  // host-key options it is given: its stock flow needs rsync.
+  if (!(await hasCommand('rsync'))) {
+    try {
+      await aptInstall('rsync')
+    } catch (error) {
+      return { ok: false, reason: `apt-get install rsync failed: ${String((error as Error).message).split('\n')[0]}` }
+    }
+  }
   if (versionIn(scratch, 'shipit-cli') !== '5.3.0' || versionIn(scratch, 'shipit-deploy') !== '5.3.0') {
     await mkdir(scratch, { recursive: true })
     try {
