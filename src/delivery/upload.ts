@@ -67,6 +67,8 @@ export interface Shipper {
   shipFor(base: HostBase): Promise<Shipment>
   /** The new release's file list, as each stream carries it. */
   listing(): Promise<string>
+  /** Resolves once nothing is being packed any more (before its directory goes). */
+  settled(): Promise<void>
 }
 
 /** A shipper for `release` (the new release's directory name under `releases/`). */
@@ -76,6 +78,7 @@ export function createShipper(source: () => Promise<ReleaseSource>, workDir: str
   const listed = (): Promise<string> => (listing ??= source().then((tree) => serializeManifest(tree.manifest)))
   return {
     listing: listed,
+    settled: async () => void (await Promise.allSettled([...packed.values(), ...(listing ? [listing] : [])])),
     shipFor(host) {
       const hasList = host.live !== null && host.files !== null
       const key = `${host.gzip ? 'gz' : 'raw'}:${hasList ? `${host.live}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}` : 'full'}`

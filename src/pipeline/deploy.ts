@@ -109,6 +109,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${release} or later is already on the hosts: this release is ${final}` })
       release = final
       plan = planDeploy(config, { sha, ref, release, hosts, repoHooks })
+      await upload?.close()
       upload = startUpload(ctx, runs, { repoDir, sha, release, workDir, source })
     }
     await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
@@ -157,7 +158,9 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     throw error
   } finally {
     stopHeartbeat()
-    await rm(workDir, { recursive: true, force: true })
+    // Packing may still be under way (for a host's guessed base, when the run stopped early).
+    await upload?.close()
+    await rm(workDir, { recursive: true, force: true, maxRetries: 2 })
     await closeTransports(transports)
   }
 }

@@ -32,6 +32,8 @@ export interface Upload {
   shipments(runs: DeployRun[]): Promise<Map<string, Shipment>>
   /** Remembers, for the hosts now live on this release, what the next deploy will find there. */
   recordLive(runs: DeployRun[]): Promise<void>
+  /** Waits for any packing still under way (a guess nobody used) and frees the build tree. */
+  close(): Promise<void>
 }
 
 /**
@@ -66,7 +68,12 @@ export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInp
         return shipments
       } finally {
         await built?.dispose()
+        built = undefined
       }
+    },
+    async close() {
+      await shipper.settled()
+      await built?.dispose()
     },
     async recordLive(live) {
       if (!shipped) return

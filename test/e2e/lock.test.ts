@@ -33,7 +33,7 @@ describe('lock', () => {
 
     p.commit({ 'index.html': 'v2' })
     const refused = await p.berth(['deploy', 'production'])
-    expect(refused.code).toBe(3)
+    expect(refused.code, refused.stderr).toBe(3)
     const user = process.env.USER ?? userInfo().username
     expect(refused.stderr).toContain(`${user}@${hostname()}`)
     expect(refused.stderr).toContain('db maintenance')
