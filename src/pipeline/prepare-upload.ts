@@ -56,7 +56,7 @@ export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInp
   const getSource = (): Promise<ReleaseSource> => (source ??= readSource())
   const shipper = createShipper(getSource, input.workDir, input.release)
   // Build steps run only under the lock: with them, nothing is packed before it.
-  if (isCommitAsIs) for (const run of runs) void guessBase(ctx, run).then((base) => base && shipper.shipFor(base)).catch(() => {})
+  const guesses = isCommitAsIs ? runs.map((run) => guessBase(ctx, run).then((base) => base && shipper.shipFor(base)).catch(() => {})) : []
   let shipped = false
   return {
     async shipments(locked) {
@@ -72,6 +72,7 @@ export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInp
       }
     },
     async close() {
+      await Promise.all(guesses)
       await shipper.settled()
       await built?.dispose()
     },
