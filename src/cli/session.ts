@@ -4,6 +4,7 @@
  * AbortSignal). Commands stay thin: parse flags, call the core, render the result.
  */
 import type { ResolvedConfig } from '../config/types.js'
+import { formatConfigIssue } from '../errors.js'
 import type { RunOptions } from '../pipeline/context.js'
 import type { ReporterHandle } from '../ui/types.js'
 import { createRedactor } from '../ui/redact.js'
@@ -71,6 +72,7 @@ export async function openEnvironment(environment: string, flags: GlobalFlags, i
     if (event.kind === 'run:summary') io.summaryShown = true
     reporter.report(event)
   }
+  for (const warning of config.warnings ?? []) report({ kind: 'log', level: 'warn', message: formatConfigIssue(warning) })
   const run: RunOptions = { reporter: report, signal: io.signal }
   if (flags.concurrency !== undefined) run.concurrency = Math.max(1, Number(flags.concurrency))
   const roles = list(flags.roles)

@@ -104,6 +104,7 @@ describe('resolveEnvironment', () => {
       rollout: { batch: 1, pauseMs: 5000 },
       onFailure: { kind: 'maxFailed', percent: 25 },
       tag: '{yyyy}{mm}.{n}',
+      warnings: [{ path: 'environments.production.tag', message: 'tagging the deployed commit is not supported yet: nothing will be tagged', file: 'berth.yml', line: 31, col: 10 }],
     })
     expect(usedHooks(config)).toEqual({
       before_migrate: [{ run: './bin/backup-db', roles: ['db'], once: true, local: false, env: {}, source: 'hooks.before_migrate[0]' }],
@@ -380,5 +381,25 @@ describe('onFailure', () => {
   it('refuses a percentage over 100', async () => {
     const dir = writeProject({ 'berth.yml': 'app: shop\nonFailure: { maxFailed: 150% }\nhosts: [web1]\nenvironments: { p: {} }\n' })
     await expect(loadConfig({ cwd: dir })).rejects.toThrow('berth.yml:2 onFailure.maxFailed: expected a percentage like "25%", got "150%"')
+  })
+})
+
+describe('warnings', () => {
+  it('says that tag is not acted on, where it is set, and only for the environment that sets it', async () => {
+    const text = yaml`
+      app: shop
+      deployTo: /srv/shop
+      environments:
+        staging:
+          hosts: [{ host: s1 }]
+        production:
+          hosts: [{ host: p1 }]
+          tag: "{yyyy}{mm}.{n}"
+    `
+    const { loaded } = await resolveYaml(text, 'staging')
+    expect(resolveEnvironment(loaded, 'staging', { processEnv: {} }).warnings).toBeUndefined()
+    const warnings = resolveEnvironment(loaded, 'production', { processEnv: {} }).warnings ?? []
+    expect(warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['environments.production.tag: tagging the deployed commit is not supported yet: nothing will be tagged'])
+    expect(warnings[0]!.line).toBe(8)
   })
 })

@@ -16,7 +16,7 @@ import { formatPath, toConfigIssues, type KeyPath, type RawIssue, type Validatio
 import type { LoadedConfig } from './loaded.js'
 import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
-import { checkHookTargets, checkHostsPresent, namesOf, type HostNames } from './rules.js'
+import { checkHookTargets, checkHostsPresent, checkNotYetSupported, namesOf, type HostNames } from './rules.js'
 import { SSH_DEFAULTS, type RawBuild, type RawOnFailure } from './schema.js'
 import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings } from './types.js'
 
@@ -39,6 +39,7 @@ export function resolveEnvironment(loaded: LoadedConfig, environment: string, op
   const context = { processEnv: options.processEnv ?? process.env, isStructural: false, fileNames: hostNamesInFile(loaded) }
   const result = buildEnvironment(loaded, environment, context)
   if (result.config === undefined || result.errors.length > 0) throw new ConfigError(toConfigIssues(result.errors, source))
+  if (result.warnings.length > 0) result.config.warnings = toConfigIssues(result.warnings, source)
   return result.config
 }
 
@@ -121,7 +122,7 @@ export function buildEnvironment(
   if (rollout !== undefined) config.rollout = { batch: rollout.batch, pauseMs: parseDuration(rollout.pause ?? 0) ?? 0 }
   const tag = setting(raw, environment, 'tag').value
   if (tag !== undefined) config.tag = tag
-  return { config, errors, warnings: presence.warnings }
+  return { config, errors, warnings: [...presence.warnings, ...checkNotYetSupported(raw, environment).warnings] }
 }
 
 function resolveDeployTo(

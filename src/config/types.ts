@@ -3,6 +3,7 @@
  * applied, overlays merged, `${VAR}` interpolated, durations in milliseconds and paths
  * absolute. `config/resolve.ts` produces it; nothing after it reads raw config.
  */
+import type { ConfigIssue } from '../errors.js'
 
 /** Pipeline steps, in the order a deploy runs them (SPEC §4). */
 export const STEPS = [
@@ -128,4 +129,6 @@ export interface ResolvedConfig {
   onFailure: FailurePolicy
   tag?: string
   hooks: Record<HookName, HookEntry[]>
+  /** What is worth telling the user about this environment's settings, though nothing stops. */
+  warnings?: ConfigIssue[]
 }
