@@ -96,7 +96,10 @@ async function main(): Promise<number> {
   let tmpfs = 'this machine\'s disk (--no-tmpfs)'
   let mounted = false
   let fleet: Fleet | undefined
+  /** While the daemons start: an interrupt then must wait for them, to stop them all. */
+  let starting: Promise<Fleet> | undefined
   const cleanup = async (): Promise<void> => {
+    if (fleet === undefined && starting !== undefined) fleet = await starting.catch(() => undefined)
     await fleet?.stop().catch(() => undefined)
     fleet = undefined
     // Connections the daemons had just closed may hold the mount for a moment.
@@ -134,7 +137,9 @@ async function main(): Promise<number> {
 
     log('installing peers (Capistrano with apt-get, shipit-deploy with npm into a scratch dir)')
     const [cap, shipit] = await Promise.all([installCapistrano(), installShipit(join(peersDir, 'shipit'))])
-    fleet = await startFleet({ hosts: Math.max(...options.hostCounts), baseDir: scratch })
+    starting = startFleet({ hosts: Math.max(...options.hostCounts), baseDir: scratch })
+    fleet = await starting
+    starting = undefined
     const context = (name: string) => ({ fleet: fleet!, app, work: join(scratch, 'work', name) })
     const tools: BenchTool[] = [berthTool(context('berth'))]
     const infos: ToolInfo[] = [{ name: 'berth', version: berthVersion() }]
