@@ -31,7 +31,11 @@ export interface TimedOptions {
 export const GNU_TIME = '/usr/bin/time'
 let rssCounter = 0
 
+/** Aborted on Ctrl-C: the command running is stopped and no other starts, so the bench can clean up. */
+export const benchAbort = new AbortController()
+
 export async function timed(file: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
+  if (benchAbort.signal.aborted) throw new Error('interrupted')
   const rssFile = join(tmpdir(), `berth-bench-rss-${process.pid}-${rssCounter++}`)
   const useTime = options.isRssMeasured === true && existsSync(GNU_TIME)
   const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', rssFile, file, ...args]] : [file, args]
@@ -43,6 +47,9 @@ export async function timed(file: string, args: string[], options: TimedOptions 
     child.stdout.on('data', (chunk: Buffer) => (stdout = keepTail(stdout + chunk.toString())))
     child.stderr.on('data', (chunk: Buffer) => (stderr = keepTail(stderr + chunk.toString())))
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000)
+    const stop = (): void => void child.kill('SIGTERM')
+    benchAbort.signal.addEventListener('abort', stop, { once: true })
+    child.once('close', () => benchAbort.signal.removeEventListener('abort', stop))
     child.once('error', (spawnError) => {
       clearTimeout(timer)
       resolve({ code: null, signal: null, stdout, stderr, spawnError })

@@ -18,7 +18,7 @@ import { promisify } from 'node:util'
 import { startFleet, type Fleet } from '../test/helpers/fleet.js'
 import { changeOneFile, generateApp, type BenchApp } from '../bench/app.js'
 import { ROOT, berthTool } from '../bench/berth.js'
-import type { Timed } from '../bench/exec.js'
+import { benchAbort, type Timed } from '../bench/exec.js'
 import { floorConnect, floorTar } from '../bench/floor.js'
 import { capistranoTool, installCapistrano } from '../bench/peers/capistrano.js'
 import { installShipit, shipitTool } from '../bench/peers/shipit.js'
@@ -114,9 +114,16 @@ async function main(): Promise<number> {
     }
     rmSync(scratch, { recursive: true, force: true })
   }
-  const interrupt = (): void => void cleanup().finally(() => process.exit(130))
-  process.once('SIGINT', interrupt)
-  process.once('SIGTERM', interrupt)
+  // Ctrl-C stops the command being measured and any further one; the run then ends and
+  // cleans up as usual (daemons, tmpfs) before exit 130. It reaches this process twice
+  // (from the terminal and relayed by tsx): only the first counts.
+  const interrupt = (): void => {
+    if (benchAbort.signal.aborted) return
+    log('interrupted: stopping and cleaning up…')
+    benchAbort.abort()
+  }
+  process.on('SIGINT', interrupt)
+  process.on('SIGTERM', interrupt)
   const peersDir = join(tmpdir(), 'berth-bench-peers')
   try {
     if (options.tmpfs) {
@@ -320,6 +327,11 @@ function machineFacts(): Record<string, string> {
 main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
+    if (benchAbort.signal.aborted) {
+      log('interrupted: nothing written; the fleet and the tmpfs are gone')
+      process.exitCode = 130
+      return
+    }
     log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
     process.exitCode = 1
   },
