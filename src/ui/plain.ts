@@ -67,11 +67,10 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
       if (!quiet && e.hosts.length === 0) emit(`${SYMBOLS.start} ${p.step(r(e.step))}`)
     },
     'step:done': (e) => {
-      if (quiet) return
+      // In a run on one host, that host's own line already said it all.
+      if (quiet || (runHosts === 1 && e.hosts.length === 1)) return
       const took = p.dim(`(${formatDuration(e.durationMs)})`)
       const failed = e.hosts.filter((host) => stepFailures.has(`${e.step}\0${host}`)).length
-      // In a run on one host, that host's own line already said it all.
-      if (runHosts === 1 && e.hosts.length === 1) return
       if (failed === 0) emit(`${p.ok(SYMBOLS.ok)} ${p.step(r(e.step))} ${took}`)
       else emit(`${p.fail(`${SYMBOLS.fail} ${r(e.step)} failed on ${failed} of ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`)} ${took}`)
     },
