@@ -24,6 +24,8 @@ export interface LockOptions {
   command: string
   /** What else to read from each host in the same round trip. */
   inspect?: InspectOptions
+  /** The holder to write (a deploy builds it once, for its plan too). @default from the run */
+  holder?: LockHolder & { token: string }
 }
 
 export function lockHolder(ctx: RunContext, options: LockOptions): LockHolder & { token: string } {
@@ -62,7 +64,7 @@ export async function acquireLocks(ctx: RunContext, runs: HostRun[], options: Lo
 }
 
 async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Promise<void> {
-  const holder = lockHolder(ctx, options)
+  const holder = options.holder ?? lockHolder(ctx, options)
   const deadline = Date.now() + (options.waitMs ?? 0)
   for (let brokeDeadHolder = false; ; ) {
     const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout, options.inspect)}`, { step: 'lock' })

@@ -1,18 +1,34 @@
 /**
  * The deploy plan: what runs where, in which order, as plain serialisable data. Pure and
- * synchronous; `--plan` prints it, unit tests assert it, `execute-deploy.ts` carries it out.
- * Per step: `before_<step>` hooks, berth's own work for the step, the step's own hooks
- * (build, migrate, restart, verify), then `after_<step>` hooks.
+ * synchronous: `--plan` prints it, unit tests assert it, `execute.ts` carries it out.
+ * Per step and host: `before_<step>` hooks, berth's own host command for the step, the
+ * step's own hooks (build, migrate, restart, verify), then `after_<step>` hooks. Built-in
+ * work of adjacent steps rides in one round trip when no hook runs between them; the
+ * plan says which (`joins` / `joinedTo`).
  */
-import { BODY_HOOKS, STEPS, type HookName, type HostConfig, type ResolvedConfig, type Step } from '../config/types.js'
+import type { HookName, HostConfig, ResolvedConfig, Step } from '../config/types.js'
+import { BODY_HOOKS } from '../config/types.js'
+import { deliveryFor } from '../delivery/strategies.js'
+import type { DeliveryStrategy } from '../delivery/strategy.js'
+import type { LockHolder } from '../errors.js'
 import { layoutFor } from '../release/layout.js'
 import { planHook, type HookInvocation } from './hooks.js'
+import { rolloutBatches } from './rollout.js'
+import { DEPLOY_STEPS } from './steps/registry.js'
+import type { Segment, StepDef, StepInput } from './steps/types.js'
 
 export interface BuiltinAction {
   kind: 'builtin'
   host: string
   step: Step
+  /** One line for people. */
   what: string
+  /** The host command; `<…>` marks what depends on the host's answer under the lock. */
+  command: string
+  /** Later steps whose built-in work rides in this round trip. */
+  joins?: Step[]
+  /** This work rides in the round trip of that earlier step. */
+  joinedTo?: Step
 }
 export interface HookAction {
   kind: 'hook'
@@ -22,6 +38,7 @@ export type PlannedAction = BuiltinAction | HookAction
 
 export interface PlannedStep {
   step: Step
+  segment: Segment
   /** Local hooks that run before the hosts start the step. */
   localBefore: HookInvocation[]
   /** Per host, in order. */
@@ -37,8 +54,10 @@ export interface DeployPlan {
   revision: string
   ref: string
   deployTo: string
-  strategy: 'upload' | 'git'
+  strategy: ResolvedConfig['strategy']
   hosts: { name: string; roles: string[]; primary: boolean }[]
+  /** Rollout batches, by host name: the `go-live` steps run once per batch, in this order. */
+  batches: string[][]
   steps: PlannedStep[]
 }
 
@@ -49,58 +68,44 @@ export interface PlanInput {
   hosts: HostConfig[]
   /** In-repo hook files found in the release tree, by hook name. */
   repoHooks: ReadonlyMap<HookName, readonly string[]>
-}
-
-const BUILTIN: Partial<Record<Step, (release: string, config: ResolvedConfig) => string>> = {
-  lock: () => 'take the deploy lock (mkdir .berth/lock) and read the host state',
-  fetch: (release, config) =>
-    config.strategy === 'upload'
-      ? `upload new and changed files into releases/${release} (the rest hard-linked from the live release), write REVISION`
-      : `fetch repo/ and archive the commit into releases/${release}, write REVISION`,
-  link: (_release, config) => {
-    const entries = [...config.shared.dirs, ...config.shared.files]
-    return entries.length === 0 ? '' : `link from shared/: ${entries.join(', ')}`
-  },
-  switch: (release) => `point current at releases/${release} (atomic rename)`,
-  cleanup: (_release, config) => `keep the newest ${config.keepReleases} good releases, remove failed ones`,
-  unlock: () => 'record history and release the lock',
+  /** Steps left out, per host name (`*`: every host): a resumed or promoted deploy. */
+  skip?: Readonly<Record<string, readonly Step[]>>
+  /** The run's lock holder and clock, when planning a real run. */
+  holder?: StepInput['holder']
+  createdAt?: Date
+  delivery?: DeliveryStrategy
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
 const BEFORE_TREE: ReadonlySet<string> = new Set(['before_lock', 'after_lock', 'before_fetch'])
 
+const PLACEHOLDER_HOLDER: LockHolder & { token: string; command: string } = {
+  user: '<user>',
+  machine: '<machine>',
+  pid: 0,
+  since: '<now>',
+  command: 'deploy',
+  token: '<token>',
+}
+
+/** What every step of the run shares (also what the executor hands the steps). */
+export function stepInputFor(config: ResolvedConfig, input: PlanInput): StepInput {
+  const at = (input.createdAt ?? new Date(0)).toISOString()
+  const holder = input.holder ?? PLACEHOLDER_HOLDER
+  return {
+    config,
+    layout: layoutFor(config.deployTo),
+    release: input.release,
+    sha: input.sha,
+    ref: input.ref,
+    delivery: input.delivery ?? deliveryFor(config),
+    newRecord: { release: input.release, state: 'preparing', revision: input.sha, ref: input.ref, createdAt: at, updatedAt: at, deployedBy: `${holder.user}@${holder.machine}` },
+    holder,
+  }
+}
+
 export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan {
-  const layout = layoutFor(config.deployTo)
-  const releasePath = layout.release(input.release)
-  const hooksOf = (hook: HookName): HookInvocation[] =>
-    planHook(hook, {
-      config,
-      hosts: input.hosts,
-      defaultCwd: BEFORE_TREE.has(hook) ? layout.root : releasePath,
-      repoHooks: BEFORE_TREE.has(hook) ? new Map() : input.repoHooks,
-      allowMissingCwd: hook === 'before_lock',
-    })
-
-  const steps = STEPS.map((step): PlannedStep => {
-    const before = hooksOf(`before_${step}`)
-    const body = (BODY_HOOKS as readonly string[]).includes(step) ? hooksOf(step as HookName) : []
-    const after = hooksOf(`after_${step}`)
-    const what = BUILTIN[step]?.(input.release, config) ?? ''
-    const hosts: Record<string, PlannedAction[]> = {}
-    for (const host of input.hosts) {
-      const mine = (list: HookInvocation[]): PlannedAction[] =>
-        list.filter((inv) => inv.host === host.name).map((invocation) => ({ kind: 'hook', invocation }))
-      hosts[host.name] = [
-        ...mine(before),
-        ...(what === '' ? [] : [{ kind: 'builtin', host: host.name, step, what } satisfies BuiltinAction]),
-        ...mine(body),
-        ...mine(after),
-      ]
-    }
-    const local = (list: HookInvocation[]): HookInvocation[] => list.filter((inv) => inv.host === null)
-    return { step, localBefore: local(before), hosts, localAfter: [...local(body), ...local(after)] }
-  })
-
+  const steps = planSteps(config, input, stepInputFor(config, input))
   return {
     app: config.app,
     environment: config.environment,
@@ -110,15 +115,85 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     deployTo: config.deployTo,
     strategy: config.strategy,
     hosts: input.hosts.map((h) => ({ name: h.name, roles: h.roles, primary: h.primary })),
+    batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
   }
 }
 
-/** Whether any of these hooks runs anywhere in the plan (on a host or locally). */
-export function hasHooks(plan: DeployPlan, names: readonly HookName[]): boolean {
-  return plan.steps.some(
-    (step) =>
-      [...step.localBefore, ...step.localAfter].some((invocation) => names.includes(invocation.hook)) ||
-      Object.values(step.hosts).some((actions) => actions.some((action) => action.kind === 'hook' && names.includes(action.invocation.hook))),
+function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInput): PlannedStep[] {
+  const releasePath = stepInput.layout.release(input.release)
+  const hooksOf = (hook: HookName): HookInvocation[] =>
+    planHook(hook, {
+      config,
+      hosts: input.hosts,
+      defaultCwd: BEFORE_TREE.has(hook) ? stepInput.layout.root : releasePath,
+      repoHooks: BEFORE_TREE.has(hook) ? new Map() : input.repoHooks,
+      allowMissingCwd: hook === 'before_lock',
+    })
+  const skipped = (host: string, step: Step): boolean => (input.skip?.['*'] ?? []).includes(step) || (input.skip?.[host] ?? []).includes(step)
+
+  const steps = DEPLOY_STEPS.map((def): PlannedStep => {
+    const step = def.name
+    const before = hooksOf(`before_${step}`)
+    const body = (BODY_HOOKS as readonly string[]).includes(step) ? hooksOf(step as HookName) : []
+    const after = hooksOf(`after_${step}`)
+    const what = def.builtin?.describe(stepInput) ?? ''
+    const hosts: Record<string, PlannedAction[]> = {}
+    for (const host of input.hosts) {
+      if (skipped(host.name, step)) {
+        hosts[host.name] = []
+        continue
+      }
+      const mine = (list: HookInvocation[]): PlannedAction[] => list.filter((inv) => inv.host === host.name).map((invocation) => ({ kind: 'hook', invocation }))
+      const command = what === '' ? null : def.builtin!.command(stepInput, null)
+      const builtin: PlannedAction[] = command === null ? [] : [{ kind: 'builtin', host: host.name, step, what, command }]
+      hosts[host.name] = [...mine(before), ...builtin, ...mine(body), ...mine(after)]
+    }
+    const local = (list: HookInvocation[]): HookInvocation[] => list.filter((inv) => inv.host === null)
+    return { step, segment: def.segment, localBefore: local(before), hosts, localAfter: [...local(body), ...local(after)] }
+  })
+  joinRoundTrips(steps)
+  return steps
+}
+
+/**
+ * Marks the built-in work that rides in an earlier step's round trip: a step that says it
+ * may join the previous one does, on a host, when both have built-in work there and no
+ * hook runs between them anywhere (a local hook, or a hook on any host, is a moment the
+ * whole fleet waits for).
+ */
+function joinRoundTrips(steps: PlannedStep[]): void {
+  const defOf = (step: Step): StepDef => DEPLOY_STEPS.find((def) => def.name === step)!
+  for (let i = 1; i < steps.length; i++) {
+    const current = steps[i]!
+    if (defOf(current.step).builtin?.joinsPrevious !== true) continue
+    const previous = steps[i - 1]!
+    if (current.segment !== previous.segment || hasHookBetween(previous, current)) continue
+    for (const [host, actions] of Object.entries(current.hosts)) {
+      const mine = actions.find((a): a is BuiltinAction => a.kind === 'builtin')
+      const leaderOf = (planned: PlannedStep): BuiltinAction | undefined => planned.hosts[host]?.find((a): a is BuiltinAction => a.kind === 'builtin')
+      const before = leaderOf(previous)
+      if (mine === undefined || before === undefined) continue
+      const leader = before.joinedTo === undefined ? before : leaderOf(steps.find((s) => s.step === before.joinedTo)!)!
+      leader.joins = [...(leader.joins ?? []), mine.step]
+      mine.joinedTo = leader.step
+    }
+  }
+}
+
+/** A hook after the first step's built-in work or before the second's, on any host or locally. */
+function hasHookBetween(first: PlannedStep, second: PlannedStep): boolean {
+  if (first.localAfter.length > 0 || second.localBefore.length > 0) return true
+  const afterBuiltin = (actions: PlannedAction[]): PlannedAction[] => actions.slice(actions.findIndex((a) => a.kind === 'builtin') + 1)
+  const beforeBuiltin = (actions: PlannedAction[]): PlannedAction[] => {
+    const at = actions.findIndex((a) => a.kind === 'builtin')
+    return at === -1 ? actions : actions.slice(0, at)
+  }
+  return (
+    Object.values(first.hosts).some((actions) => (actions.some((a) => a.kind === 'builtin') ? afterBuiltin(actions) : actions).length > 0) ||
+    Object.values(second.hosts).some((actions) => beforeBuiltin(actions).length > 0)
   )
 }
+
+/** The steps in one segment of the deploy, in order. */
+export const stepsIn = (segment: Segment): readonly StepDef[] => DEPLOY_STEPS.filter((def) => def.segment === segment)

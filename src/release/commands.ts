@@ -7,7 +7,7 @@ import { posix } from 'node:path'
 import type { LockHolder } from '../errors.js'
 import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import type { Layout } from './layout.js'
-import type { ReleaseRecord } from './record.js'
+import { withState, type ReleaseRecord, type ReleaseState } from './record.js'
 
 /** Exit codes of berth's own host scripts that mean "a state the user must see", not a crash. */
 export const EXIT = {
@@ -107,10 +107,12 @@ export const DELIVERY_DIR = '.berth-delivery'
  * files, they never write through), then berth's delivery files as a second archive (hence
  * `-i`); the release's file list is filed beside it. Owners are not taken from the stream.
  */
-export function receiveRelease(layout: Layout, id: string, compressed = false): string {
+export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false): string {
   const delivery = posix.join(layout.release(id), DELIVERY_DIR)
+  // null: not known yet (a plan made before the host said whether it has gzip).
+  const z = compressed === null ? '<-z when the stream is gzipped> ' : compressed ? '-z ' : ''
   return [
-    `tar -x ${compressed ? '-z ' : ''}-i -f - --no-same-owner -C ${q(layout.releases)}`,
+    `tar -x ${z}-i -f - --no-same-owner -C ${q(layout.releases)}`,
     `mv -f ${q(`${delivery}/files`)} ${q(layout.files(id))}`,
     `rm -rf ${q(delivery)}`,
   ].join(' && ')
@@ -167,6 +169,26 @@ export function switchCurrent(layout: Layout, id: string): string {
   ].join('\n')
 }
 
+/** Where a switch goes, and what becomes of the release it leaves. */
+export interface SwitchTarget {
+  /** The release to put live; recorded `active`. */
+  to: ReleaseRecord
+  /** The release live until now, when there is one, and its state from now on. */
+  from: { record: ReleaseRecord; state: ReleaseState; failedStep?: string } | null
+  at: Date
+}
+
+/**
+ * The one switch berth has, for a deploy, a rollback and the revert of a failed deploy:
+ * `current` moves (atomically, see `switchCurrent`), then both releases' records say so.
+ */
+export function switchRelease(layout: Layout, target: SwitchTarget): string {
+  const lines = [switchCurrent(layout, target.to.release), writeRecord(layout, withState(target.to, 'active', target.at))]
+  const from = target.from
+  if (from !== null) lines.push(writeRecord(layout, withState(from.record, from.state, target.at, from.failedStep)))
+  return lines.join(' && ')
+}
+
 /**
  * Takes `current` away again on a host whose first deploy failed after the switch: it had
  * no live release before, and must not keep one that failed. Only if it is still ours.
@@ -179,6 +201,11 @@ export function unsetCurrent(layout: Layout, id: string): string {
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
   return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id)])])
+}
+
+/** Removes old releases without ever failing: what follows in the same round trip (the unlock) must still run. */
+export function tryRemoveReleases(layout: Layout, ids: string[]): string {
+  return ids.length === 0 ? ':' : `${removeReleases(layout, ids)} || echo ${q('berth: removing old releases failed')} >&2`
 }
 
 export function appendHistory(layout: Layout, entry: object): string {

@@ -30,3 +30,10 @@ export function withState(record: ReleaseRecord, state: ReleaseState, at: Date, 
   else delete next.failedStep
   return next
 }
+
+/** A record for a release that has none on the host (made before berth kept records, or by hand). */
+export function placeholderRecord(release: string, state: ReleaseState = 'ready'): ReleaseRecord {
+  return { release, state, revision: '', ref: '', createdAt: '', updatedAt: '', deployedBy: '' }
+}
+
+export const recordOf = (records: ReadonlyMap<string, ReleaseRecord> | undefined, id: string): ReleaseRecord => records?.get(id) ?? placeholderRecord(id)

@@ -1,0 +1,15 @@
+/** The delivery strategies berth has, by the name `strategy:` gives in the config. */
+import type { ResolvedConfig } from '../config/types.js'
+import { gitStrategy } from './git-strategy.js'
+import type { DeliveryStrategy } from './strategy.js'
+import { uploadStrategy } from './upload-strategy.js'
+
+const STRATEGIES: Record<ResolvedConfig['strategy'], () => DeliveryStrategy> = {
+  upload: uploadStrategy,
+  git: gitStrategy,
+}
+
+/** A fresh strategy for one run (it may keep what it read, e.g. the commit, across a rename). */
+export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
+  return STRATEGIES[config.strategy]()
+}

@@ -1,0 +1,128 @@
+/**
+ * The `upload` delivery: the release is read from git on this machine (or exported and
+ * built, with `build` steps), and each host receives one tar stream of only the files its
+ * live release lacks, the rest hard-linked from that release on arrival (`upload.ts`).
+ * Without build steps, packing starts at once for the release this machine last left live
+ * on each host (`live-cache.ts`), while connections are still being made; the host's own
+ * answer, read under the lock, decides what is really sent.
+ */
+import { receiveRelease } from '../release/commands.js'
+import { readLiveFiles } from '../release/inspect.js'
+import { readGitSource } from './git-source.js'
+import { liveCacheKey, readLiveGuess, recordLiveGuess } from './live-cache.js'
+import { cacheManifest, manifestSum, readCachedManifest } from './manifest-cache.js'
+import type { Delivery, DeliveryContext, DeliveryHost, DeliveryInput, DeliveryStrategy, HostDelivery } from './strategy.js'
+import { stagedSource } from './tarball.js'
+import { buildReleaseTree, type ReleaseTree } from './tree.js'
+import { createShipper, type HostBase, type ReleaseSource } from './upload.js'
+
+export function uploadStrategy(): DeliveryStrategy {
+  // The commit as git holds it, read once per run even when the release is renamed.
+  const sources = new Map<string, Promise<ReleaseSource>>()
+  const gitSource = (input: DeliveryInput, subdir: string | undefined): Promise<ReleaseSource> => {
+    let source = sources.get(input.sha)
+    if (source === undefined) {
+      source = readGitSource(input.repoDir, input.sha, subdir)
+      // Awaited when a stream is packed; a run that stops first must not see it as unhandled.
+      source.catch(() => {})
+      sources.set(input.sha, source)
+    }
+    return source
+  }
+  return {
+    name: 'upload',
+    hostTools: [],
+    inspect: { withFiles: true },
+    describe: (release) => `upload new and changed files into releases/${release} (the rest hard-linked from the live release)`,
+    preview: (layout, release) => receiveRelease(layout, release, null),
+    start(ctx, hosts, input) {
+      const { config } = ctx
+      const isCommitAsIs = config.build.length === 0
+      if (isCommitAsIs) void gitSource(input, config.subdir)
+      let built: ReleaseTree | undefined
+      let source: Promise<ReleaseSource> | undefined
+      const readSource = async (): Promise<ReleaseSource> => {
+        if (isCommitAsIs) return gitSource(input, config.subdir)
+        built = await buildLocally(ctx, input)
+        return stagedSource(built, input.workDir)
+      }
+      const shipper = createShipper(() => (source ??= readSource()), input.workDir, input.release)
+      // Build steps run only under the lock: with them, nothing is packed before it.
+      const guesses = isCommitAsIs ? hosts.map((host) => guessBase(ctx, host).then((base) => base && shipper.shipFor(base)).catch(() => {})) : []
+      let shipped = false
+      const delivery: Delivery = {
+        async forHosts(locked) {
+          try {
+            const bases = await Promise.all(locked.map((host) => hostBase(ctx, host)))
+            const entries = await Promise.all(
+              bases.map(async (base): Promise<[string, HostDelivery]> => {
+                const shipment = await shipper.shipFor(base)
+                return [
+                  base.host,
+                  {
+                    command: receiveRelease(ctx.layout, input.release, shipment.compressed),
+                    stdin: shipment.open,
+                    display: `unpack the release into ${ctx.layout.release(input.release)}`,
+                    sent: { bytes: shipment.bytesSent, files: shipment.filesSent },
+                  },
+                ]
+              }),
+            )
+            await cacheManifest(await shipper.listing())
+            shipped = true
+            return new Map(entries)
+          } finally {
+            await built?.dispose()
+            built = undefined
+          }
+        },
+        async recordLive(live) {
+          if (!shipped) return
+          const sum = manifestSum(await shipper.listing())
+          await Promise.all(live.map((host) => recordLiveGuess(liveCacheKey(host.host, config.deployTo), { live: input.release, sum, gzip: host.state?.gzip === true })))
+        },
+        async close() {
+          await Promise.all(guesses)
+          await shipper.settled()
+          await built?.dispose()
+          built = undefined
+        },
+      }
+      return delivery
+    },
+  }
+}
+
+/** The base this machine last left live on the host, when its file list is still cached here. */
+async function guessBase(ctx: DeliveryContext, host: DeliveryHost): Promise<HostBase | null> {
+  const guess = await readLiveGuess(liveCacheKey(host.host, ctx.config.deployTo))
+  const text = guess === null ? null : await readCachedManifest(guess.sum)
+  return guess === null || text === null ? null : { host: host.host.name, live: guess.live, files: text.split('\n'), gzip: guess.gzip }
+}
+
+/**
+ * What a host's live release holds: its file list from this machine's cache when the host
+ * reports a hash that is there, else read from the host (one more round trip, that host only).
+ */
+async function hostBase(ctx: DeliveryContext, host: DeliveryHost): Promise<HostBase> {
+  const name = host.host.name
+  const live = host.state?.current ?? null
+  const gzip = host.state?.gzip === true
+  if (live === null || host.state?.currentHasFiles !== true) return { host: name, live, files: null, gzip }
+  const sum = host.state.currentFilesSum
+  const text = (sum === null ? null : await readCachedManifest(sum)) ?? (await ctx.exec(name, readLiveFiles(ctx.layout, live))).stdout
+  return { host: name, live, files: text.split('\n'), gzip }
+}
+
+/** Exports the commit and runs the config's `build` steps in it, reported like hooks. */
+function buildLocally(ctx: DeliveryContext, input: DeliveryInput): Promise<ReleaseTree> {
+  const { config } = ctx
+  return buildReleaseTree({
+    repoDir: input.repoDir,
+    sha: input.sha,
+    ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
+    build: config.build,
+    runBuild: (command, cwd) =>
+      ctx.runLocal(command, cwd, { ...config.env, BERTH_APP: config.app, BERTH_ENV: config.environment, BERTH_RELEASE: input.release, BERTH_REVISION: input.sha }),
+  })
+}

@@ -1,0 +1,82 @@
+/**
+ * What a deploy knows about one host, and the only ways it changes. Every module of the
+ * deploy reads this structure; only the transitions below write it, so the life of a
+ * host in a deploy reads in one place: locked → created → switched (→ reverted), with
+ * `failed` possible at any point.
+ */
+import type { Step } from '../config/types.js'
+import type { BerthError } from '../errors.js'
+import type { HostState } from '../release/inspect.js'
+import type { ReleaseRecord } from '../release/record.js'
+import type { HostRun } from './context.js'
+
+export interface DeployHost extends HostRun {
+  /** This run holds the host's lock. */
+  locked: boolean
+  /** Release `current` pointed at when the run took the lock. */
+  previous: string | null
+  /** The new release's directory was (or may have been) created on this host. */
+  created: boolean
+  /** `current` was (or may have been) switched to the new release on this host. */
+  switched: boolean
+  /** Put back on `previous` after a failure. */
+  rolledBack: boolean
+  /** Migration hooks started on this host. */
+  migrated: boolean
+  /** The new release's record, as last written on this host. */
+  record: ReleaseRecord | null
+  /** Steps whose work (berth's own and the hooks) finished on this host, in order. */
+  completed: Step[]
+  /** Milliseconds spent per step on this host. */
+  durations: Record<string, number>
+}
+
+/** The run's own host object grows into a deploy's (the fleet keys connections by it). */
+export function newDeployHost(run: HostRun): DeployHost {
+  return Object.assign(run, { locked: false, previous: null, created: false, switched: false, rolledBack: false, migrated: false, record: null, completed: [], durations: {} })
+}
+
+/** The named transitions: each says what happened on the host, and sets what follows from it. */
+export const transition = {
+  locked(host: DeployHost, state: HostState): void {
+    host.locked = true
+    host.state = state
+    host.previous = state.current
+  },
+  /** The release directory is about to be created: from now on it may exist. */
+  creating(host: DeployHost, record: ReleaseRecord): void {
+    host.created = true
+    host.record = record
+  },
+  /** The directory was already there: it belongs to another run, and is not ours to mark. */
+  notCreated(host: DeployHost): void {
+    host.created = false
+    host.record = null
+  },
+  /** `current` is about to move: from now on it may point at the new release. */
+  switching(host: DeployHost): void {
+    host.switched = true
+  },
+  switched(host: DeployHost, record: ReleaseRecord): void {
+    host.record = record
+  },
+  migrating(host: DeployHost): void {
+    host.migrated = true
+  },
+  reverted(host: DeployHost, record: ReleaseRecord): void {
+    host.rolledBack = true
+    host.record = record
+  },
+  failed(host: DeployHost, step: string, error: BerthError): void {
+    if (host.failed === null) host.failed = { step, error }
+  },
+  completed(host: DeployHost, step: Step): void {
+    if (!host.completed.includes(step)) host.completed.push(step)
+  },
+  spent(host: DeployHost, step: string, ms: number): void {
+    host.durations[step] = (host.durations[step] ?? 0) + ms
+  },
+} as const
+
+/** The new release stays live on this host after the run. */
+export const isLiveOnNew = (host: DeployHost): boolean => host.switched && !host.rolledBack

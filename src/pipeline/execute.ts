@@ -1,0 +1,174 @@
+/**
+ * Carries out a deploy plan, step by step, from the step definitions in `steps/`: this
+ * file holds no step name. Each step runs as one phase over the hosts (every host
+ * finishes it before the next starts): its local hooks, then per host its actions in
+ * the plan's order — hooks, and berth's own work as one round trip that may carry the
+ * work of later steps the plan joined to it. Steps that work fleet-wide (the lock) do
+ * their built-in work at once for all hosts, between their hooks.
+ */
+import type { Step } from '../config/types.js'
+import type { HostDelivery } from '../delivery/strategy.js'
+import { toBerthError, type BerthError } from '../errors.js'
+import { settleAll } from '../fleet/pool.js'
+import { sequence } from '../release/commands.js'
+import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
+import { execOn, type RunContext } from './context.js'
+import { transition, type DeployHost } from './deploy-host.js'
+import type { HookInvocation } from './hooks.js'
+import { runPhase } from './phase.js'
+import type { BuiltinAction, DeployPlan, PlannedAction, PlannedStep } from './plan.js'
+import { DEPLOY_STEPS } from './steps/registry.js'
+import type { HostFacts, StepDef, StepInput } from './steps/types.js'
+
+export interface Execution {
+  ctx: RunContext
+  plan: DeployPlan
+  input: StepInput
+  hosts: DeployHost[]
+  /** Each host's part of the delivery, once the hosts have answered under the lock. */
+  deliveries: Map<string, HostDelivery>
+  /** The history line each host gets when the run closes. */
+  history?: (host: DeployHost) => object
+  /** Built-in work done so far, as `host step`: work the plan joined to a step that did not run still runs. */
+  ran: Set<string>
+}
+
+const key = (host: DeployHost, step: Step): string => `${host.host.name} ${step}`
+
+export interface StepRunOptions {
+  /** The hosts the step runs on (a rollout batch, the hosts still in the run). @default every host */
+  only?: DeployHost[]
+  /**
+   * After the deploy is decided: failures are warnings, not failed hosts, and the step
+   * runs even after an interruption (freeing locks is part of stopping).
+   */
+  isBestEffort?: boolean
+  /** Run only berth's own work, not the step's hooks (the unlock of a failed deploy). */
+  skipHooks?: boolean
+}
+
+const defOf = (step: Step): StepDef => DEPLOY_STEPS.find((def) => def.name === step)!
+
+export async function runStep(x: Execution, def: StepDef, options: StepRunOptions = {}): Promise<void> {
+  const planned = x.plan.steps.find((s) => s.step === def.name)
+  if (!planned) return
+  const only = options.only ?? x.hosts
+  const hosts = options.isBestEffort ? only : only.filter((host) => host.failed === null)
+  const actionsOf = (host: DeployHost): PlannedAction[] => (planned.hosts[host.host.name] ?? []).filter((a) => !(options.skipHooks && a.kind === 'hook'))
+  const local = options.skipHooks ? { before: [], after: [] } : { before: planned.localBefore, after: planned.localAfter }
+  // A step with nothing to do anywhere costs no round trip and shows nothing.
+  if (local.before.length + local.after.length === 0 && hosts.every((host) => actionsOf(host).length === 0)) return
+  const names = hosts.map((host) => host.host.name)
+  const release: ReleaseInfo = { id: x.plan.release, revision: x.plan.revision, previous: null }
+  await guarded(x, options, null, () => runLocalHooks(x.ctx, local.before, release, names))
+
+  const runActions = (actions: PlannedAction[]) => async (host: DeployHost) => {
+    const t0 = performance.now()
+    try {
+      for (const action of actions) {
+        if (action.kind === 'hook') await runHook(x, def, host, action.invocation, options)
+        else if (!x.ran.has(key(host, action.step))) await runRoundTrip(x, host, action, options)
+      }
+    } finally {
+      transition.spent(host, def.name, performance.now() - t0)
+    }
+  }
+  const builtinAt = (host: DeployHost): number => actionsOf(host).findIndex((a) => a.kind === 'builtin')
+  const part = async (pick: (host: DeployHost) => PlannedAction[]): Promise<void> => {
+    // No round trip, and no events, for a part with nothing to do on any host.
+    if (hosts.every((host) => pick(host).length === 0)) return
+    await phase(x, def.name, hosts, options, (host) => runActions(pick(host))(host))
+  }
+  if (def.runFleet) {
+    await part((host) => (builtinAt(host) === -1 ? actionsOf(host) : actionsOf(host).slice(0, builtinAt(host))))
+    const t0 = performance.now()
+    await def.runFleet(x.ctx, hosts, x.input)
+    for (const host of hosts) transition.spent(host, def.name, performance.now() - t0)
+    await part((host) => (builtinAt(host) === -1 ? [] : actionsOf(host).slice(builtinAt(host) + 1)))
+  } else {
+    await part(actionsOf)
+  }
+  await guarded(x, options, null, () => runLocalHooks(x.ctx, local.after, release, names))
+  for (const host of hosts) if (host.failed === null) transition.completed(host, def.name)
+}
+
+/** One phase: a failed host fails the step (within `onFailure`), or, after the decision, warns. */
+async function phase(x: Execution, step: Step, hosts: DeployHost[], options: StepRunOptions, work: (host: DeployHost) => Promise<void>): Promise<void> {
+  if (!options.isBestEffort) return runPhase(x.ctx, step, x.hosts, work, hosts)
+  await settleAll(hosts, x.ctx.concurrency, (host) => guarded(x, options, host, () => work(host)))
+}
+
+async function guarded(x: Execution, options: StepRunOptions, host: DeployHost | null, work: () => Promise<void>): Promise<void> {
+  if (!options.isBestEffort) return work()
+  try {
+    await work()
+  } catch (error) {
+    warn(x.ctx, host, `${toBerthError(error).message} (the deploy itself succeeded)`)
+  }
+}
+
+async function runHook(x: Execution, def: StepDef, host: DeployHost, invocation: HookInvocation, options: StepRunOptions): Promise<void> {
+  def.hookStarting?.(host)
+  const release: ReleaseInfo = { id: x.plan.release, revision: x.plan.revision, previous: host.previous }
+  await runHookOnHost(x.ctx, host, invocation, release, options.isBestEffort ? { cleanup: false } : {})
+}
+
+/** Berth's own work of a step on one host, with that of the steps the plan joined to it: one command. */
+async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinAction, options: StepRunOptions): Promise<void> {
+  const members = [action.step, ...(action.joins ?? [])].filter((step) => !x.ran.has(key(host, step))).map(defOf).filter((def) => def.builtin !== undefined)
+  for (const def of members) x.ran.add(key(host, def.name))
+  const facts: HostFacts = {
+    host,
+    now: x.ctx.now(),
+    ...(x.deliveries.has(host.host.name) ? { delivery: x.deliveries.get(host.host.name)! } : {}),
+    ...(x.history ? { history: x.history(host) } : {}),
+  }
+  const parts = members.flatMap((def) => {
+    const command = def.builtin!.command(x.input, facts)
+    return command === null ? [] : [{ def, command }]
+  })
+  if (parts.length === 0) return
+  const [first] = parts
+  const command = parts.length === 1 ? first!.command : sequence(...parts.map((part) => part.command))
+  const stdin = first!.def.builtin!.stdin?.(facts)
+  const display = first!.def.builtin!.display?.(x.input, facts)
+  for (const { def } of parts) def.builtin!.starting?.(x.ctx, facts, x.input)
+  let stderr: string
+  try {
+    const result = await execOn(x.ctx, host, command, {
+      step: action.step,
+      ...(stdin ? { stdin: stdin() } : {}),
+      ...(display ? { display } : {}),
+      ...(options.isBestEffort ? { cleanup: true } : {}),
+    })
+    stderr = result.stderr
+  } catch (error) {
+    for (const { def } of parts) def.builtin!.failed?.(error, facts)
+    if (options.isBestEffort) {
+      const what = parts.at(-1)!.def.builtin!.bestEffort ?? `${action.step} failed`
+      warn(x.ctx, host, `${what}: ${toBerthError(error).message}`)
+      return
+    }
+    throw error
+  }
+  // berth's own scripts say what went wrong without failing (old releases not removed) as `berth: …` lines.
+  for (const line of stderr.split('\n')) if (line.startsWith('berth: ')) warn(x.ctx, host, line.slice('berth: '.length))
+  for (const { def } of parts) {
+    def.builtin!.done?.(x.ctx, facts, x.input)
+    transition.completed(host, def.name)
+  }
+}
+
+function warn(ctx: RunContext, host: DeployHost | null, message: string): void {
+  ctx.report({ kind: 'log', level: 'warn', message, ...(host ? { host: host.host.name } : {}) })
+}
+
+/** Undoes, on each of `hosts`, what the steps did there, last step first. */
+export async function revertHosts(x: Execution, hosts: DeployHost[]): Promise<void> {
+  for (const def of [...DEPLOY_STEPS].reverse()) {
+    if (def.revert === undefined) continue
+    await settleAll(hosts, x.ctx.concurrency, (host) => def.revert!(x.ctx, host, x.input).catch((error: BerthError) => warn(x.ctx, host, error.message)))
+  }
+}
+
+export type { PlannedStep }

@@ -1,0 +1,32 @@
+/**
+ * fetch: create the new release's directory and record (state `preparing`), then let
+ * the delivery strategy fill it (an upload stream, or a git archive on the host).
+ */
+import { RemoteCommandError } from '../../errors.js'
+import { createRelease, EXIT, sequence } from '../../release/commands.js'
+import { transition } from '../deploy-host.js'
+import { markFailed } from './mark-failed.js'
+import type { StepDef } from './types.js'
+
+export const fetchStep: StepDef = {
+  name: 'fetch',
+  segment: 'prepare',
+  builtin: {
+    describe: (input) => input.delivery.describe(input.release),
+    command: (input, facts) =>
+      sequence(createRelease(input.layout, input.newRecord), facts?.delivery?.command ?? input.delivery.preview(input.layout, input.release)),
+    stdin: (facts) => facts.delivery?.stdin,
+    display: (_input, facts) => facts.delivery?.display,
+    starting: (_ctx, facts, input) => transition.creating(facts.host, input.newRecord),
+    failed(error, facts) {
+      // A directory of that name was already there: it (and its record) belong to another run.
+      if (error instanceof RemoteCommandError && error.commandExitCode === EXIT.releaseExists) transition.notCreated(facts.host)
+    },
+    done(ctx, facts) {
+      const sent = facts.delivery?.sent
+      if (sent) ctx.report({ kind: 'upload:progress', host: facts.host.host.name, bytes: sent.bytes, files: sent.files })
+    },
+  },
+  // A release that did not go live is kept for inspection, marked failed.
+  revert: (ctx, host, input) => (host.created && !host.rolledBack ? markFailed(ctx, host, input) : Promise.resolve()),
+}

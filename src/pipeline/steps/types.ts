@@ -1,0 +1,100 @@
+/**
+ * What a pipeline step is: one module per step (`lock.ts`, `fetch.ts`, ...) exports a
+ * `StepDef`, and `registry.ts` lists them in order. The plan and the executor only ever
+ * read these definitions: neither holds a step name. A new step (a maintenance page, a
+ * tag) is a new module and one line in the registry.
+ */
+import type { ResolvedConfig, Step } from '../../config/types.js'
+import type { DeliveryStrategy, HostDelivery } from '../../delivery/strategy.js'
+import type { LockHolder } from '../../errors.js'
+import type { ReleaseRecord } from '../../release/record.js'
+import type { Layout } from '../../release/layout.js'
+import type { RunContext } from '../context.js'
+import type { DeployHost } from '../deploy-host.js'
+
+/**
+ * Where a step sits in a deploy:
+ * - `open`: before any host changes (the lock);
+ * - `prepare`: every host finishes these before any host switches;
+ * - `go-live`: once per rollout batch (switch, restart, verify);
+ * - `close`: after the deploy is decided (cleanup, unlock): a failure there is a warning,
+ *   since it can no longer undo what went live.
+ */
+export type Segment = 'open' | 'prepare' | 'go-live' | 'close'
+
+/** What every step of one deploy shares: known before any host answers. */
+export interface StepInput {
+  config: ResolvedConfig
+  layout: Layout
+  release: string
+  sha: string
+  ref: string
+  delivery: DeliveryStrategy
+  /** The new release's record as first written (state `preparing`). */
+  newRecord: ReleaseRecord
+  /** Who holds the lock this run takes (its token frees only that lock). */
+  holder: LockHolder & { token: string; command: string }
+  /** Keep retrying a held lock this long. */
+  lockWaitMs?: number
+  /** The step the run as a whole failed at, once it has (for records written while reverting). */
+  failedStep?: () => string | undefined
+}
+
+/**
+ * What a host reported, and what the run decided for it, once it has answered under the
+ * lock. A plan made before that has none: commands then show `<…>` where it matters.
+ */
+export interface HostFacts {
+  host: DeployHost
+  /** Its part of the delivery (the fetch step). */
+  delivery?: HostDelivery
+  /** The history line the run writes on it (the unlock step). */
+  history?: object
+  /** Clock for records written now. */
+  now: Date
+}
+
+/** Berth's own work in a step, on one host: one host command, run in one round trip. */
+export interface Builtin {
+  /** One line for people; '' when the step has nothing to do in this config (no shared paths). */
+  describe(input: StepInput): string
+  /** The host command (null: nothing to do on this host); `facts` is null in a plan made before the hosts answered. */
+  command(input: StepInput, facts: HostFacts | null): string | null
+  /**
+   * Rides in the round trip of the previous step's built-in work when no hook (on any
+   * host, or local) runs between the two: the plan records it, the executor follows it.
+   */
+  joinsPrevious?: boolean
+  /** What the command reads on stdin (the fetch step's tar stream). */
+  stdin?(facts: HostFacts): (() => import('node:stream').Readable) | undefined
+  /** What to show for the command in events and errors, when it is not itself readable. */
+  display?(input: StepInput, facts: HostFacts): string | undefined
+  /** Before the command runs on a host (a transition: "may have been created"). */
+  starting?(ctx: RunContext, facts: HostFacts, input: StepInput): void
+  /** After it succeeded on a host: transitions and events. */
+  done?(ctx: RunContext, facts: HostFacts, input: StepInput): void
+  /** After it failed on a host, before the failure is recorded. */
+  failed?(error: unknown, facts: HostFacts): void
+  /**
+   * The work may fail without failing the deploy (removing old releases): this is the
+   * warning. In a round trip shared with later work it must not stop that work either.
+   */
+  bestEffort?: string
+}
+
+export interface StepDef {
+  name: Step
+  segment: Segment
+  builtin?: Builtin
+  /**
+   * Carries out the built-in work across all hosts at once instead of host by host (the
+   * lock: taken in a fixed host order). Receives the command per host from the plan.
+   */
+  runFleet?(ctx: RunContext, hosts: DeployHost[], input: StepInput): Promise<void>
+  /** Runs at the end of a failed deploy too, on every host the run locked (unlock). */
+  alsoOnFailure?: boolean
+  /** A hook of this step starting on a host (migrate: "migrations may have run"). */
+  hookStarting?(host: DeployHost): void
+  /** Undoes the step on a host when the deploy fails after it completed there. */
+  revert?(ctx: RunContext, host: DeployHost, input: StepInput): Promise<void>
+}

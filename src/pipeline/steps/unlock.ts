@@ -1,0 +1,19 @@
+/**
+ * unlock: append this run's line to the host's history and free the lock (only if it is
+ * still ours: the token is checked on the host). Runs after a failed deploy too, on every
+ * host the run locked.
+ */
+import { appendHistory, releaseLock } from '../../release/commands.js'
+import type { StepDef } from './types.js'
+
+export const unlockStep: StepDef = {
+  name: 'unlock',
+  segment: 'close',
+  alsoOnFailure: true,
+  builtin: {
+    describe: () => 'record history and release the lock',
+    bestEffort: 'could not release the lock',
+    command: (input, facts) => `${appendHistory(input.layout, facts?.history ?? { '<this run>': 'its history line' })}\n${releaseLock(input.layout, input.holder.token)}`,
+    joinsPrevious: true,
+  },
+}
