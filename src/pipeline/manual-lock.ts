@@ -5,38 +5,28 @@
  */
 import type { ResolvedConfig } from '../config/types.js'
 import { LockHeldError } from '../errors.js'
-import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory, breakLock } from '../release/commands.js'
 import { inspectHost, parseHostState } from '../release/inspect.js'
-import { createTransports, closeTransports } from '../transport/factory.js'
-import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
+import { execOn, type RunOptions } from './context.js'
+import { withFleet } from './fleet-run.js'
 import { acquireLocks } from './lock.js'
 import { runPhase } from './phase.js'
 
 export async function lockEnvironment(config: ResolvedConfig, options: RunOptions & { reason?: string } = {}): Promise<string[]> {
-  const ctx = createContext(config, options)
-  const hosts = selectRunHosts(config.hosts, options, config.environment)
-  const transports = createTransports(config, hosts, options.transportFactory)
-  const runs: HostRun[] = hosts.map((host) => ({ host, transport: transports.get(host.name)!, state: null, failed: null }))
-  try {
-    await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
-    await acquireLocks(ctx, runs, { command: 'lock', manual: true, ...(options.reason ? { reason: options.reason } : {}) })
-    return hosts.map((h) => h.name)
-  } finally {
-    await closeTransports(transports)
-  }
+  return withFleet(config, options, async (fleet) => {
+    await fleet.connectAll()
+    await acquireLocks(fleet.ctx, fleet.runs, { command: 'lock', manual: true, ...(options.reason ? { reason: options.reason } : {}) })
+    return fleet.hosts.map((h) => h.name)
+  })
 }
 
 /** Returns the hosts whose lock was freed. */
 export async function unlockEnvironment(config: ResolvedConfig, options: RunOptions & { force?: boolean } = {}): Promise<string[]> {
-  const ctx = createContext(config, options)
-  const hosts = selectRunHosts(config.hosts, options, config.environment)
-  const transports = createTransports(config, hosts, options.transportFactory)
-  const runs: HostRun[] = hosts.map((host) => ({ host, transport: transports.get(host.name)!, state: null, failed: null }))
-  const freed: string[] = []
-  try {
-    await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
-    await runPhase(ctx, 'unlock', runs, async (run) => {
+  return withFleet(config, options, async (fleet) => {
+    const { ctx } = fleet
+    const freed: string[] = []
+    await fleet.connectAll()
+    await runPhase(ctx, 'unlock', fleet.runs, async (run) => {
       const state = parseHostState((await execOn(ctx, run, inspectHost(ctx.layout), { step: 'unlock' })).stdout)
       const holder = state.lock?.holder ?? null
       if (state.lock === null) return
@@ -52,7 +42,5 @@ export async function unlockEnvironment(config: ResolvedConfig, options: RunOpti
       freed.push(run.host.name)
     })
     return freed
-  } finally {
-    await closeTransports(transports)
-  }
+  })
 }

@@ -4,57 +4,55 @@
  */
 import { posix } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
-import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
-import { selectRunHosts } from '../inventory/select.js'
-import { appendHistory, ensureLayout } from '../release/commands.js'
+import { ensureLayout } from '../release/commands.js'
 import { shellJoin } from '../transport/quote.js'
-import { createTransports, closeTransports } from '../transport/factory.js'
 import { runHookOnHost } from './actions.js'
-import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
+import { execOn, type RunOptions } from './context.js'
+import { lockedWork, withFleet } from './fleet-run.js'
 import { planHook } from './hooks.js'
-import { acquireLocks, releaseLocks } from './lock.js'
 import { runPhase } from './phase.js'
 
 export async function setup(config: ResolvedConfig, options: RunOptions = {}): Promise<HostOutcome[]> {
   const started = performance.now()
-  const ctx = createContext(config, options)
-  const hosts = selectRunHosts(config.hosts, options, config.environment)
-  const transports = createTransports(config, hosts, options.transportFactory)
-  const runs: HostRun[] = hosts.map((host) => ({ host, transport: transports.get(host.name)!, state: null, failed: null }))
-  ctx.report({ kind: 'run:start', command: 'setup', environment: config.environment, hosts: hosts.map((h) => h.name) })
-  let error: BerthError | null = null
-  let locked = false
-  try {
-    await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
-    await acquireLocks(ctx, runs, { command: 'setup' })
-    locked = true
-    const sharedDirs = config.shared.dirs.map((dir) => posix.join(ctx.layout.shared, dir))
-    const sharedParents = config.shared.files.map((file) => posix.dirname(posix.join(ctx.layout.shared, file)))
-    const layout = [ensureLayout(ctx.layout), shellJoin(['mkdir', '-p', ...new Set([...sharedDirs, ...sharedParents])])].join(' && ')
-    await runPhase(ctx, 'setup', runs, async (run) => {
-      await execOn(ctx, run, layout, { step: 'setup' })
-      const release = { id: run.state?.current ?? '', revision: '', previous: null }
-      for (const invocation of planHook('setup', { config, hosts: [run.host], defaultCwd: ctx.layout.root, repoHooks: new Map() })) {
-        if (invocation.host !== null) await runHookOnHost(ctx, run, invocation, release)
-      }
+  return withFleet(config, options, async (fleet) => {
+    const { ctx, runs } = fleet
+    ctx.report({ kind: 'run:start', command: 'setup', environment: config.environment, hosts: fleet.hosts.map((h) => h.name) })
+    const history = (_run: unknown, error: unknown): object => ({
+      kind: 'setup',
+      id: ctx.token,
+      at: ctx.now().toISOString(),
+      user: ctx.identity.user,
+      machine: ctx.identity.machine,
+      result: error ? 'failed' : 'success',
     })
-  } catch (caught) {
-    error = toBerthError(caught)
-  }
-  if (locked) {
-    const entry = { kind: 'setup', id: ctx.token, at: ctx.now().toISOString(), user: ctx.identity.user, machine: ctx.identity.machine, result: error ? 'failed' : 'success' }
-    await releaseLocks(ctx, runs, () => appendHistory(ctx.layout, entry))
-  }
-  await closeTransports(transports)
-  const outcomes = runs.map((run): HostOutcome => ({
-    host: run.host.name,
-    live: run.state?.current ?? null,
-    switched: false,
-    ...(run.failed ? { failedStep: run.failed.step, error: run.failed.error } : {}),
-  }))
-  const durationMs = performance.now() - started
-  ctx.report({ kind: 'run:summary', command: 'setup', ok: error === null, outcomes, destructive: error ? 'setup stopped: run it again once fixed (it is idempotent)' : 'nothing needs a person', durationMs })
-  if (error) throw error
-  return outcomes
+    let error = null
+    try {
+      error = await lockedWork(fleet, { lock: { command: 'setup' }, history }, async () => {
+        const sharedDirs = config.shared.dirs.map((dir) => posix.join(ctx.layout.shared, dir))
+        const sharedParents = config.shared.files.map((file) => posix.dirname(posix.join(ctx.layout.shared, file)))
+        const layout = [ensureLayout(ctx.layout), shellJoin(['mkdir', '-p', ...new Set([...sharedDirs, ...sharedParents])])].join(' && ')
+        await runPhase(ctx, 'setup', runs, async (run) => {
+          await execOn(ctx, run, layout, { step: 'setup' })
+          const release = { id: run.state?.current ?? '', revision: '', previous: null }
+          for (const invocation of planHook('setup', { config, hosts: [run.host], defaultCwd: ctx.layout.root, repoHooks: new Map() })) {
+            if (invocation.host !== null) await runHookOnHost(ctx, run, invocation, release)
+          }
+        })
+      })
+    } catch (caught) {
+      // Before any host was locked (unreachable, a lock held): nothing changed, same summary.
+      error = caught
+    }
+    const outcomes = runs.map((run): HostOutcome => ({
+      host: run.host.name,
+      live: run.state?.current ?? null,
+      switched: false,
+      ...(run.failed ? { failedStep: run.failed.step, error: run.failed.error } : {}),
+    }))
+    const durationMs = performance.now() - started
+    ctx.report({ kind: 'run:summary', command: 'setup', ok: error === null, outcomes, destructive: error ? 'setup stopped: run it again once fixed (it is idempotent)' : 'nothing needs a person', durationMs })
+    if (error) throw error
+    return outcomes
+  })
 }
