@@ -1,30 +1,54 @@
 /**
- * `deploy --plan`: the plan as people read it, step by step, host by host, with the exact
- * commands hooks will run. Nothing here runs anything.
+ * `deploy --plan`: the plan as people read it, step by step: per host (hosts with the
+ * same actions shown together) the hooks with their exact commands and berth's own host
+ * commands, which steps share a round trip, and the rollout batches. Nothing here runs
+ * anything; `--plan --json` prints the same plan as data.
  */
-import type { DeployPlan } from '../pipeline/plan.js'
+import type { DeployPlan, PlannedAction, PlannedStep } from '../pipeline/plan.js'
 
 export function formatPlan(plan: DeployPlan): string {
   const lines = [
     `deploy ${plan.app} to ${plan.environment}: ${plan.ref} = ${plan.revision.slice(0, 12)} as release ${plan.release}`,
     `deployTo ${plan.deployTo} on ${plan.hosts.map((h) => `${h.name}${h.primary ? ' (primary)' : ''} [${h.roles.filter((r) => r !== 'all').join(',')}]`).join(', ')}`,
-    '',
   ]
+  if (plan.batches.length > 1) lines.push(`rollout in ${plan.batches.length} batches: ${plan.batches.map((batch) => batch.join(', ')).join(' | ')}`)
+  lines.push('')
+  const goLive = plan.steps.filter((step) => step.segment === 'go-live')
   for (const step of plan.steps) {
-    const body: string[] = []
-    for (const inv of step.localBefore) body.push(`    local     ${inv.hook}: ${inv.display}`)
-    for (const [host, actions] of Object.entries(step.hosts)) {
-      for (const action of actions) {
-        body.push(
-          action.kind === 'builtin'
-            ? `    ${host.padEnd(9)} ${action.what}`
-            : `    ${host.padEnd(9)} ${action.invocation.hook}: ${action.invocation.display}${action.invocation.source.startsWith('deploy/') ? '' : `  (${action.invocation.source})`}`,
-        )
-      }
+    if (step.segment !== 'go-live' || plan.batches.length <= 1) lines.push(...formatStep(step, null))
+    // Rolling: each batch is switched, restarted and verified before the next starts.
+    else if (step === goLive[0]) {
+      plan.batches.forEach((hosts, index) => {
+        lines.push(`  batch ${index + 1}/${plan.batches.length}: ${hosts.join(', ')}`)
+        for (const batchStep of goLive) lines.push(...formatStep(batchStep, hosts).map((line) => `  ${line}`))
+      })
     }
-    for (const inv of step.localAfter) body.push(`    local     ${inv.hook}: ${inv.display}`)
-    lines.push(`  ${step.step}${body.length === 0 ? '  (nothing to do)' : ''}`, ...body)
   }
-  lines.push('', 'nothing was changed (--plan)')
+  lines.push('', `"<…>" is decided from each host's answer under the lock`, 'nothing was changed (--plan)')
   return `${lines.join('\n')}\n`
+}
+
+function formatStep(step: PlannedStep, batch: string[] | null): string[] {
+  const body: string[] = []
+  for (const inv of step.localBefore) body.push(`    local: ${inv.hook}: ${inv.display}`)
+  const groups = new Map<string, string[]>()
+  for (const [host, actions] of Object.entries(step.hosts)) {
+    if (batch !== null && !batch.includes(host)) continue
+    const text = actions.flatMap(formatAction).join('\n')
+    if (text !== '') groups.set(text, [...(groups.get(text) ?? []), host])
+  }
+  for (const [text, hosts] of groups) body.push(`    on ${hosts.join(', ')}:`, ...text.split('\n').map((line) => `      ${line}`))
+  for (const inv of step.localAfter) body.push(`    local: ${inv.hook}: ${inv.display}`)
+  const joined = Object.values(step.hosts).flat().find((a) => a.kind === 'builtin' && a.joinedTo !== undefined)
+  const title = `  ${step.step}${joined?.kind === 'builtin' ? `  (in the ${joined.joinedTo} round trip)` : ''}`
+  return [`${title}${body.length === 0 ? '  (nothing to do)' : ''}`, ...body]
+}
+
+function formatAction(action: PlannedAction): string[] {
+  if (action.kind === 'hook') {
+    const inv = action.invocation
+    return [`${inv.hook}: ${inv.display}${inv.source.startsWith('deploy/') ? '' : `  (${inv.source})`}`]
+  }
+  const joins = action.joins === undefined ? '' : `  (one round trip with ${action.joins.join(', ')})`
+  return [`berth: ${action.what}${joins}`, ...action.command.split('\n').map((line) => `  $ ${line}`)]
 }

@@ -20,7 +20,7 @@ export const switchStep: StepDef = {
   builtin: {
     describe: (input) => `point current at releases/${input.release} (atomic rename)`,
     command(input, facts) {
-      if (facts === null) return `${switchRelease(input.layout, { to: input.newRecord, from: null, at: new Date(0) })} && <the release live before is recorded ready>`
+      if (facts === null) return `${switchRelease(input.layout, { to: input.newRecord, from: null, at: new Date(input.newRecord.createdAt) })} && <the release live before is recorded ready>`
       const previous = facts.host.previous
       return switchRelease(input.layout, {
         to: facts.host.record ?? input.newRecord,
