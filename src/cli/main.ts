@@ -1,6 +1,6 @@
 /**
  * berth's command line: argv → flags → one lazily loaded command → exit code. The only
- * place that maps errors to exit codes and messages (SPEC §2: 0 ok, 1 failed on a host,
+ * place that maps errors to exit codes and messages (README, "Commands": 0 ok, 1 failed on a host,
  * 2 bad usage or config, 3 locked, 130 interrupted).
  */
 import { cac } from 'cac'
@@ -23,7 +23,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   let pending: Promise<number> | null = null
   registerCommands(cli, io, (run) => (pending = run))
   cli.help()
-  // `-v` is --verbose (SPEC §2); cac's default `-v, --version` would swallow it.
+  // `-v` is --verbose (README, "Commands"); cac's default `-v, --version` would swallow it.
   cli.version(version(), '-V, --version')
   try {
     const parsed = cli.parse(['node', 'berth', ...argv], { run: false })

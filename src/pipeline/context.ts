@@ -108,7 +108,7 @@ export function interrupted(step?: string, cause?: unknown): InterruptedError {
   return new InterruptedError('interrupted', step === undefined ? { cause } : { step, cause })
 }
 
-/** The environment every hook gets (SPEC §3), before the config's and the entry's own. */
+/** The environment every hook gets (`BERTH_*`), before the config's and the entry's own. */
 export function hookEnvironment(
   ctx: RunContext,
   host: HostConfig,

@@ -1,8 +1,9 @@
 /**
- * `deploy`: resolve, plan, then carry the plan out (SPEC §4). Every host prepares the
- * release (lock → fetch → release → link → build → migrate) before any host switches;
- * a failure before the switch leaves every host on its old release. After the switch, a
- * failed restart or verify puts the switched hosts back on their previous release.
+ * `deploy`: resolve, plan, then carry the plan out (README, "What a deploy does"). Every
+ * host prepares the release (lock → fetch → release → link → build → migrate) before any
+ * host switches; a failure before the switch leaves every host on its old release. After
+ * the switch, a failed restart or verify puts the switched hosts back on their previous
+ * release.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -1,9 +1,10 @@
 /**
- * The deploy lock on each host (SPEC §4 step 1). Taken with `mkdir` on every host of the
- * run in a fixed order: the first host alone (so two runs over the same hosts cannot both
- * get part of the set), then the rest in parallel. Anything held by someone else makes the
- * run free what it took and stop with exit 3. A holder proven dead (same machine, pid
- * gone) is broken with a warning; one from another machine only goes stale.
+ * The deploy lock on each host (README, "What a deploy does": lock). Taken with `mkdir` on
+ * every host of the run in a fixed order: the first host alone (so two runs over the same
+ * hosts cannot both get part of the set), then the rest in parallel. Anything held by
+ * someone else makes the run free what it took and stop with exit 3. A holder proven dead
+ * (same machine, pid gone) is broken with a warning; one from another machine only goes
+ * stale.
  */
 import { LockHeldError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'

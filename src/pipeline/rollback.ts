@@ -1,5 +1,5 @@
 /**
- * `rollback`: every selected host goes back to one release (SPEC §4), switched the same
+ * `rollback`: every selected host goes back to one release, switched the same
  * atomic way as a deploy; the release it leaves is marked rolled-back; then the
  * `rollback` hooks run (config entries, then the target release's `deploy/rollback*`).
  */

@@ -1,7 +1,8 @@
 /**
- * The end-of-run report of SPEC §4, shared by the live and plain reporters: one row per
- * host (live release, result), the sentence saying whether anything needs a person, then
- * for each failed host the step, command, exit code and last output lines.
+ * The end-of-run report (README, "What a deploy does"), shared by the live and plain
+ * reporters: one row per host (live release, result), the sentence saying whether anything
+ * needs a person, then for each failed host the step, command, exit code and last output
+ * lines.
  */
 import type { BerthEvent, HostOutcome } from '../events.js'
 import { SYMBOLS, createPalette, type Palette } from './colors.js'
@@ -21,7 +22,7 @@ export interface SummaryOptions {
 /** Commands whose purpose is to move `current`; for others, "unchanged" would mislead. */
 const SWITCHING_COMMANDS = new Set(['deploy', 'rollback', 'promote'])
 
-/** The core's wording when no person needs to step in (SPEC §4). */
+/** The core's wording when no person needs to step in. */
 const NOTHING_DESTRUCTIVE = 'nothing destructive happened'
 
 export function isFailedOutcome(outcome: HostOutcome): boolean {
