@@ -1,7 +1,8 @@
 /**
  * berth's error model: every failure the core can foresee is a `BerthError` with a
  * stable `code`, an optional `hint` (what to do next) and the process exit code the CLI
- * maps it to. The core throws these and never prints them; `ui/format-error.ts` renders them.
+ * maps it to. The core throws these and never prints them; `ui/format-error.ts` renders them
+ * and `errors-json.ts` turns them into plain JSON values.
  */
 
 export interface ErrorContext {
