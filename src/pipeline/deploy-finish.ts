@@ -7,6 +7,7 @@
 import type { BerthError } from '../errors.js'
 import { HostsFailedError, InterruptedError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
+import { deployEntry, historyActor, type DeployEntry } from '../history/entry.js'
 import { settleAll } from '../fleet/pool.js'
 import { appendHistory, removeReleases, switchCurrent, unsetCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
@@ -89,22 +90,21 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
   const durationMs = performance.now() - input.started
   const ok = input.error === null && runs.every((run) => run.failed === null)
   const result = input.error instanceof InterruptedError ? 'interrupted' : ok ? 'success' : 'failed'
-  const entry = (run: DeployRun): object => ({
-    kind: 'deploy',
-    id: ctx.token,
-    at: ctx.now().toISOString(),
-    environment: ctx.config.environment,
-    user: ctx.identity.user,
-    machine: ctx.identity.machine,
-    ref: input.ref,
-    sha: input.sha,
-    release: input.release,
-    hosts: runs.map((r) => r.host.name),
-    result: hostFailed(run) ? result : 'success',
-    ...(hostFailed(run) ? { failedStep: failedStep(run) } : {}),
-    steps: Object.fromEntries(Object.entries(run.durations).map(([step, ms]) => [step, Math.round(ms)])),
-    durationMs: Math.round(durationMs),
-  })
+  const entry = (run: DeployRun): DeployEntry =>
+    deployEntry({
+      id: ctx.token,
+      at: ctx.now().toISOString(),
+      environment: ctx.config.environment,
+      ...historyActor(ctx.identity),
+      ref: input.ref,
+      sha: input.sha,
+      release: input.release,
+      hosts: runs.map((r) => r.host.name),
+      result: hostFailed(run) ? result : 'success',
+      ...(hostFailed(run) ? { failedStep: failedStep(run) } : {}),
+      steps: run.durations,
+      durationMs,
+    })
   if (input.error === null) await input.runStepHooks?.('before_unlock', done, { isFatal: false })
   // Removing old releases rides with the unlock when nothing runs in between; a failure
   // there must not keep the lock, so it is reported and the unlock goes on.

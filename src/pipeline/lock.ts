@@ -8,6 +8,7 @@
  */
 import { LockHeldError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
+import { historyActor, lockBrokenEntry } from '../history/entry.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
 import { inspectHost, parseHostState, type HostState, type InspectOptions } from '../release/inspect.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
@@ -103,7 +104,7 @@ export function isStale(state: HostState): boolean {
 async function breakDeadLock(ctx: RunContext, run: HostRun, holder: LockHolder): Promise<void> {
   const why = `its holder (pid ${holder.pid} on ${holder.machine}) is gone`
   ctx.report({ kind: 'lock:broken', host: run.host.name, holder: `${holder.user}@${holder.machine}`, why })
-  const entry = { kind: 'lock-broken', at: ctx.now().toISOString(), by: ctx.identity.user, machine: ctx.identity.machine, holder, why }
+  const entry = lockBrokenEntry({ at: ctx.now().toISOString(), ...historyActor(ctx.identity), holder, why })
   const command = `${breakLock(ctx.layout, holder.token)}\n${appendHistory(ctx.layout, entry)}`
   await execOn(ctx, run, command, { step: 'lock' })
 }

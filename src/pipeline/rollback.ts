@@ -6,6 +6,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
+import { historyActor, rollbackEntry, type RollbackEntry } from '../history/entry.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory, releaseLock, switchCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
@@ -42,19 +43,18 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
   const left = new Map<string, string | null>()
   let error: BerthError | null = null
   const unlocked = new Set<HostRun>()
-  const entry = (run: HostRun, result: 'success' | 'failed'): object => ({
-    kind: 'rollback',
-    id: ctx.token,
-    at: ctx.now().toISOString(),
-    environment: config.environment,
-    user: ctx.identity.user,
-    machine: ctx.identity.machine,
-    from: left.get(run.host.name) ?? run.state?.current ?? null,
-    ...(target === '' ? {} : { release: target }),
-    hosts: hosts.map((h) => h.name),
-    result,
-    durationMs: Math.round(performance.now() - started),
-  })
+  const entry = (run: HostRun, result: 'success' | 'failed'): RollbackEntry =>
+    rollbackEntry({
+      id: ctx.token,
+      at: ctx.now().toISOString(),
+      environment: config.environment,
+      ...historyActor(ctx.identity),
+      from: left.get(run.host.name) ?? run.state?.current ?? null,
+      ...(target === '' ? {} : { release: target }),
+      hosts: hosts.map((h) => h.name),
+      result,
+      durationMs: performance.now() - started,
+    })
   try {
     // Every host must be reachable and trusted before any is touched, even by a lock.
     await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())

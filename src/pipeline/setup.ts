@@ -6,6 +6,7 @@ import { posix } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
+import { historyActor, setupEntry } from '../history/entry.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory, ensureLayout } from '../release/commands.js'
 import { shellJoin } from '../transport/quote.js'
@@ -43,7 +44,7 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
     error = toBerthError(caught)
   }
   if (locked) {
-    const entry = { kind: 'setup', id: ctx.token, at: ctx.now().toISOString(), user: ctx.identity.user, machine: ctx.identity.machine, result: error ? 'failed' : 'success' }
+    const entry = setupEntry({ id: ctx.token, at: ctx.now().toISOString(), ...historyActor(ctx.identity), result: error ? 'failed' : 'success' })
     await releaseLocks(ctx, runs, () => appendHistory(ctx.layout, entry))
   }
   await closeTransports(transports)

@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path'
 import type { LockHolder } from '../errors.js'
+import type { HistoryEntry } from '../history/entry.js'
 import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import type { Layout } from './layout.js'
 import type { ReleaseRecord } from './record.js'
@@ -181,6 +182,7 @@ export function removeReleases(layout: Layout, ids: string[]): string {
   return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id)])])
 }
 
-export function appendHistory(layout: Layout, entry: object): string {
+/** Appends one line to the host's history; only the builders in `history/entry.ts` make entries. */
+export function appendHistory(layout: Layout, entry: HistoryEntry): string {
   return `${ensureDir(layout.berth)} && printf '%s\\n' ${q(JSON.stringify(entry))} >> ${q(layout.history)}`
 }
