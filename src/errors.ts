@@ -121,7 +121,10 @@ export class HookError extends BerthError {
 
 export interface LockHolder {
   user: string
+  /** Host name of the machine the holder ran on. */
   machine: string
+  /** Stable id of that machine's berth; absent in locks taken by older versions. */
+  machineId?: string
   pid: number
   since: string
   reason?: string
