@@ -4,6 +4,7 @@
  * inspection), cleanup runs where the deploy succeeded, every host gets its history line
  * and its lock back, and one summary says what is live where and whether a person is needed.
  */
+import { assessDeploy, type Attention, type DeployHostFacts } from '../attention.js'
 import type { BerthError } from '../errors.js'
 import { HostsFailedError, InterruptedError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
@@ -11,6 +12,7 @@ import { deployEntry, historyActor, type DeployEntry } from '../history/entry.js
 import { settleAll } from '../fleet/pool.js'
 import { appendHistory, removeReleases, switchCurrent, unsetCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
+import { describeAttention } from '../ui/attention.js'
 import { runHookOnHost, runLocalHooks } from './actions.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
 import { planHook } from './hooks.js'
@@ -52,6 +54,8 @@ export interface DeployOutcome {
   ok: boolean
   release: string
   outcomes: HostOutcome[]
+  attention: Attention
+  /** `attention` in one sentence. */
   destructive: string
   durationMs: number
 }
@@ -129,10 +133,11 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
     else if (input.error !== null) Object.assign(outcome, { failedStep: failedStep(run), error: input.error })
     return outcome
   })
-  const destructive = describeDamage(runs, ok, input.error !== null)
+  const attention = assessDeploy(runs.map(attentionFacts), { ok, stopped: input.error !== null })
+  const destructive = describeAttention(attention, 'deploy')
   const where = { environment: ctx.config.environment, deployTo: ctx.config.deployTo }
-  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: input.release, outcomes, destructive, durationMs, where })
-  return { ok, release: input.release, outcomes, destructive, durationMs }
+  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: input.release, outcomes, attention, destructive, durationMs, where })
+  return { ok, release: input.release, outcomes, attention, destructive, durationMs }
 }
 
 /**
@@ -220,19 +225,14 @@ async function cleanupReleases(ctx: RunContext, runs: DeployRun[], removals: Map
   })
 }
 
-function describeDamage(runs: DeployRun[], ok: boolean, stopped: boolean): string {
-  if (ok) return 'nothing needs a person'
-  const live = runs.filter((run) => run.switched && !run.rolledBack)
-  const reverted = runs.filter((run) => run.rolledBack)
-  const migrated = runs.filter((run) => run.migrated)
-  const names = (list: DeployRun[]): string => list.map((run) => run.host.name).join(', ')
-  const parts: string[] = []
-  const failed = runs.filter((run) => run.failed !== null)
-  if (!stopped) parts.push(`deployed to ${live.length} of ${runs.length} hosts; ${names(failed)} stayed on the previous release`)
-  else if (live.length > 0) parts.push(`new code is live on ${live.length} of ${runs.length} hosts (${names(live)}): a person must decide`)
-  if (reverted.length > 0) parts.push(`the new release went live on ${names(reverted)} and was rolled back`)
-  if (migrated.length > 0) parts.push(`migrations ran (${names(migrated)}): the database may be ahead of the live code`)
-  return parts.length === 0 ? 'nothing destructive happened: every host is on its previous release' : parts.join('; ')
+function attentionFacts(run: DeployRun): DeployHostFacts {
+  return {
+    host: run.host.name,
+    live: run.switched && !run.rolledBack,
+    rolledBack: run.rolledBack === true,
+    migrated: run.migrated === true,
+    failed: run.failed !== null,
+  }
 }
 
 function warn(ctx: RunContext, run: HostRun | null, message: string): void {

@@ -3,6 +3,7 @@
  * atomic way as a deploy; the release it leaves is marked rolled-back; then the
  * `rollback` hooks run (config entries, then the target release's `deploy/rollback*`).
  */
+import { assessRollback } from '../attention.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
@@ -12,6 +13,7 @@ import { appendHistory, releaseLock, switchCurrent, writeRecord } from '../relea
 import { withState, type ReleaseRecord } from '../release/record.js'
 import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
+import { describeAttention } from '../ui/attention.js'
 import { runHookOnHost } from './actions.js'
 import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
 import { planHook, type HookInvocation } from './hooks.js'
@@ -107,17 +109,11 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
   })
   const ok = error === null
   const where = { environment: config.environment, deployTo: config.deployTo }
-  const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, destructive: describeRollback(ok, outcomes), durationMs, where } as const
+  const attention = assessRollback(ok, outcomes)
+  const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, attention, destructive: describeAttention(attention, 'rollback'), durationMs, where } as const
   ctx.report(target === '' ? summary : { ...summary, release: target })
   if (error) throw error
   return { release: target, outcomes, durationMs }
-}
-
-function describeRollback(ok: boolean, outcomes: HostOutcome[]): string {
-  if (ok) return 'nothing needs a person'
-  const moved = outcomes.filter((outcome) => outcome.switched)
-  if (moved.length === 0) return 'nothing destructive happened: every host is on the release it had'
-  return `rollback stopped: ${moved.map((outcome) => outcome.host).join(', ')} switched to ${moved[0]!.live}; check the hosts above`
 }
 
 function recordOf(records: ReadonlyMap<string, ReleaseRecord>, id: string): ReleaseRecord {

@@ -3,6 +3,7 @@
  * .berth/) and runs the `setup` hooks in deployTo. Safe to run again and again.
  */
 import { posix } from 'node:path'
+import { assessSetup } from '../attention.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
@@ -11,6 +12,7 @@ import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory, ensureLayout } from '../release/commands.js'
 import { shellJoin } from '../transport/quote.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
+import { describeAttention } from '../ui/attention.js'
 import { runHookOnHost } from './actions.js'
 import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
 import { planHook } from './hooks.js'
@@ -55,7 +57,8 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
     ...(run.failed ? { failedStep: run.failed.step, error: run.failed.error } : {}),
   }))
   const durationMs = performance.now() - started
-  ctx.report({ kind: 'run:summary', command: 'setup', ok: error === null, outcomes, destructive: error ? 'setup stopped: run it again once fixed (it is idempotent)' : 'nothing needs a person', durationMs })
+  const attention = assessSetup(error === null)
+  ctx.report({ kind: 'run:summary', command: 'setup', ok: error === null, outcomes, attention, destructive: describeAttention(attention, 'setup'), durationMs })
   if (error) throw error
   return outcomes
 }
