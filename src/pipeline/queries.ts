@@ -99,7 +99,8 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
       const key = String(line.id ?? `${line.kind}:${line.at}`)
       const merged = runs.get(key) ?? { ...line, hosts: {} }
       merged.hosts[entry.host.name] = String(line.result ?? '')
-      if (line.result !== 'success') merged.result = String(line.result ?? merged.result)
+      // A lock-broken line has no result: it must not show as "undefined".
+      if (typeof line.result === 'string' && line.result !== 'success') merged.result = line.result
       runs.set(key, merged)
     }
   }
