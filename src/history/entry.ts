@@ -110,23 +110,28 @@ export function historyActor(identity: { user: string; machine: string; machineI
   return withoutUndefined({ user: identity.user, machine: identity.machine, machineId: identity.machineId })
 }
 
+/** One host's line for a deploy; durations are kept in whole milliseconds. */
 export function deployEntry(fields: Fields<DeployEntry>): DeployEntry {
   const steps = Object.fromEntries(Object.entries(fields.steps).map(([step, ms]) => [step, Math.round(ms)]))
   return build('deploy', { ...fields, steps, durationMs: Math.round(fields.durationMs) })
 }
 
+/** One host's line for a rollback. */
 export function rollbackEntry(fields: Fields<RollbackEntry>): RollbackEntry {
   return build('rollback', { ...fields, durationMs: Math.round(fields.durationMs) })
 }
 
+/** One host's line for `setup`. */
 export function setupEntry(fields: Fields<SetupEntry>): SetupEntry {
   return build('setup', fields)
 }
 
+/** A lock of a dead holder was broken; the holder is kept, without its token. */
 export function lockBrokenEntry(fields: Omit<Fields<LockBrokenEntry>, 'holder'> & { holder: LockHolder }): LockBrokenEntry {
   return build('lock-broken', { ...fields, holder: withoutToken(fields.holder) })
 }
 
+/** `unlock --force` freed someone else's lock; the holder is kept, without its token. */
 export function unlockForcedEntry(fields: Omit<Fields<UnlockForcedEntry>, 'holder'> & { holder: LockHolder | null }): UnlockForcedEntry {
   return build('unlock-forced', { ...fields, holder: fields.holder === null ? null : withoutToken(fields.holder) })
 }
@@ -142,7 +147,10 @@ function withoutToken(holder: LockHolder): HistoryLockHolder {
   return rest
 }
 
-/** `JSON.stringify` drops undefined fields anyway; dropping them here keeps builders' output equal to what is read back. */
+/**
+ * `JSON.stringify` drops undefined fields anyway; dropping them here keeps what a builder
+ * returns equal to what is read back.
+ */
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T
 }
