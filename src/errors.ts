@@ -1,7 +1,8 @@
 /**
  * berth's error model: every failure the core can foresee is a `BerthError` with a
  * stable `code`, an optional `hint` (what to do next) and the process exit code the CLI
- * maps it to. The core throws these and never prints them; `ui/format-error.ts` renders them.
+ * maps it to. The core throws these and never prints them; `ui/format-error.ts` renders them
+ * and `errors-json.ts` turns them into plain JSON values.
  */
 
 export interface ErrorContext {
@@ -120,7 +121,10 @@ export class HookError extends BerthError {
 
 export interface LockHolder {
   user: string
+  /** Host name of the machine the holder ran on. */
   machine: string
+  /** Stable id of that machine's berth; absent in locks taken by older versions. */
+  machineId?: string
   pid: number
   since: string
   reason?: string

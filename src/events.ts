@@ -3,6 +3,7 @@
  * `ui/` decide how to show each kind (TTY, plain lines, `--json`). Kinds are `noun:verb`.
  * Adding a kind fails to compile until every reporter renders it.
  */
+import type { Attention } from './attention.js'
 import type { BerthError } from './errors.js'
 
 export interface HostOutcome {
@@ -38,6 +39,9 @@ export type BerthEvent =
       ok: boolean
       release?: string
       outcomes: HostOutcome[]
+      /** Whether anything needs a person, as data (deploy, rollback, setup). */
+      attention?: Attention
+      /** The same in one sentence, as the summary prints it. */
       destructive: string
       durationMs: number
       /** Where the release lives on each host, and the environment (for next-step hints). */

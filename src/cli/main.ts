@@ -1,13 +1,13 @@
 /**
  * berth's command line: argv → flags → one lazily loaded command → exit code. The only
- * place that maps errors to exit codes and messages (SPEC §2: 0 ok, 1 failed on a host,
+ * place that maps errors to exit codes and messages (README, "Commands": 0 ok, 1 failed on a host,
  * 2 bad usage or config, 3 locked, 130 interrupted).
  */
 import { cac } from 'cac'
 import { readFileSync } from 'node:fs'
 import { BerthError, HostsFailedError, UsageError, toBerthError } from '../errors.js'
 import { formatError } from '../ui/format-error.js'
-import { serializeError } from '../ui/serialize-error.js'
+import { serializeError } from '../errors-json.js'
 import { createRedactor } from '../ui/redact.js'
 import { wantsColor, type CliIO, type GlobalFlags } from './session.js'
 import { registerCommands } from './register.js'
@@ -23,7 +23,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   let pending: Promise<number> | null = null
   registerCommands(cli, io, (run) => (pending = run))
   cli.help()
-  // `-v` is --verbose (SPEC §2); cac's default `-v, --version` would swallow it.
+  // `-v` is --verbose (README, "Commands"); cac's default `-v, --version` would swallow it.
   cli.version(version(), '-V, --version')
   try {
     const parsed = cli.parse(['node', 'berth', ...argv], { run: false })

@@ -76,7 +76,7 @@ const spec = yaml`
 `
 
 describe('resolveEnvironment', () => {
-  it('resolves the SPEC example for production', async () => {
+  it('resolves a full example config for production', async () => {
     const { dir, config } = await resolveYaml(spec, 'production', { DATABASE_URL: 'postgres://secret' })
     const { hooks: _hooks, ...rest } = config
     expect(rest).toEqual({

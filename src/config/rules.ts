@@ -81,7 +81,7 @@ export function checkHookTargets(
 }
 
 /**
- * Settings SPEC §3 names that this version accepts but does not act on: saying so beats a
+ * Settings the config format names that this version accepts but does not act on: saying so beats a
  * silent no-op (a team relying on release tags would otherwise find none).
  */
 export function checkNotYetSupported(raw: RawConfig, environment: string): Validation {

@@ -5,7 +5,7 @@
  */
 import type { ConfigIssue } from '../errors.js'
 
-/** Pipeline steps, in the order a deploy runs them (SPEC §4). */
+/** Pipeline steps, in the order a deploy runs them (README, "What a deploy does"). */
 export const STEPS = [
   'lock',
   'fetch',

@@ -24,7 +24,10 @@ export function runAdhoc(config: ResolvedConfig, command: string, options: RunOp
   )
 }
 
-/** What hooks know about where they run (SPEC §3), minus the release: a command may run before any deploy. */
+/**
+ * What hooks know about where they run (the `BERTH_*` variables), minus the release: a
+ * command may run before any deploy.
+ */
 function adhocEnvironment(config: ResolvedConfig, host: HostConfig): Record<string, string> {
   return {
     BERTH_APP: config.app,

@@ -10,13 +10,18 @@ import { hostname, userInfo } from 'node:os'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
 import type { Reporter } from '../events.js'
+import { machineId } from '../identity.js'
 import type { HostState } from '../release/inspect.js'
 import { layoutFor, type Layout } from '../release/layout.js'
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js'
 
+/** Who is running berth, and where: written into locks and history. */
 export interface Identity {
   user: string
+  /** Host name of this machine. */
   machine: string
+  /** Stable id of this machine's berth (see `identity.ts`); absent when it cannot be kept. */
+  machineId?: string
   pid: number
 }
 
@@ -25,6 +30,11 @@ export interface RunOptions {
   /** Aborting stops the run between (and inside) steps; cleanup still happens. */
   signal?: AbortSignal
   now?: () => Date
+  /**
+   * Overrides who and where berth says it runs as (tests, or a server acting for a user);
+   * `machineId: undefined` means none. @default this process's, with the id kept in the config dir
+   */
+  identity?: Partial<Identity>
   /** Creates the transport for a host. @default local or OpenSSH, per `transport:` */
   transportFactory?: (host: HostConfig, config: ResolvedConfig) => Transport
   /** Hosts worked at once. @default 10 */
@@ -64,22 +74,32 @@ export function createContext(config: ResolvedConfig, options: RunOptions): RunC
     report: options.reporter ?? (() => {}),
     signal,
     now: options.now ?? (() => new Date()),
-    identity: currentIdentity(),
+    identity: resolveIdentity(options.identity ?? {}),
     concurrency: options.concurrency ?? 10,
     token: randomUUID(),
   }
 }
 
-export function currentIdentity(): Identity {
-  let user = process.env.USER ?? process.env.LOGNAME ?? ''
-  if (user === '') {
-    try {
-      user = userInfo().username
-    } catch {
-      user = 'unknown'
-    }
+/** This process's identity, with what `given` names taken as is (nothing is looked up for it). */
+export function resolveIdentity(given: Partial<Identity>): Identity {
+  const identity: Identity = {
+    user: given.user ?? currentUser(),
+    machine: given.machine ?? hostname(),
+    pid: given.pid ?? process.pid,
   }
-  return { user, machine: hostname(), pid: process.pid }
+  const id = 'machineId' in given ? given.machineId : machineId()
+  if (id !== undefined) identity.machineId = id
+  return identity
+}
+
+function currentUser(): string {
+  const user = process.env.USER ?? process.env.LOGNAME ?? ''
+  if (user !== '') return user
+  try {
+    return userInfo().username
+  } catch {
+    return 'unknown'
+  }
 }
 
 export interface HostExec extends Omit<ExecOptions, 'onLine'> {
@@ -108,7 +128,7 @@ export function interrupted(step?: string, cause?: unknown): InterruptedError {
   return new InterruptedError('interrupted', step === undefined ? { cause } : { step, cause })
 }
 
-/** The environment every hook gets (SPEC §3), before the config's and the entry's own. */
+/** The environment every hook gets (`BERTH_*`), before the config's and the entry's own. */
 export function hookEnvironment(
   ctx: RunContext,
   host: HostConfig,

@@ -9,6 +9,7 @@
 import type { Step } from '../config/types.js'
 import type { HostDelivery } from '../delivery/strategy.js'
 import { toBerthError, type BerthError } from '../errors.js'
+import type { HistoryEntry } from '../history/entry.js'
 import { settleAll } from '../fleet/pool.js'
 import { sequence } from '../release/commands.js'
 import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
@@ -28,7 +29,7 @@ export interface Execution {
   /** Each host's part of the delivery, once the hosts have answered under the lock. */
   deliveries: Map<string, HostDelivery>
   /** The history line each host gets when the run closes. */
-  history?: (host: DeployHost) => object
+  history?: (host: DeployHost) => HistoryEntry
   /** Built-in work done so far, as `host step`: work the plan joined to a step that did not run still runs. */
   ran: Set<string>
 }

@@ -5,7 +5,10 @@
  * unlock after a success; only the unlock, with its history line, after a failure), and
  * one summary says what is live where and whether a person is needed.
  */
+import { assessDeploy, type Attention } from '../attention.js'
+import { describeAttention } from '../attention-text.js'
 import { HostsFailedError, InterruptedError, type BerthError } from '../errors.js'
+import { deployEntry, historyActor } from '../history/entry.js'
 import type { HostOutcome } from '../events.js'
 import { settleAll } from '../fleet/pool.js'
 import { runHookOnHost, runLocalHooks } from './actions.js'
@@ -19,6 +22,9 @@ export interface DeployOutcome {
   ok: boolean
   release: string
   outcomes: HostOutcome[]
+  /** What, if anything, needs a person, as data. */
+  attention: Attention
+  /** `attention` in one sentence. */
   destructive: string
   durationMs: number
 }
@@ -42,22 +48,21 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
   input.stopHeartbeat()
   const ok = error === null && hosts.every((host) => host.failed === null)
   const result = error instanceof InterruptedError ? 'interrupted' : ok ? 'success' : 'failed'
-  x.history = (host) => ({
-    kind: 'deploy',
-    id: ctx.token,
-    at: ctx.now().toISOString(),
-    environment: ctx.config.environment,
-    user: ctx.identity.user,
-    machine: ctx.identity.machine,
-    ref: x.plan.ref,
-    sha: x.plan.revision,
-    release: x.plan.release,
-    hosts: hosts.map((h) => h.host.name),
-    result: hostFailed(host) ? result : 'success',
-    ...(hostFailed(host) ? { failedStep: failedStep(host) } : {}),
-    steps: Object.fromEntries(Object.entries(host.durations).map(([step, ms]) => [step, Math.round(ms)])),
-    durationMs: Math.round(performance.now() - input.started),
-  })
+  x.history = (host) =>
+    deployEntry({
+      id: ctx.token,
+      at: ctx.now().toISOString(),
+      environment: ctx.config.environment,
+      ...historyActor(ctx.identity),
+      ref: x.plan.ref,
+      sha: x.plan.revision,
+      release: x.plan.release,
+      hosts: hosts.map((h) => h.host.name),
+      result: hostFailed(host) ? result : 'success',
+      ...(hostFailed(host) ? { failedStep: failedStep(host) } : {}),
+      steps: host.durations,
+      durationMs: performance.now() - input.started,
+    })
   for (const def of stepsIn('close')) {
     if (error === null) await runStep(x, def, { isBestEffort: true, only: def.alsoOnFailure ? hosts : hosts.filter((host) => host.failed === null) })
     else if (def.alsoOnFailure) await runStep(x, def, { isBestEffort: true, skipHooks: true })
@@ -71,10 +76,14 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
     else if (error !== null) Object.assign(outcome, { failedStep: failedStep(host), error })
     return outcome
   })
-  const destructive = describeDamage(hosts, ok, error !== null)
+  const attention = assessDeploy(
+    hosts.map((host) => ({ host: host.host.name, live: isLiveOnNew(host), rolledBack: host.rolledBack, migrated: host.migrated, failed: host.failed !== null })),
+    { ok, stopped: error !== null },
+  )
+  const destructive = describeAttention(attention, 'deploy')
   const where = { environment: ctx.config.environment, deployTo: ctx.config.deployTo }
-  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: x.plan.release, outcomes, destructive, durationMs, where })
-  return { ok, release: x.plan.release, outcomes, destructive, durationMs }
+  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: x.plan.release, outcomes, attention, destructive, durationMs, where })
+  return { ok, release: x.plan.release, outcomes, attention, destructive, durationMs }
 }
 
 /**
@@ -103,21 +112,6 @@ async function runFailedHooks(x: Execution, error: BerthError | null): Promise<v
   const local = invocations.filter((inv) => inv.host === null).map((inv) => ({ ...inv, env: { ...inv.env, BERTH_FAILED_STEP: step } }))
   const names = hosts.map((host) => host.host.name)
   await runLocalHooks(ctx, local, { id: x.plan.release, revision: x.plan.revision, previous: null }, names, { cleanup: true }).catch((e: BerthError) => warn(ctx, null, e.message))
-}
-
-function describeDamage(hosts: DeployHost[], ok: boolean, stopped: boolean): string {
-  if (ok) return 'nothing needs a person'
-  const live = hosts.filter(isLiveOnNew)
-  const reverted = hosts.filter((host) => host.rolledBack)
-  const migrated = hosts.filter((host) => host.migrated)
-  const names = (list: DeployHost[]): string => list.map((host) => host.host.name).join(', ')
-  const parts: string[] = []
-  const failed = hosts.filter((host) => host.failed !== null)
-  if (!stopped) parts.push(`deployed to ${live.length} of ${hosts.length} hosts; ${names(failed)} stayed on the previous release`)
-  else if (live.length > 0) parts.push(`new code is live on ${live.length} of ${hosts.length} hosts (${names(live)}): a person must decide`)
-  if (reverted.length > 0) parts.push(`the new release went live on ${names(reverted)} and was rolled back`)
-  if (migrated.length > 0) parts.push(`migrations ran (${names(migrated)}): the database may be ahead of the live code`)
-  return parts.length === 0 ? 'nothing destructive happened: every host is on its previous release' : parts.join('; ')
 }
 
 function warn(ctx: RunContext, host: DeployHost | null, message: string): void {

@@ -9,6 +9,7 @@
  */
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
+import type { HistoryEntry } from '../history/entry.js'
 import { startBounded } from '../fleet/pool.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory } from '../release/commands.js'
@@ -57,7 +58,7 @@ export async function withFleet<T>(config: ResolvedConfig, options: RunOptions &
 export interface LockedWork {
   lock: LockOptions
   /** The history line each host gets; `error` is why the work stopped, or null. */
-  history: (run: HostRun, error: BerthError | null) => object
+  history: (run: HostRun, error: BerthError | null) => HistoryEntry
 }
 
 /**

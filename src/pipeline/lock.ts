@@ -1,15 +1,17 @@
 /**
- * The deploy lock on each host (SPEC §4 step 1). Taken with `mkdir` on every host of the
- * run in a fixed order: the first host alone (so two runs over the same hosts cannot both
- * get part of the set), then the rest in parallel. Anything held by someone else makes the
- * run free what it took and stop with exit 3. A holder proven dead (same machine, pid
- * gone) is broken with a warning; one from another machine only goes stale.
+ * The deploy lock on each host (README, "What a deploy does": lock). Taken with `mkdir` on
+ * every host of the run in a fixed order: the first host alone (so two runs over the same
+ * hosts cannot both get part of the set), then the rest in parallel. Anything held by
+ * someone else makes the run free what it took and stop with exit 3. A holder proven dead
+ * (same machine id, pid gone) is broken with a warning; one from another machine only goes
+ * stale.
  */
 import { LockHeldError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
+import { historyActor, lockBrokenEntry } from '../history/entry.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
 import { inspectHost, parseHostState, type HostState, type InspectOptions } from '../release/inspect.js'
-import { execOn, type HostRun, type RunContext } from './context.js'
+import { execOn, type HostRun, type Identity, type RunContext } from './context.js'
 
 /** A lock whose heartbeat is older than this is reported as stale. */
 export const LOCK_LEASE_SECONDS = 120
@@ -32,6 +34,7 @@ export function lockHolder(ctx: RunContext, options: LockOptions): LockHolder & 
   const holder: LockHolder & { token: string } = {
     user: ctx.identity.user,
     machine: ctx.identity.machine,
+    ...(ctx.identity.machineId === undefined ? {} : { machineId: ctx.identity.machineId }),
     pid: ctx.identity.pid,
     since: ctx.now().toISOString(),
     command: options.command,
@@ -71,7 +74,7 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
     run.state = parseHostState(out.stdout)
     if (out.stdout.includes('@lock acquired')) return
     const held = run.state.lock?.holder ?? null
-    if (!brokeDeadHolder && held && isProvablyDead(ctx, held)) {
+    if (!brokeDeadHolder && held && isProvablyDead(held, ctx.identity)) {
       await breakDeadLock(ctx, run, held)
       brokeDeadHolder = true
       continue
@@ -85,13 +88,28 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
 }
 
 /** Taken from this same machine by a process that no longer exists. */
-function isProvablyDead(ctx: RunContext, holder: LockHolder): boolean {
-  if (holder.manual || holder.machine !== ctx.identity.machine || !Number.isInteger(holder.pid)) return false
+export function isProvablyDead(holder: LockHolder, identity: Identity, isRunning: (pid: number) => boolean = isProcessRunning): boolean {
+  if (holder.manual || !Number.isInteger(holder.pid) || !isSameMachine(holder, identity)) return false
+  return !isRunning(holder.pid)
+}
+
+/**
+ * Host names are not unique (CI runners and containers share them), so machine ids decide
+ * when both sides have one. A lock from a version that wrote no id can only be matched by
+ * host name; one that has an id cannot be matched by a run that has none.
+ */
+function isSameMachine(holder: LockHolder, identity: Identity): boolean {
+  if (holder.machineId !== undefined) return holder.machineId === identity.machineId
+  return holder.machine === identity.machine
+}
+
+function isProcessRunning(pid: number): boolean {
   try {
-    process.kill(holder.pid, 0)
-    return false
+    process.kill(pid, 0)
+    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+    // EPERM: it exists, as someone else's process.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
   }
 }
 
@@ -104,7 +122,7 @@ export function isStale(state: HostState): boolean {
 async function breakDeadLock(ctx: RunContext, run: HostRun, holder: LockHolder): Promise<void> {
   const why = `its holder (pid ${holder.pid} on ${holder.machine}) is gone`
   ctx.report({ kind: 'lock:broken', host: run.host.name, holder: `${holder.user}@${holder.machine}`, why })
-  const entry = { kind: 'lock-broken', at: ctx.now().toISOString(), by: ctx.identity.user, machine: ctx.identity.machine, holder, why }
+  const entry = lockBrokenEntry({ at: ctx.now().toISOString(), ...historyActor(ctx.identity), holder, why })
   const command = `${breakLock(ctx.layout, holder.token)}\n${appendHistory(ctx.layout, entry)}`
   await execOn(ctx, run, command, { step: 'lock' })
 }

@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from '../config/types.js'
 import { LockHeldError } from '../errors.js'
+import { historyActor, unlockForcedEntry } from '../history/entry.js'
 import { appendHistory, breakLock } from '../release/commands.js'
 import { inspectHost, parseHostState } from '../release/inspect.js'
 import { execOn, type RunOptions } from './context.js'
@@ -35,7 +36,7 @@ export async function unlockEnvironment(config: ResolvedConfig, options: RunOpti
       }
       const lines = [breakLock(ctx.layout, options.force ? undefined : holder?.token)]
       if (options.force) {
-        const entry = { kind: 'unlock-forced', id: ctx.token, at: ctx.now().toISOString(), user: ctx.identity.user, machine: ctx.identity.machine, holder, result: 'success' }
+        const entry = unlockForcedEntry({ id: ctx.token, at: ctx.now().toISOString(), ...historyActor(ctx.identity), holder, result: 'success' })
         lines.push(appendHistory(ctx.layout, entry))
       }
       await execOn(ctx, run, lines.join('\n'), { step: 'unlock' })

@@ -32,7 +32,7 @@ function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
 const input = (c: ResolvedConfig) => ({ sha: 'a'.repeat(40), ref: 'main', release: '20261123T171500-aaaaaaa', hosts: c.hosts, repoHooks: new Map() })
 
 describe('planDeploy', () => {
-  it('runs the steps in SPEC order', () => {
+  it('runs the steps in the documented order', () => {
     const c = config({})
     expect(planDeploy(c, input(c)).steps.map((s) => s.step)).toEqual([
       'lock', 'fetch', 'release', 'link', 'build', 'migrate', 'switch', 'restart', 'verify', 'cleanup', 'unlock',

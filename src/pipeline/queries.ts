@@ -3,6 +3,7 @@
  * trip each. Results are data; the CLI renders them.
  */
 import type { ResolvedConfig } from '../config/types.js'
+import { parseHistoryLine, type ReadHistoryEntry } from '../history/entry.js'
 import { sortNewestFirst } from '../release/id.js'
 import { inspectHost, parseHostState, type HostState } from '../release/inspect.js'
 import type { ReleaseState } from '../release/record.js'
@@ -88,7 +89,7 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
     config,
     options,
     (ctx) => `[ -f ${q(ctx.layout.history)} ] && tail -n ${limit * 5} ${q(ctx.layout.history)} || true`,
-    (result) => result.stdout.split('\n').flatMap((line) => parseLine(line)),
+    (result) => result.stdout.split('\n').flatMap((line) => historyFields(parseHistoryLine(line))),
     { step: 'history' },
   )
   const runs = new Map<string, HistoryEntry>()
@@ -98,7 +99,8 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
       const key = String(line.id ?? `${line.kind}:${line.at}`)
       const merged = runs.get(key) ?? { ...line, hosts: {} }
       merged.hosts[entry.host.name] = String(line.result ?? '')
-      if (line.result !== 'success') merged.result = String(line.result ?? merged.result)
+      // A lock-broken line has no result: it must not show as "undefined".
+      if (typeof line.result === 'string' && line.result !== 'success') merged.result = line.result
       runs.set(key, merged)
     }
   }
@@ -111,11 +113,8 @@ function currentsDiffer(hosts: PerHost<{ current: string | null }>[]): boolean {
   return new Set(hosts.flatMap((h) => (h.ok ? [h.value.current] : []))).size > 1
 }
 
-function parseLine(line: string): (Record<string, unknown> & { kind: string; at: string })[] {
-  try {
-    const value = JSON.parse(line) as Record<string, unknown>
-    return typeof value.kind === 'string' && typeof value.at === 'string' ? [value as Record<string, unknown> & { kind: string; at: string }] : []
-  } catch {
-    return []
-  }
+/** A line as `history` lists it: kinds this version does not know are shown as written. */
+function historyFields(entry: ReadHistoryEntry | null): (Record<string, unknown> & { kind: string; at: string })[] {
+  if (entry === null) return []
+  return [entry.kind === 'unknown' ? entry.fields : { ...entry }]
 }

@@ -1,6 +1,7 @@
 /**
- * Which releases a host keeps after a successful deploy (SPEC §4 step 8): the newest
- * `keep` good releases, plus always the current one and the newest good one before it.
+ * Which releases a host keeps after a successful deploy (README, "What a deploy does":
+ * cleanup): the newest `keep` good releases, plus always the current one and the newest
+ * good one before it.
  * Failed, rolled-back and abandoned (preparing) releases do not count and go.
  */
 import { sortNewestFirst } from '../release/id.js'

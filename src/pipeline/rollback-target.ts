@@ -1,5 +1,5 @@
 /**
- * Where a rollback goes (SPEC §4): the newest good release older than what `current`
+ * Where a rollback goes: the newest good release older than what `current`
  * points at, present on every selected host; or the release named with `--to`, which
  * must be on every host and must not be a failed or half-made one.
  */

@@ -4,8 +4,11 @@
  * rolled-back; then the `rollback` hooks run (config entries, then the target release's
  * `deploy/rollback*`).
  */
+import { assessRollback } from '../attention.js'
 import type { ResolvedConfig } from '../config/types.js'
+import { describeAttention } from '../attention-text.js'
 import type { BerthError } from '../errors.js'
+import { historyActor, rollbackEntry, type RollbackEntry } from '../history/entry.js'
 import type { HostOutcome } from '../events.js'
 import { appendHistory, releaseLock, switchRelease } from '../release/commands.js'
 import { recordOf } from '../release/record.js'
@@ -36,19 +39,18 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     ctx.report({ kind: 'run:start', command: 'rollback', environment: config.environment, hosts: fleet.hosts.map((h) => h.name) })
     let target = options.to ?? ''
     const left = new Map<string, string | null>()
-    const entry = (run: HostRun, error: BerthError | null): object => ({
-      kind: 'rollback',
-      id: ctx.token,
-      at: ctx.now().toISOString(),
-      environment: config.environment,
-      user: ctx.identity.user,
-      machine: ctx.identity.machine,
-      from: left.get(run.host.name) ?? run.state?.current ?? null,
-      ...(target === '' ? {} : { release: target }),
-      hosts: fleet.hosts.map((h) => h.name),
-      result: error === null && run.failed === null ? 'success' : 'failed',
-      durationMs: Math.round(performance.now() - started),
-    })
+    const entry = (run: HostRun, error: BerthError | null): RollbackEntry =>
+      rollbackEntry({
+        id: ctx.token,
+        at: ctx.now().toISOString(),
+        environment: config.environment,
+        ...historyActor(ctx.identity),
+        from: left.get(run.host.name) ?? run.state?.current ?? null,
+        ...(target === '' ? {} : { release: target }),
+        hosts: fleet.hosts.map((h) => h.name),
+        result: error === null && run.failed === null ? 'success' : 'failed',
+        durationMs: performance.now() - started,
+      })
     const lock = { command: 'rollback', waitMs: options.lockWaitMs, inspect: { withRollbackHooks: true } }
     const error = await lockedWork(fleet, { lock, history: entry }, async () => {
       target = chooseRollbackTarget(runs.map((run) => ({ host: run.host.name, state: run.state! })), options.to, config.environment)
@@ -89,18 +91,12 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     })
     const ok = error === null
     const where = { environment: config.environment, deployTo: config.deployTo }
-    const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, destructive: describeRollback(ok, outcomes), durationMs, where } as const
+    const attention = assessRollback(ok, outcomes)
+    const summary = { kind: 'run:summary', command: 'rollback', ok, outcomes, attention, destructive: describeAttention(attention, 'rollback'), durationMs, where } as const
     ctx.report(target === '' ? summary : { ...summary, release: target })
     if (error) throw error
     return { release: target, outcomes, durationMs }
   })
-}
-
-function describeRollback(ok: boolean, outcomes: HostOutcome[]): string {
-  if (ok) return 'nothing needs a person'
-  const moved = outcomes.filter((outcome) => outcome.switched)
-  if (moved.length === 0) return 'nothing destructive happened: every host is on the release it had'
-  return `rollback stopped: ${moved.map((outcome) => outcome.host).join(', ')} switched to ${moved[0]!.live}; check the hosts above`
 }
 
 /** One of the target release's own `deploy/rollback*` executables (listed when the lock was taken). */

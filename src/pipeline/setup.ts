@@ -3,8 +3,11 @@
  * .berth/) and runs the `setup` hooks in deployTo. Safe to run again and again.
  */
 import { posix } from 'node:path'
+import { assessSetup } from '../attention.js'
 import type { ResolvedConfig } from '../config/types.js'
+import { describeAttention } from '../attention-text.js'
 import type { HostOutcome } from '../events.js'
+import { historyActor, setupEntry, type SetupEntry } from '../history/entry.js'
 import { ensureLayout } from '../release/commands.js'
 import { shellJoin } from '../transport/quote.js'
 import { runHookOnHost } from './actions.js'
@@ -18,14 +21,7 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
   return withFleet(config, options, async (fleet) => {
     const { ctx, runs } = fleet
     ctx.report({ kind: 'run:start', command: 'setup', environment: config.environment, hosts: fleet.hosts.map((h) => h.name) })
-    const history = (_run: unknown, error: unknown): object => ({
-      kind: 'setup',
-      id: ctx.token,
-      at: ctx.now().toISOString(),
-      user: ctx.identity.user,
-      machine: ctx.identity.machine,
-      result: error ? 'failed' : 'success',
-    })
+    const history = (_run: unknown, error: unknown): SetupEntry => setupEntry({ id: ctx.token, at: ctx.now().toISOString(), ...historyActor(ctx.identity), result: error ? 'failed' : 'success' })
     let error = null
     try {
       error = await lockedWork(fleet, { lock: { command: 'setup' }, history }, async () => {
@@ -51,7 +47,8 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
       ...(run.failed ? { failedStep: run.failed.step, error: run.failed.error } : {}),
     }))
     const durationMs = performance.now() - started
-    ctx.report({ kind: 'run:summary', command: 'setup', ok: error === null, outcomes, destructive: error ? 'setup stopped: run it again once fixed (it is idempotent)' : 'nothing needs a person', durationMs })
+    const attention = assessSetup(error === null)
+    ctx.report({ kind: 'run:summary', command: 'setup', ok: error === null, outcomes, attention, destructive: describeAttention(attention, 'setup'), durationMs })
     if (error) throw error
     return outcomes
   })

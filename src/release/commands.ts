@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path'
 import type { LockHolder } from '../errors.js'
+import type { HistoryEntry } from '../history/entry.js'
 import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import type { Layout } from './layout.js'
 import { withState, type ReleaseRecord, type ReleaseState } from './record.js'
@@ -208,6 +209,12 @@ export function tryRemoveReleases(layout: Layout, ids: string[]): string {
   return ids.length === 0 ? ':' : `${removeReleases(layout, ids)} || echo ${q('berth: removing old releases failed')} >&2`
 }
 
-export function appendHistory(layout: Layout, entry: object): string {
-  return `${ensureDir(layout.berth)} && printf '%s\\n' ${q(JSON.stringify(entry))} >> ${q(layout.history)}`
+/** Appends one line to the host's history; only the builders in `history/entry.ts` make entries. */
+export function appendHistory(layout: Layout, entry: HistoryEntry): string {
+  return appendHistoryLine(layout, JSON.stringify(entry))
+}
+
+/** The same, for a line given as text (a plan shows a placeholder where the run's line goes). */
+export function appendHistoryLine(layout: Layout, line: string): string {
+  return `${ensureDir(layout.berth)} && printf '%s\\n' ${q(line)} >> ${q(layout.history)}`
 }

@@ -1,6 +1,6 @@
 /**
- * Where things live under `deployTo` on a host (SPEC §5). Pure path math: nothing here
- * touches a disk.
+ * Where things live under `deployTo` on a host (README, "Where things are on a host").
+ * Pure path math: nothing here touches a disk.
  */
 import { posix } from 'node:path'
 

@@ -1,12 +1,12 @@
 /**
  * `--json`: one JSON object per event, one per line (newline-delimited JSON), for CI and
  * scripts. Every event kind passes through with its own fields plus `time`; errors become
- * plain objects (see serialize-error.ts). `quiet` and `verbose` do not filter: a consumer
+ * plain objects (see errors-json.ts). `quiet` and `verbose` do not filter: a consumer
  * that asked for machine output filters by `kind` itself.
  */
 import type { BerthEvent, HostOutcome } from '../events.js'
 import type { Redact } from './redact.js'
-import { serializeError } from './serialize-error.js'
+import { serializeError } from '../errors-json.js'
 import { renderEvent, type EventRenderers, type ReporterHandle, type ReporterOptions } from './types.js'
 
 export interface JsonReporterOptions extends ReporterOptions {

@@ -81,6 +81,13 @@ describe('formatSummary', () => {
     expect(failed).toContain('web1 failed at lock:')
   })
 
+  it('warns about the sentence by the level of attention the core found, not by its words', () => {
+    const calm: RunSummary = { ...failedRun(), attention: { level: 'none', facts: [{ kind: 'unchanged' }] }, destructive: 'every host kept its release' }
+    expect(formatSummary(calm, plainOptions)).toContain('\n  every host kept its release\n')
+    const decide: RunSummary = { ...calm, attention: { level: 'decide', facts: [{ kind: 'live-on-some', hosts: ['web1'], total: 4 }] }, destructive: 'nothing destructive happened, or so it seems' }
+    expect(formatSummary(decide, plainOptions)).toContain('\n  ⚠ nothing destructive happened, or so it seems\n')
+  })
+
   it('says "ok" rather than "unchanged" for commands that do not switch releases', () => {
     const setup: RunSummary = { kind: 'run:summary', command: 'setup', ok: true, durationMs: 900, destructive: '', outcomes: [{ host: 'web1', live: null, switched: false }] }
     expect(formatSummary(setup, plainOptions)).toContain('  web1  (none)        ✓ ok')

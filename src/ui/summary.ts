@@ -1,9 +1,11 @@
 /**
- * The end-of-run report of SPEC §4, shared by the live and plain reporters: one row per
- * host (live release, result), the sentence saying whether anything needs a person, then
- * for each failed host the step, command, exit code and last output lines.
+ * The end-of-run report (README, "What a deploy does"), shared by the live and plain
+ * reporters: one row per host (live release, result), the sentence saying whether anything
+ * needs a person, then for each failed host the step, command, exit code and last output
+ * lines.
  */
 import type { BerthEvent, HostOutcome } from '../events.js'
+import { NOTHING_DESTRUCTIVE } from '../attention-text.js'
 import { SYMBOLS, createPalette, type Palette } from './colors.js'
 import { formatDuration } from './duration.js'
 import { formatErrorDetails } from './format-error.js'
@@ -21,9 +23,6 @@ export interface SummaryOptions {
 /** Commands whose purpose is to move `current`; for others, "unchanged" would mislead. */
 const SWITCHING_COMMANDS = new Set(['deploy', 'rollback', 'promote'])
 
-/** The core's wording when no person needs to step in (SPEC §4). */
-const NOTHING_DESTRUCTIVE = 'nothing destructive happened'
-
 export function isFailedOutcome(outcome: HostOutcome): boolean {
   return outcome.failedStep !== undefined || outcome.error !== undefined
 }
@@ -35,7 +34,7 @@ export function formatSummary(summary: RunSummary, options: SummaryOptions): str
   const failed = summary.outcomes.filter(isFailedOutcome)
   const sections = [formatHeadline(summary, failed.length, p, r)]
   if (summary.outcomes.length > 0) sections.push(formatHostTable(summary, p, r))
-  if (!summary.ok || failed.length > 0) sections.push(formatDestructive(summary.destructive, p, r))
+  if (!summary.ok || failed.length > 0) sections.push(formatDestructive(summary, p, r))
   for (const outcome of failed) sections.push(formatFailure(outcome, options, p))
   if (summary.ok && failed.length === 0) sections.push(formatNext(summary, p, r))
   return sections.filter((section) => section !== '').join('\n\n')
@@ -81,9 +80,12 @@ function formatNext(summary: RunSummary, p: Palette, r: Redact): string {
   return p.dim(`  live at ${r(deployTo)}/current · ${r(next)}`)
 }
 
-function formatDestructive(sentence: string, p: Palette, r: Redact): string {
+function formatDestructive(summary: RunSummary, p: Palette, r: Redact): string {
+  const sentence = summary.destructive
   if (sentence === '') return ''
-  if (sentence.startsWith(NOTHING_DESTRUCTIVE)) return p.dim(`  ${r(sentence)}`)
+  // A summary from elsewhere (a library user's own events) may carry the sentence alone.
+  const isCalm = summary.attention ? summary.attention.level === 'none' : sentence.startsWith(NOTHING_DESTRUCTIVE)
+  if (isCalm) return p.dim(`  ${r(sentence)}`)
   return `  ${p.warn(p.bold(`${SYMBOLS.warn} ${r(sentence)}`))}`
 }
 

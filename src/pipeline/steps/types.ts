@@ -7,6 +7,7 @@
 import type { ResolvedConfig, Step } from '../../config/types.js'
 import type { DeliveryStrategy, HostDelivery } from '../../delivery/strategy.js'
 import type { LockHolder } from '../../errors.js'
+import type { HistoryEntry } from '../../history/entry.js'
 import type { ReleaseRecord } from '../../release/record.js'
 import type { Layout } from '../../release/layout.js'
 import type { RunContext } from '../context.js'
@@ -49,7 +50,7 @@ export interface HostFacts {
   /** Its part of the delivery (the fetch step). */
   delivery?: HostDelivery
   /** The history line the run writes on it (the unlock step). */
-  history?: object
+  history?: HistoryEntry
   /** Clock for records written now. */
   now: Date
 }

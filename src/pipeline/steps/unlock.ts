@@ -3,7 +3,7 @@
  * still ours: the token is checked on the host). Runs after a failed deploy too, on every
  * host the run locked.
  */
-import { appendHistory, releaseLock } from '../../release/commands.js'
+import { appendHistory, appendHistoryLine, releaseLock } from '../../release/commands.js'
 import type { StepDef } from './types.js'
 
 export const unlockStep: StepDef = {
@@ -13,7 +13,10 @@ export const unlockStep: StepDef = {
   builtin: {
     describe: () => 'record history and release the lock',
     bestEffort: 'could not release the lock',
-    command: (input, facts) => `${appendHistory(input.layout, facts?.history ?? { '<this run>': 'its history line' })}\n${releaseLock(input.layout, input.holder.token)}`,
+    command(input, facts) {
+      const history = facts?.history ? appendHistory(input.layout, facts.history) : appendHistoryLine(input.layout, "<this run's history line>")
+      return `${history}\n${releaseLock(input.layout, input.holder.token)}`
+    },
     joinsPrevious: true,
   },
 }

@@ -1,10 +1,11 @@
 /**
- * Errors as plain JSON values for `--json`: stable fields a CI script can match on
+ * Errors as plain JSON values, for `--json` and anything else that carries the core's events
+ * or results off this process (a web page, a webhook): stable fields a CI script can match on
  * (`code`, `host`, `step`, `exitCode`) plus each class's own details. No class instances
  * and no stacks: stacks are for `--verbose` on a terminal, and they would make every
  * line of a CI log differ between berth versions.
  */
-import { BerthError, ConfigError, HookError, HostsFailedError, LockHeldError, RemoteCommandError, type LockHolder } from '../errors.js'
+import { BerthError, ConfigError, HookError, HostsFailedError, LockHeldError, RemoteCommandError, type LockHolder } from './errors.js'
 
 export interface SerializedError {
   name: string
