@@ -35,6 +35,8 @@ export interface DeployOptions extends RunOptions {
   /** Only compute and return the plan; change nothing anywhere. */
   planOnly?: boolean
   lockWaitMs?: number
+  /** How often the lock's heartbeat is refreshed on each host, in ms. @default 30000 */
+  heartbeatMs?: number
 }
 
 export interface DeployResult {
@@ -100,7 +102,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const lockOptions = { command: 'deploy', waitMs: options.lockWaitMs, inspect: { withFiles: config.strategy === 'upload' } }
     await timed(runs, 'lock', () => acquireLocks(ctx, runs.filter((run) => run.failed === null), lockOptions))
     locked = true
-    stopHeartbeat = startHeartbeat(ctx, runs)
+    stopHeartbeat = startHeartbeat(ctx, runs, options.heartbeatMs)
     for (const run of runs) run.previous = run.state?.current ?? null
     refuseDirectoryCurrent(ctx, runs)
     // Only now are the hosts' releases known: the name must not be taken there already.
