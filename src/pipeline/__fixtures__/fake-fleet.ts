@@ -5,7 +5,7 @@
  * known in advance and never collide.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, resolveEnvironment } from '../../config/index.js'
@@ -24,6 +24,8 @@ export interface FleetProject {
   live(host: string): string | null
   /** Whether the deploy lock directory exists on a host. */
   isLocked(host: string): boolean
+  /** The release directories on a host, sorted. */
+  releases(host: string): string[]
   /** A file under deployTo on a host. */
   read(host: string, path: string): string
   /** Starts a new script, call list and event list (for the run under test, after set-up runs). */
@@ -59,6 +61,10 @@ export async function createFleetProject(count: number, extraYaml: string[] = []
     },
     live: (host) => project.fleet.live(host, deployTo),
     isLocked: (host) => project.fleet.exists(host, join(deployTo, '.berth', 'lock')),
+    releases: (host) => {
+      const dir = project.fleet.pathOn(host, join(deployTo, 'releases'))
+      return existsSync(dir) ? readdirSync(dir).sort() : []
+    },
     read: (host, path) => readFileSync(project.fleet.pathOn(host, join(deployTo, path)), 'utf8'),
     rescript: (...rules) => {
       project.fleet.restart(...rules)
