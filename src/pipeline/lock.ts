@@ -5,7 +5,7 @@
  * run free what it took and stop with exit 3. A holder proven dead (same machine, pid
  * gone) is broken with a warning; one from another machine only goes stale.
  */
-import { LockHeldError, toBerthError, type BerthError, type LockHolder } from '../errors.js'
+import { LockHeldError, RemoteCommandError, toBerthError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
 import { inspectHost, parseHostState, type HostState, type InspectOptions } from '../release/inspect.js'
@@ -130,8 +130,7 @@ export function startHeartbeat(ctx: RunContext, runs: HostRun[], everyMs: number
     execOn(ctx, run, touchHeartbeat(ctx.layout, ctx.token), { step: 'lock', cleanup: true }).catch((error: unknown) => {
       if (warned.has(run.host.name)) return
       warned.add(run.host.name)
-      const why = `lock heartbeat failed (${toBerthError(error).message}): other machines may see this lock as stale`
-      ctx.report({ kind: 'log', level: 'warn', host: run.host.name, message: why })
+      ctx.report({ kind: 'log', level: 'warn', host: run.host.name, message: `lock heartbeat failed (${whyFailed(error)}): other machines may see this lock as stale` })
     })
   const timer = setInterval(() => {
     if (beating) return
@@ -140,4 +139,10 @@ export function startHeartbeat(ctx: RunContext, runs: HostRun[], everyMs: number
   }, everyMs)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/** The host's own words for a failure (the command is berth's internal script, not worth showing). */
+function whyFailed(error: unknown): string {
+  if (!(error instanceof RemoteCommandError)) return toBerthError(error).message
+  return error.outputTail.at(-1) ?? (error.timedOut ? 'timed out' : `exit code ${error.commandExitCode ?? error.signal}`)
 }

@@ -4,7 +4,7 @@
  * `rollback` hooks run (config entries, then the target release's `deploy/rollback*`).
  */
 import type { ResolvedConfig } from '../config/types.js'
-import { toBerthError, type BerthError } from '../errors.js'
+import { HostsFailedError, toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory, releaseLock, switchCurrent, writeRecord } from '../release/commands.js'
@@ -101,8 +101,9 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
     const switched = left.has(run.host.name) && run.failed?.step !== 'switch'
     const outcome: HostOutcome = { host: run.host.name, live: switched ? target : (run.state?.current ?? null), switched }
     if (run.failed) Object.assign(outcome, { failedStep: run.failed.step, error: run.failed.error })
-    // A run-wide failure (no target, a lock held) concerns every host it names.
-    else if (error && (error.host === undefined || error.host === run.host.name)) Object.assign(outcome, { failedStep: error.step ?? 'rollback', error })
+    // A run-wide failure (no target, a lock held) concerns every host it names; hosts that
+    // failed a step carry their own error above, and the others did not fail.
+    else if (error && !(error instanceof HostsFailedError) && (error.host === undefined || error.host === run.host.name)) Object.assign(outcome, { failedStep: error.step ?? 'rollback', error })
     return outcome
   })
   const ok = error === null
