@@ -5,11 +5,13 @@
  * hook hang until Ctrl-C" happen on purpose, then assert what berth did about it.
  *
  * ```ts
+ * import { deploy, FakeFleet } from 'berth'
  * const fleet = new FakeFleet({ deployTo: config.deployTo })
- * fleet.script({ host: 'web3', step: 'switch', reply: { exitCode: 1, stderr: 'disk full' } })
+ * await deploy(config, { transportFactory: fleet.transportFactory }) // a first release, for real
+ * fleet.restart({ host: 'web3', step: 'switch', reply: { exitCode: 1, stderr: 'disk full' } })
  * await expect(deploy(config, { transportFactory: fleet.transportFactory })).rejects.toThrow()
- * expect(fleet.live('web1')).toBe(previousRelease)    // read from web1's own disk
- * expect(fleet.callsAt('switch').map((c) => c.host)) // what was asked, in order
+ * fleet.live('web1', config.deployTo)          // the release web1's own disk has live
+ * fleet.callsAt('switch').map((c) => c.host)   // what was asked of whom, in order
  * fleet.dispose()
  * ```
  *
@@ -179,11 +181,12 @@ export class FakeFleet {
     return this.calls.filter((call) => call.step === step && (host === undefined || call.host === host))
   }
 
-  /** Resolves with the first call (made from now on) that `match` accepts: to act mid-run, e.g. abort. */
-  reached(match: { host?: string; step?: string }): Promise<FakeCall> {
-    return new Promise((resolve) => {
-      this.waiters.push({ match: (call) => (match.host === undefined || call.host === match.host) && (match.step === undefined || call.step === match.step), resolve })
-    })
+  /** Resolves with the first call (already made, or when it is) on that host and step: to act mid-run, e.g. abort. */
+  reached(where: { host?: string; step?: string }): Promise<FakeCall> {
+    const match = (call: FakeCall): boolean => (where.host === undefined || call.host === where.host) && (where.step === undefined || call.step === where.step)
+    const made = this.calls.find(match)
+    if (made !== undefined) return Promise.resolve(made)
+    return new Promise((resolve) => this.waiters.push({ match, resolve }))
   }
 
   /** Removes every host's directory. */
