@@ -10,7 +10,7 @@
  * await deploy(config, { transportFactory: fleet.transportFactory }) // a first release, for real
  * fleet.restart({ host: 'web3', step: 'switch', reply: { exitCode: 1, stderr: 'disk full' } })
  * await expect(deploy(config, { transportFactory: fleet.transportFactory })).rejects.toThrow()
- * fleet.live('web1', config.deployTo)          // the release web1's own disk has live
+ * fleet.live('web1')                          // the release web1's own disk has live
  * fleet.callsAt('switch').map((c) => c.host)   // what was asked of whom, in order
  * fleet.dispose()
  * ```
@@ -33,44 +33,12 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, posix, relative } from 'node:path'
-import type { Readable } from 'node:stream'
 import { RemoteCommandError, TransportError } from '../errors.js'
+import { drain, endingOf, FakeScript, hang, playReply, type FakeCall, type FakeRule } from './fake-script.js'
 import { runProcess } from './process.js'
 import type { ExecOptions, ExecResult, Transport } from './types.js'
 
-/** What a scripted call does instead of running. */
-export type FakeReply =
-  /** Ends at once with this exit code and output, as if the command had run. */
-  | { exitCode: number; stdout?: string; stderr?: string; isRunFirst?: boolean }
-  /** Never ends by itself: only the call's abort signal or timeout stops it. */
-  | { hang: true }
-  /** The host cannot be reached (at `connect`) or the connection dropped (any other step). */
-  | { unreachable: string }
-
-export interface FakeRule {
-  /** Only commands on this host (its name in the config). */
-  host?: string
-  /** Only commands of this step; `connect` is the connection, and only rules naming it match it. */
-  step?: string
-  /** Only the nth call (1-based) that matches `host` and `step`, counted across the fleet. */
-  nth?: number
-  /** Every call from the nth (1-based) on that matches `host` and `step`. */
-  from?: number
-  reply: FakeReply
-}
-
-export interface FakeCall {
-  host: string
-  /** `connect` for a connection attempt. */
-  step: string | undefined
-  /** The command text: for reading in a failing test's output, not for matching. */
-  command: string
-  hasStdin: boolean
-  /** Which rule answered it (its index in the script), or null when it ran for real. */
-  rule: number | null
-  /** How it ended; absent while it is still running. */
-  ended?: 'ok' | 'failed' | 'interrupted' | 'timed out'
-}
+export type { FakeCall, FakeReply, FakeRule } from './fake-script.js'
 
 export interface FakeFleetOptions {
   /** The config's `deployTo`: its parent directory is what each host gets its own copy of. */
@@ -109,13 +77,15 @@ export class FakeFleet {
     return new FakeTransport(host.name, this)
   }
   private readonly hosts = new Set<string>()
-  private readonly rules: { rule: FakeRule; seen: number }[] = []
+  private readonly rules = new FakeScript()
   private readonly base: string
+  private readonly deployTo: string
   private readonly mountPoint: string
   private readonly isolated: boolean
   private readonly waiters: { match: (call: FakeCall) => boolean; resolve: (call: FakeCall) => void }[] = []
 
   constructor(options: FakeFleetOptions) {
+    this.deployTo = options.deployTo
     this.mountPoint = posix.dirname(posix.normalize(options.deployTo).replace(/\/+$/, ''))
     this.base = realpathSync(mkdtempSync(join(tmpdir(), 'berth-fake-fleet-')))
     if (this.mountPoint === '/' || !relative(this.mountPoint, this.base).startsWith('..')) {
@@ -129,13 +99,13 @@ export class FakeFleet {
 
   /** Adds rules after those already there (the first rule that matches a call answers it). */
   script(...rules: FakeRule[]): this {
-    for (const rule of rules) this.rules.push({ rule, seen: 0 })
+    this.rules.add(rules)
     return this
   }
 
   /** Forgets the rules and the calls recorded so far (the hosts' disks stay): for the run under test, after set-up runs. */
   restart(...rules: FakeRule[]): this {
-    this.rules.length = 0
+    this.rules.clear()
     this.calls.length = 0
     return this.script(...rules)
   }
@@ -156,8 +126,8 @@ export class FakeFleet {
   }
 
   /** The release `current` points at on `host` (read from its disk), or null. */
-  live(host: string, deployTo: string): string | null {
-    const link = this.pathOn(host, posix.join(deployTo, 'current'))
+  live(host: string): string | null {
+    const link = this.pathOn(host, posix.join(this.deployTo, 'current'))
     try {
       return posix.basename(readlinkSync(link))
     } catch {
@@ -194,46 +164,40 @@ export class FakeFleet {
     rmSync(this.base, { recursive: true, force: true })
   }
 
+  /** For `FakeTransport.connect`. */
   async connect(host: string, signal?: AbortSignal): Promise<void> {
     const call = this.record(host, 'connect', '', false)
-    const scripted = this.answerFor(call)
-    if (scripted === null) return void (call.ended = 'ok')
-    const fail = (message: string): never => {
-      call.ended = 'failed'
-      throw new TransportError(`cannot connect to ${host}: ${message}`, { host, step: 'connect', hint: `run \`ssh -v ${host}\`` })
+    const reply = this.rules.answer(call)
+    try {
+      if (reply !== null && 'unreachable' in reply) throw new Error(reply.unreachable)
+      if (reply !== null && 'exitCode' in reply && reply.exitCode !== 0) throw new Error(`exit code ${reply.exitCode}`)
+      if (reply !== null && 'hang' in reply) await hang(call, { signal, step: 'connect' }, 'connect')
+    } catch (error) {
+      call.ended = endingOf(error)
+      if (error instanceof RemoteCommandError) throw error
+      throw new TransportError(`cannot connect to ${host}: ${(error as Error).message}`, { host, step: 'connect', hint: `run \`ssh -v ${host}\`` })
     }
-    if ('unreachable' in scripted) fail(scripted.unreachable)
-    if ('exitCode' in scripted && scripted.exitCode !== 0) fail(`exit code ${scripted.exitCode}`)
-    if ('hang' in scripted) await this.hang(call, { signal }, 'connect')
     call.ended = 'ok'
   }
 
+  /** For `FakeTransport.exec`: a scripted answer, or the command run for real on the host's own disk. */
   async exec(host: string, command: string, options: ExecOptions): Promise<ExecResult> {
     const call = this.record(host, options.step, command, options.stdin !== undefined)
-    const scripted = this.answerFor(call)
+    const reply = this.rules.answer(call)
     const display = options.display ?? command
     try {
-      if (scripted === null || ('exitCode' in scripted && scripted.isRunFirst === true)) {
-        const real = await this.runReal(host, command, display, scripted === null ? options : { ...options, allowFailure: true })
-        if (scripted === null) return ((call.ended = 'ok'), real)
-      } else {
-        drain(options.stdin)
+      if (reply === null) {
+        const result = await this.runReal(host, command, display, options)
+        call.ended = 'ok'
+        return result
       }
-      if ('unreachable' in scripted) {
-        throw new TransportError(`connection to ${host} lost: ${scripted.unreachable}`, { host, ...(options.step === undefined ? {} : { step: options.step }) })
-      }
-      if ('hang' in scripted) return await this.hang(call, options, display)
-      const result: ExecResult = { exitCode: scripted.exitCode, signal: null, stdout: scripted.stdout ?? '', stderr: scripted.stderr ?? '', timedOut: false, durationMs: 0 }
-      for (const line of result.stdout.split('\n').filter(Boolean)) options.onLine?.('stdout', line)
-      for (const line of result.stderr.split('\n').filter(Boolean)) options.onLine?.('stderr', line)
-      if (result.exitCode !== 0 && options.allowFailure !== true) {
-        const tail = result.stderr.split('\n').filter(Boolean).slice(-20)
-        throw new RemoteCommandError({ host, step: options.step, command: display, exitCode: result.exitCode, signal: null, outputTail: tail })
-      }
+      if ('exitCode' in reply && reply.isRunFirst === true) await this.runReal(host, command, display, { ...options, allowFailure: true })
+      else drain(options.stdin)
+      const result = await playReply(call, reply, options, display)
       call.ended = 'ok'
       return result
     } catch (error) {
-      call.ended ??= endingOf(error)
+      call.ended = endingOf(error)
       throw error
     }
   }
@@ -246,39 +210,6 @@ export class FakeFleet {
       waiter.resolve(call)
     }
     return call
-  }
-
-  /** Counts the call against every rule it fits, then answers with the first whose count matches. */
-  private answerFor(call: FakeCall): FakeReply | null {
-    let answer: FakeReply | null = null
-    for (const [index, entry] of this.rules.entries()) {
-      const { rule } = entry
-      if (rule.host !== undefined && rule.host !== call.host) continue
-      if (rule.step !== call.step && (rule.step !== undefined || call.step === 'connect')) continue
-      entry.seen += 1
-      const inWindow = rule.nth !== undefined ? entry.seen === rule.nth : entry.seen >= (rule.from ?? 1)
-      if (inWindow && answer === null) {
-        answer = rule.reply
-        call.rule = index
-      }
-    }
-    return answer
-  }
-
-  /** Waits for the call's abort signal or timeout, then fails the way a killed command does. */
-  private hang(call: FakeCall, options: Pick<ExecOptions, 'signal' | 'timeoutMs' | 'step'>, display: string): Promise<never> {
-    return new Promise<never>((_, reject) => {
-      const stop = (timedOut: boolean): void => {
-        clearTimeout(timer)
-        options.signal?.removeEventListener('abort', onAbort)
-        call.ended = timedOut ? 'timed out' : 'interrupted'
-        reject(new RemoteCommandError({ host: call.host, step: options.step, command: display, exitCode: null, signal: timedOut ? null : 'interrupt', outputTail: [], timedOut }))
-      }
-      const onAbort = (): void => stop(false)
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop(true), options.timeoutMs)
-      if (options.signal?.aborted) return stop(false)
-      options.signal?.addEventListener('abort', onAbort, { once: true })
-    })
   }
 
   private runReal(host: string, command: string, display: string, options: ExecOptions): Promise<ExecResult> {
@@ -302,14 +233,4 @@ function canIsolate(dir: string): boolean {
     }
   }
   return namespacesWork
-}
-
-function endingOf(error: unknown): NonNullable<FakeCall['ended']> {
-  if (!(error instanceof RemoteCommandError)) return 'failed'
-  return error.signal === 'interrupt' ? 'interrupted' : error.timedOut ? 'timed out' : 'failed'
-}
-
-/** A scripted call reads none of its stdin: let the stream flow so its producer is not stuck. */
-function drain(stdin: ExecOptions['stdin']): void {
-  if (stdin !== undefined && typeof stdin !== 'string' && !Buffer.isBuffer(stdin)) (stdin as Readable).resume()
 }

@@ -59,7 +59,7 @@ export async function createFleetProject(count: number, extraYaml: string[] = []
       const at = new Date((clock += 60_000))
       return { transportFactory: project.fleet.transportFactory, reporter: (event) => project.events.push(event), now: () => at, ...extra }
     },
-    live: (host) => project.fleet.live(host, deployTo),
+    live: (host) => project.fleet.live(host),
     isLocked: (host) => project.fleet.exists(host, join(deployTo, '.berth', 'lock')),
     releases: (host) => {
       const dir = project.fleet.pathOn(host, join(deployTo, 'releases'))
