@@ -1,14 +1,16 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { RemoteCommandError, TransportError } from '../errors.js'
 import { FakeFleet } from './fake.js'
 
-const DEPLOY_TO = join(tmpdir(), 'berth-fake-test', 'srv', 'shop')
+const base = mkdtempSync(join(tmpdir(), 'berth-fake-test-'))
+const DEPLOY_TO = join(base, 'srv', 'shop')
 let fleet: FakeFleet
 afterEach(() => fleet.dispose())
+afterAll(() => rmSync(base, { recursive: true, force: true }))
 
 const on = (host: string) => fleet.transportFactory({ name: host })
 

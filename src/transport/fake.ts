@@ -25,9 +25,9 @@
  * own. Each host's real commands therefore run in a private mount namespace
  * (`unshare --mount`, a few ms per command) in which a directory of that host is mounted
  * over the parent of `deployTo`: the same path on every host, different directories on
- * this machine (as the ssh test fleet does with `/srv`). That needs root (or a user
- * namespace allowed to mount); without it a fleet of one host runs its commands directly
- * on this machine's `deployTo`, and a larger one is refused.
+ * this machine (as the ssh test fleet does with `/srv`). That needs root; without it a
+ * fleet of one host runs its commands directly on this machine's `deployTo`, and a larger
+ * one is refused. (`local: true` hooks run on this machine as always, not through a fleet.)
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from 'node:fs'
@@ -48,6 +48,7 @@ export interface FakeFleetOptions {
 
 /** One fake host's transport: hands every call to its fleet, which records and answers it. */
 export class FakeTransport implements Transport {
+  /** It stands for a remote host (with a connection that can fail), whatever runs behind it. */
   readonly kind = 'ssh'
   constructor(
     readonly host: string,
