@@ -110,8 +110,10 @@ describe('deploy on a fleet of fake hosts', () => {
     for (const host of p.hosts) {
       expect(p.live(host), host).toBe(previous)
       expect(p.isLocked(host), host).toBe(false)
+      const history = p.read(host, '.berth/history.jsonl').trim().split('\n')
+      expect(JSON.parse(history.at(-1)!), host).toMatchObject({ kind: 'deploy', result: 'interrupted' })
     }
-  })
+  }, 15_000)
 
   it('a host unreachable at connect: no host is touched at all', async () => {
     const previous = await fleetWithRelease(3)
