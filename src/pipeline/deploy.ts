@@ -32,6 +32,8 @@ export interface DeployOptions extends RunOptions {
   /** Only compute and return the plan; change nothing anywhere. */
   planOnly?: boolean
   lockWaitMs?: number
+  /** How often the lock's heartbeat is refreshed on each host, in ms. @default 30000 */
+  heartbeatMs?: number
 }
 
 export interface DeployResult {
@@ -62,7 +64,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       planInput.repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
-      return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, named, connectAll: fleet.connectAll })
+      return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })
     } finally {
       // Packing may still be under way (for a host's guessed base, when the run stopped early).
       await deliveries.close()
@@ -78,6 +80,7 @@ interface CarryOut {
   deliveries: DeliveryRun
   started: number
   lockWaitMs: number | undefined
+  heartbeatMs: number | undefined
   named: Date
   connectAll: () => Promise<void>
 }
@@ -92,7 +95,7 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   try {
     await run.connectAll()
     for (const def of stepsIn('open')) await runStep(x, def)
-    stopHeartbeat = startHeartbeat(ctx, hosts)
+    stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
     // Only now are the hosts' releases known: the name must not be taken there already.
     const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
     if (final !== planInput.release) {

@@ -137,7 +137,8 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   let stderr: string
   try {
     const result = await execOn(x.ctx, host, command, {
-      step: action.step,
+      step: first!.def.name,
+      ...(parts.length > 1 ? { steps: parts.map((part) => part.def.name) } : {}),
       ...(stdin ? { stdin: stdin() } : {}),
       ...(display ? { display } : {}),
       ...(options.isBestEffort ? { cleanup: true } : {}),
@@ -146,7 +147,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   } catch (error) {
     for (const { def } of parts) def.builtin!.failed?.(error, facts)
     if (options.isBestEffort) {
-      const what = parts.at(-1)!.def.builtin!.bestEffort ?? `${action.step} failed`
+      const what = parts.at(-1)!.def.builtin!.bestEffort?.(host.host.name) ?? `${first!.def.name} failed`
       warn(x.ctx, host, `${what}: ${toBerthError(error).message}`)
       return
     }

@@ -6,7 +6,7 @@
  * (same machine id, pid gone) is broken with a warning; one from another machine only goes
  * stale.
  */
-import { LockHeldError, type BerthError, type LockHolder } from '../errors.js'
+import { LockHeldError, RemoteCommandError, toBerthError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import { historyActor, lockBrokenEntry } from '../history/entry.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
@@ -15,6 +15,7 @@ import { execOn, type HostRun, type Identity, type RunContext } from './context.
 
 /** A lock whose heartbeat is older than this is reported as stale. */
 export const LOCK_LEASE_SECONDS = 120
+/** How often a deploy's heartbeat is refreshed: well inside the lease. */
 const HEARTBEAT_EVERY_MS = 30_000
 const WAIT_POLL_MS = 1_000
 
@@ -137,13 +138,31 @@ export async function releaseLocks<R extends HostRun>(ctx: RunContext, runs: R[]
   return results.flatMap((r) => (r.ok ? [] : [r.error as BerthError]))
 }
 
-/** Refreshes the heartbeat on every locked host until stopped, so other machines see the run is alive. */
-export function startHeartbeat(ctx: RunContext, runs: HostRun[]): () => void {
+/**
+ * Refreshes the heartbeat on every host still in the run until stopped, so other machines
+ * see the run is alive. Bounded like every fleet phase, one round at a time. A host whose
+ * heartbeat fails is said once: other machines will soon call its lock stale.
+ */
+export function startHeartbeat(ctx: RunContext, runs: HostRun[], everyMs: number = HEARTBEAT_EVERY_MS): () => void {
+  const warned = new Set<string>()
+  let beating = false
+  const beat = (run: HostRun): Promise<unknown> =>
+    execOn(ctx, run, touchHeartbeat(ctx.layout, ctx.token), { step: 'lock', cleanup: true }).catch((error: unknown) => {
+      if (warned.has(run.host.name)) return
+      warned.add(run.host.name)
+      ctx.report({ kind: 'log', level: 'warn', host: run.host.name, message: `lock heartbeat failed (${whyFailed(error)}): other machines may see this lock as stale` })
+    })
   const timer = setInterval(() => {
-    for (const run of runs) {
-      execOn(ctx, run, touchHeartbeat(ctx.layout, ctx.token), { step: 'lock', cleanup: true }).catch(() => {})
-    }
-  }, HEARTBEAT_EVERY_MS)
+    if (beating) return
+    beating = true
+    void settleAll(runs.filter((run) => run.failed === null), ctx.concurrency, beat).finally(() => (beating = false))
+  }, everyMs)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/** The host's own words for a failure (the command is berth's internal script, not worth showing). */
+function whyFailed(error: unknown): string {
+  if (!(error instanceof RemoteCommandError)) return toBerthError(error).message
+  return error.outputTail.at(-1) ?? (error.timedOut ? 'timed out' : `exit code ${error.commandExitCode ?? error.signal}`)
 }

@@ -7,7 +7,7 @@
 import { assessRollback } from '../attention.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { describeAttention } from '../attention-text.js'
-import type { BerthError } from '../errors.js'
+import { HostsFailedError, type BerthError } from '../errors.js'
 import { historyActor, rollbackEntry, type RollbackEntry } from '../history/entry.js'
 import type { HostOutcome } from '../events.js'
 import { appendHistory, releaseLock, switchRelease } from '../release/commands.js'
@@ -85,8 +85,9 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
       const switched = left.has(run.host.name) && run.failed?.step !== 'switch'
       const outcome: HostOutcome = { host: run.host.name, live: switched ? target : (run.state?.current ?? null), switched }
       if (run.failed) Object.assign(outcome, { failedStep: run.failed.step, error: run.failed.error })
-      // A run-wide failure (no target, a lock held) concerns every host it names.
-      else if (error && (error.host === undefined || error.host === run.host.name)) Object.assign(outcome, { failedStep: error.step ?? 'rollback', error })
+      // A run-wide failure (no target, a lock held) concerns every host it names; hosts that
+      // failed a step carry their own error above, and the others did not fail.
+      else if (error && !(error instanceof HostsFailedError) && (error.host === undefined || error.host === run.host.name)) Object.assign(outcome, { failedStep: error.step ?? 'rollback', error })
       return outcome
     })
     const ok = error === null

@@ -33,6 +33,11 @@ export interface ExecOptions {
   /** Pipeline step, for error messages. */
   step?: string
   /**
+   * Every pipeline step whose work this one command carries, when the plan joined several
+   * into one round trip (`step` is the first of them).
+   */
+  steps?: readonly string[]
+  /**
    * What to show for this command in errors and events, when the command string itself
    * is an internal script (e.g. the hook's own `run` text).
    */

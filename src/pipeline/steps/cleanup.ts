@@ -27,7 +27,7 @@ export const cleanupStep: StepDef = {
       const remove = releasesToRemoveOn(facts.host, input)
       return remove.length === 0 ? null : tryRemoveReleases(input.layout, remove)
     },
-    bestEffort: 'cleanup failed (the deploy itself succeeded)',
+    bestEffort: () => 'cleanup failed (the deploy itself succeeded)',
     done(ctx, facts, input) {
       for (const id of releasesToRemoveOn(facts.host, input)) ctx.report({ kind: 'release:removed', host: facts.host.host.name, release: id })
     },

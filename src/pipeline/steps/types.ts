@@ -80,7 +80,7 @@ export interface Builtin {
    * The work may fail without failing the deploy (removing old releases): this is the
    * warning. In a round trip shared with later work it must not stop that work either.
    */
-  bestEffort?: string
+  bestEffort?: (host: string) => string
 }
 
 export interface StepDef {

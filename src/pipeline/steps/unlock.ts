@@ -12,7 +12,7 @@ export const unlockStep: StepDef = {
   alsoOnFailure: true,
   builtin: {
     describe: () => 'record history and release the lock',
-    bestEffort: 'could not release the lock',
+    bestEffort: (host) => `could not release the lock on ${host}`,
     command(input, facts) {
       const history = facts?.history ? appendHistory(input.layout, facts.history) : appendHistoryLine(input.layout, "<this run's history line>")
       return `${history}\n${releaseLock(input.layout, input.holder.token)}`
