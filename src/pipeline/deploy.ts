@@ -58,10 +58,10 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   let repoDir: string, ref: string, sha: string, named: Date, release: string, repoHooks: Awaited<ReturnType<typeof findRepoHooks>>, plan: DeployPlan
   let source: Promise<ReleaseSource | undefined> | null = null
   try {
-    repoDir = await localRepoFor(config.repo)
+    repoDir = await localRepoFor(config.repo, ctx.cacheDir)
     ref = options.ref ?? config.ref
     sha = await resolveRef(repoDir, ref)
-    if (!options.planOnly && config.strategy === 'upload' && config.build.length === 0) source = quietly(readGitSource(repoDir, sha, config.subdir))
+    if (!options.planOnly && config.strategy === 'upload' && config.build.length === 0) source = quietly(readGitSource(repoDir, sha, config.subdir, ctx.cacheDir))
     named = ctx.now()
     release = createReleaseId(named, sha)
     repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
@@ -115,7 +115,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     await timed(runs, 'lock', () => runStepHooks('after_lock', runs))
 
     const shipments = upload === null ? null : await upload.shipments(runs)
-    const mirrors = config.strategy === 'git' ? await commitsToMirror(repoDir, config.repo, sha, config.subdir) : undefined
+    const mirrors = config.strategy === 'git' ? await commitsToMirror(repoDir, config.repo, sha, config.subdir, ctx.cacheDir) : undefined
     // With no hook in between, linking shared paths rides in the upload's round trip.
     const linkWithFetch = !hasHooks(plan, ['after_fetch', 'before_release', 'after_release', 'before_link'])
     const info = (run: DeployRun): ReleaseInfo => ({ id: release, revision: sha, previous: run.previous })

@@ -6,8 +6,8 @@
 import type { HostBase, ReleaseSource, Shipment } from '../delivery/upload.js'
 import { createShipper } from '../delivery/upload.js'
 import { readGitSource } from '../delivery/git-source.js'
-import { liveCacheKey, readLiveGuess, recordLiveGuess } from '../delivery/live-cache.js'
-import { cacheManifest, manifestSum, readCachedManifest } from '../delivery/manifest-cache.js'
+import { liveCacheDir, liveCacheKey, readLiveGuess, recordLiveGuess } from '../delivery/live-cache.js'
+import { cacheManifest, manifestCacheDir, manifestSum, readCachedManifest } from '../delivery/manifest-cache.js'
 import { readLiveFiles } from '../release/inspect.js'
 import { stagedSource } from '../delivery/tarball.js'
 import { buildReleaseTree, type ReleaseTree } from '../delivery/tree.js'
@@ -48,7 +48,7 @@ export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInp
   const isCommitAsIs = config.build.length === 0
   let built: ReleaseTree | undefined
   const readSource = async (): Promise<ReleaseSource> => {
-    if (isCommitAsIs) return (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir))
+    if (isCommitAsIs) return (await input.source) ?? (await readGitSource(input.repoDir, input.sha, config.subdir, ctx.cacheDir))
     built = await buildLocally(ctx, input)
     return stagedSource(built, input.workDir)
   }
@@ -63,7 +63,7 @@ export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInp
       try {
         const bases = await Promise.all(locked.filter((run) => run.failed === null).map((run) => hostBase(ctx, run)))
         const shipments = new Map(await Promise.all(bases.map(async (base) => [base.host, await shipper.shipFor(base)] as const)))
-        await cacheManifest(await shipper.listing())
+        await cacheManifest(await shipper.listing(), manifestCacheDir(ctx.cacheDir))
         shipped = true
         return shipments
       } finally {
@@ -79,15 +79,15 @@ export function startUpload(ctx: RunContext, runs: DeployRun[], input: UploadInp
     async recordLive(live) {
       if (!shipped) return
       const sum = manifestSum(await shipper.listing())
-      await Promise.all(live.map((run) => recordLiveGuess(liveCacheKey(run.host, config.deployTo), { live: input.release, sum, gzip: run.state?.gzip === true })))
+      await Promise.all(live.map((run) => recordLiveGuess(liveCacheKey(run.host, config.deployTo), { live: input.release, sum, gzip: run.state?.gzip === true }, liveCacheDir(ctx.cacheDir))))
     },
   }
 }
 
 /** The base this machine last left live on the host, when its file list is still cached here. */
 async function guessBase(ctx: RunContext, run: DeployRun): Promise<HostBase | null> {
-  const guess = await readLiveGuess(liveCacheKey(run.host, ctx.config.deployTo))
-  const text = guess === null ? null : await readCachedManifest(guess.sum)
+  const guess = await readLiveGuess(liveCacheKey(run.host, ctx.config.deployTo), liveCacheDir(ctx.cacheDir))
+  const text = guess === null ? null : await readCachedManifest(guess.sum, manifestCacheDir(ctx.cacheDir))
   return guess === null || text === null ? null : { host: run.host.name, live: guess.live, files: text.split('\n'), gzip: guess.gzip }
 }
 
@@ -100,7 +100,7 @@ async function hostBase(ctx: RunContext, run: DeployRun): Promise<HostBase> {
   const gzip = run.state?.gzip === true
   if (live === null || run.state?.currentHasFiles !== true) return { host: run.host.name, live, files: null, gzip }
   const sum = run.state.currentFilesSum
-  const text = (sum === null ? null : await readCachedManifest(sum)) ?? (await execOn(ctx, run, readLiveFiles(ctx.layout, live), { step: 'fetch' })).stdout
+  const text = (sum === null ? null : await readCachedManifest(sum, manifestCacheDir(ctx.cacheDir))) ?? (await execOn(ctx, run, readLiveFiles(ctx.layout, live), { step: 'fetch' })).stdout
   return { host: run.host.name, live, files: text.split('\n'), gzip }
 }
 
@@ -118,6 +118,7 @@ function buildLocally(ctx: RunContext, input: UploadInput): Promise<ReleaseTree>
     sha: input.sha,
     ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
     build: config.build,
+    cacheDir: ctx.cacheDir,
     runBuild: async (command, cwd) => {
       const env = { ...config.env, BERTH_APP: config.app, BERTH_ENV: config.environment, BERTH_RELEASE: input.release, BERTH_REVISION: input.sha }
       ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })
