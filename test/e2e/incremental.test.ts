@@ -83,13 +83,13 @@ describe('incremental upload', () => {
 
   it('reads the live file list from the host when this machine does not have it (another machine deployed)', async () => {
     project = createProject(localConfig(), files(30))
-    // Two deploying machines: each its own HOME, so its own cache of file lists.
-    const alice = { HOME: join(project.base, 'alice') }
-    const bob = { HOME: join(project.base, 'bob') }
+    // Two deploying machines: each its own cache of file lists (BERTH_CACHE_DIR).
+    const alice = { BERTH_CACHE_DIR: join(project.base, 'alice') }
+    const bob = { BERTH_CACHE_DIR: join(project.base, 'bob') }
     expect((await project.berth(['deploy', 'production'], { env: alice })).code).toBe(0)
-    expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'manifests'))).toHaveLength(1)
+    expect(readdirSync(join(project.base, 'alice', 'manifests'))).toHaveLength(1)
     // Alice's machine now expects her release on the host; Bob's deploy makes that guess wrong.
-    expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'live'))).toHaveLength(1)
+    expect(readdirSync(join(project.base, 'alice', 'live'))).toHaveLength(1)
     await nextSecond()
     project.commit({ 'src/file7.txt': 'bob was here\n' })
     const fromBob = await project.berth(['deploy', 'production', '--json'], { env: bob })
