@@ -9,7 +9,7 @@ import { posix } from 'node:path'
 import { StateError } from '../errors.js'
 import { appendOutput } from './append-output.js'
 import { git } from './local-git.js'
-import type { Manifest, ManifestEntry } from './manifest.js'
+import type { Manifest } from './manifest.js'
 import { submoduleRepo } from './git-submodules.js'
 
 /** One repository's share of the release: the main repo, or a submodule under `prefix`. */
@@ -112,5 +112,3 @@ function archiveInto(part: Part, paths: string[] | null, file: string, into: str
     throw new StateError(`git archive failed in ${part.repoDir}: ${error.message}`, { step: 'fetch' })
   })
 }
-
-export type { ManifestEntry }

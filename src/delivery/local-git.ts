@@ -24,7 +24,7 @@ export async function git(args: string[], cwd: string): Promise<string> {
   }
 }
 
-export function isRemoteRepo(repo: string): boolean {
+function isRemoteRepo(repo: string): boolean {
   return /^[a-z+]+:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo)
 }
 

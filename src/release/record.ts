@@ -3,7 +3,7 @@
  * that host and where it came from. State is recorded, never inferred from mtimes.
  */
 
-export const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
+const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
 export type ReleaseState = (typeof RELEASE_STATES)[number]
 
 export interface ReleaseRecord {

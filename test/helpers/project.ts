@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isolatedDirs } from './isolated-env.js'
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = join(ROOT, 'bin', 'berth.js')
 const FAKE_CLOCK = join(ROOT, 'test', 'helpers', 'fake-clock.mjs')
 /** Where every project's virtual clock starts (see `berth()`): a fixed, recognisable instant. */
@@ -18,13 +18,13 @@ const CLOCK_START = Date.UTC(2030, 0, 1, 12, 0, 0)
 
 export type FileSpec = string | { content: string; mode?: number }
 
-export interface CliResult {
+interface CliResult {
   code: number | null
   stdout: string
   stderr: string
 }
 
-export interface BerthOptions {
+interface BerthOptions {
   env?: NodeJS.ProcessEnv
   timeoutMs?: number
   /** Run with the real clock instead of the project's virtual one. */
