@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     // Two cores: more workers only fight over them (a root-only setting, shared by the projects).
     maxWorkers: 2,
+    // No test reads or writes the real ~/.cache/berth or ~/.config/berth.
+    setupFiles: ['test/helpers/isolated-home-setup.ts'],
     projects: [
       {
         extends: true,

@@ -18,3 +18,11 @@ describe('defaultCacheDir', () => {
     expect(defaultCacheDir({})).toBe(join(homedir(), '.cache', 'berth'))
   })
 })
+
+describe('in the tests', () => {
+  // test/helpers/isolated-home-setup.ts, a setup file of every vitest project, guards this.
+  it('the cache is never the real one under the home directory', () => {
+    expect(process.env.BERTH_CACHE_DIR).toBeTypeOf('string')
+    expect(defaultCacheDir()).not.toBe(join(homedir(), '.cache', 'berth'))
+  })
+})
