@@ -58,6 +58,7 @@ export interface RunContext {
   concurrency: number
   /** Unique per run; the lock carries it so a run frees only its own lock. */
   token: string
+  /** berth's cache on this machine (`RunOptions.cacheDir`). */
   cacheDir: string
 }
 
