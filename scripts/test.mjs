@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: makes sure this machine has what the tests use (git, OpenSSH client and
-// server, tar, unshare), builds the CLI the end-to-end tests run, type-checks, and runs
-// the whole suite. On a fresh Debian machine as root it installs the missing packages;
-// anywhere else it stops and says what to install. It never skips tests silently.
+// server, tar, unshare), lints (scripts/lint.mjs), builds the CLI the end-to-end tests run,
+// type-checks, and runs the whole suite: the unit, e2e and ssh projects of vitest.config.ts.
+// On a fresh Debian machine as root it installs the missing packages; anywhere else it
+// stops and says what to install. It never skips tests silently.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,10 +39,14 @@ const run = (cmd, args) => {
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
-if (!existsSync(join(root, 'node_modules', '.bin', 'vitest'))) {
+if (['vitest', 'oxlint', 'knip'].some((tool) => !existsSync(join(root, 'node_modules', '.bin', tool)))) {
   step('installing dependencies (npm ci)')
   run('npm', ['ci', '--no-audit', '--no-fund'])
 }
+// Lint first, as it takes seconds; a finding fails the run at the end, after the tests have
+// still said what they have to say.
+step('lint')
+const isLintClean = spawnSync(process.execPath, [join(root, 'scripts', 'lint.mjs')], { cwd: root, stdio: 'inherit' }).status === 0
 step('build')
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'])
 // The CLI the end-to-end tests run is the bundle: rebuilt here, or they would test stale code.
@@ -70,5 +75,9 @@ if (summary) {
     console.error('no test ran')
     process.exit(1)
   }
+}
+if (!isLintClean) {
+  console.error('lint failed (see the lint step above)')
+  process.exit(1)
 }
 process.exit(tests.status ?? 1)

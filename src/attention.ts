@@ -31,7 +31,7 @@ export interface Attention {
   facts: AttentionFact[]
 }
 
-export const NOTHING_NEEDED: Attention = { level: 'none', facts: [] }
+const NOTHING_NEEDED: Attention = { level: 'none', facts: [] }
 
 /** One host at the end of a deploy, as far as a person's attention goes. */
 export interface DeployHostFacts {

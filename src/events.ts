@@ -52,5 +52,3 @@ export type BerthEventKind = BerthEvent['kind']
 
 /** Receives events; the CLI's reporters implement it, library users may pass their own. */
 export type Reporter = (event: BerthEvent) => void
-
-export const silentReporter: Reporter = () => {}

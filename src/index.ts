@@ -3,7 +3,7 @@
  * one client of these functions.
  */
 export { defineConfig, loadConfig, resolveEnvironment, findConfigFile } from './config/index.js'
-export type { LoadedConfig, UserConfig } from './config/index.js'
+export type { LoadConfigOptions, LoadedConfig, ResolveOptions, UserConfig } from './config/index.js'
 export type { ResolvedConfig, HostConfig, HookEntry, HookName, Step } from './config/types.js'
 export { deploy, type DeployOptions, type DeployResult } from './pipeline/deploy.js'
 export { planDeploy, type DeployPlan, type PlannedStep, type PlannedAction } from './pipeline/plan.js'

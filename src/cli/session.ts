@@ -45,7 +45,7 @@ export function wantsColor(flags: GlobalFlags, io: CliIO): boolean {
   return flags.color !== false && io.env.NO_COLOR === undefined && io.isTTY && !flags.json
 }
 
-export function list(value: string | undefined): string[] | undefined {
+function list(value: string | undefined): string[] | undefined {
   if (value === undefined || value === '') return undefined
   return String(value)
     .split(',')

@@ -10,7 +10,7 @@ import type { RawHookEntry } from './schema.js'
 import { HOOK_NAMES, type HookEntry, type HookName } from './types.js'
 
 /** How long an `http` check polls when the entry gives no `timeout`. */
-export const HTTP_TIMEOUT_MS = 30_000
+const HTTP_TIMEOUT_MS = 30_000
 
 /** Interpolates one config string; records problems against `path` itself. */
 export type Interpolator = (template: string, path: KeyPath) => string

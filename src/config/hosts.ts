@@ -10,9 +10,9 @@ import type { RawHost } from './schema.js'
 import type { HostConfig } from './types.js'
 
 /** Every host has this role, so `roles: [all]` selects the whole environment. */
-export const ROLE_ALL = 'all'
+const ROLE_ALL = 'all'
 
-export function toHostConfig(raw: RawHost): HostConfig {
+function toHostConfig(raw: RawHost): HostConfig {
   if (typeof raw === 'string') return { name: raw, host: raw, roles: [ROLE_ALL], primary: false, transport: 'ssh' }
   const host: HostConfig = {
     name: raw.host,
@@ -36,7 +36,7 @@ export function environmentHosts(loaded: LoadedConfig, environment: string): { h
   return finishHosts(inventoryHosts(inventory, environment), path)
 }
 
-export function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: HostConfig[]; errors: RawIssue[] } {
+function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: HostConfig[]; errors: RawIssue[] } {
   return finishHosts((written.value ?? []).map(toHostConfig), written.path)
 }
 

@@ -1,6 +1,6 @@
 export { defineConfig } from './define.js'
-export { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type LoadConfigOptions } from './load.js'
+export { findConfigFile, loadConfig, type LoadConfigOptions } from './load.js'
 export type { LoadedConfig } from './loaded.js'
 export { resolveEnvironment, type ResolveOptions } from './resolve.js'
-export type { RawConfig, UserConfig } from './schema.js'
+export type { UserConfig } from './schema.js'
 export * from './types.js'

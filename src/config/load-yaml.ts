@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
 import type { KeyPath } from './issue.js'
 
-export interface Position {
+interface Position {
   line: number
   col: number
 }

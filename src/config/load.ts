@@ -19,7 +19,7 @@ import type { RawConfig } from './schema.js'
 import { validateSchema } from './validate.js'
 
 /** Looked for in this order in each directory, from the current one up to the root. */
-export const CONFIG_FILE_NAMES = ['berth.yml', 'berth.yaml', 'berth.config.ts', 'berth.config.js', 'berth.config.mjs'] as const
+const CONFIG_FILE_NAMES = ['berth.yml', 'berth.yaml', 'berth.config.ts', 'berth.config.js', 'berth.config.mjs'] as const
 
 const isFile = (file: string) => existsSync(file) && statSync(file).isFile()
 

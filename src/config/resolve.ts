@@ -51,7 +51,7 @@ interface BuildContext {
   fileNames: HostNames
 }
 
-export function buildEnvironment(
+function buildEnvironment(
   loaded: LoadedConfig,
   environment: string,
   context: BuildContext,

@@ -35,7 +35,7 @@ function expecting(what: string) {
 const APP_NAME = /^[a-z0-9][a-z0-9._-]*$/
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 /** Names a POSIX shell can export. */
-export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Never starting with "-", so a host can't turn into an ssh option. */
 const HOST_NAME = /^[^\s@/-][^\s@/]*$/
 const USER_NAME = /^[^\s@:/-][^\s@:/]*$/
@@ -62,7 +62,7 @@ const hostName = matching(HOST_NAME, 'a host name or ssh alias (no spaces, "@" o
 const variableName = matching(VARIABLE_NAME, 'a variable name of letters, digits and "_", not starting with a digit')
 
 const DURATION_WHAT = 'a duration like "30s", "5m", "1h30m", "500ms" or a number of seconds'
-export const durationSchema = z.union(
+const durationSchema = z.union(
   [matching(DURATION_PATTERN, DURATION_WHAT), z.number(expecting(DURATION_WHAT)).nonnegative(expecting(DURATION_WHAT))],
   expecting(DURATION_WHAT),
 ).meta({ id: 'Duration' })
@@ -99,7 +99,7 @@ const hookEntryObjectSchema = z.strictObject({
 const hookEntrySchema = z.union([nonEmptyText('a shell command'), hookEntryObjectSchema]).meta({ id: 'HookEntry' })
 
 /** Every key `hooks` accepts: the hook names plus Engine Yard's aliases. */
-export const HOOK_KEYS = [...HOOK_NAMES, ...Object.keys(HOOK_ALIASES)] as readonly HookKey[]
+const HOOK_KEYS = [...HOOK_NAMES, ...Object.keys(HOOK_ALIASES)] as readonly HookKey[]
 type HookKey = HookName | 'before_symlink' | 'after_symlink'
 const hookList = z.array(hookEntrySchema)
 const hooksSchema = z.strictObject(
@@ -151,7 +151,7 @@ const settingsShape = {
   tag: nonEmptyText('a tag template like "{yyyy}{mm}.{n}"').optional(),
 }
 
-export const environmentSchema = z.strictObject(settingsShape).meta({ id: 'Environment' })
+const environmentSchema = z.strictObject(settingsShape).meta({ id: 'Environment' })
 
 export const configSchema = z.strictObject({
   app: matching(APP_NAME, 'a name of lowercase letters, digits, ".", "_" or "-" (e.g. shop)'),
@@ -177,9 +177,7 @@ export type RawHost = z.output<typeof hostSchema>
 export type RawHookEntry = z.output<typeof hookEntrySchema>
 export type RawHooks = z.output<typeof hooksSchema>
 export type RawBuild = z.output<typeof buildSchema>
-export type RawDuration = z.output<typeof durationSchema>
 export type RawOnFailure = z.output<typeof onFailureSchema>
-export type RawSsh = z.output<typeof sshSchema>
 
 /** The JSON Schema published for editors (`# yaml-language-server: $schema=...`), as committed. */
 export function renderJsonSchema(): string {

@@ -25,7 +25,7 @@ export type Step = (typeof STEPS)[number]
 export const BODY_HOOKS = ['build', 'migrate', 'restart', 'verify'] as const
 
 /** Hooks outside the deploy steps. */
-export const EXTRA_HOOKS = ['setup', 'rollback', 'failed'] as const
+const EXTRA_HOOKS = ['setup', 'rollback', 'failed'] as const
 
 /** Every hook name the config accepts, after aliases are applied. */
 export type HookName =

@@ -9,7 +9,7 @@ import { posix } from 'node:path'
 import { StateError } from '../errors.js'
 import { appendOutput } from './append-output.js'
 import { git } from './local-git.js'
-import type { Manifest, ManifestEntry } from './manifest.js'
+import type { Manifest } from './manifest.js'
 import { submoduleRepo } from './git-submodules.js'
 
 /** One repository's share of the release: the main repo, or a submodule under `prefix`. */
@@ -29,7 +29,8 @@ export interface GitSource {
   pack(paths: string[] | 'all', file: string, into: string): Promise<void>
 }
 
-export async function readGitSource(repoDir: string, sha: string, subdir?: string): Promise<GitSource> {
+/** `cacheDir` is berth's cache, where mirrors of submodule URLs are kept (`localRepoFor`). */
+export async function readGitSource(repoDir: string, sha: string, subdir: string | undefined, cacheDir: string): Promise<GitSource> {
   const manifest: Manifest = new Map()
   const parts: Part[] = []
   const owner = new Map<string, Part>()
@@ -45,7 +46,7 @@ export async function readGitSource(repoDir: string, sha: string, subdir?: strin
       const [mode = '', type = '', id = '', size = ''] = line.slice(0, tab).split(/ +/)
       const path = posix.join(part.prefix, line.slice(tab + 1))
       if (type === 'commit') {
-        const sub = await submoduleRepo(part.repoDir, part.treeish.split(':')[0]!, posix.join(part.within, line.slice(tab + 1)), id)
+        const sub = await submoduleRepo(part.repoDir, part.treeish.split(':')[0]!, posix.join(part.within, line.slice(tab + 1)), id, cacheDir)
         await walk({ repoDir: sub, treeish: id, prefix: path, within: '' })
       } else if (mode === '120000') {
         links.push({ path, blob: id })
@@ -111,5 +112,3 @@ function archiveInto(part: Part, paths: string[] | null, file: string, into: str
     throw new StateError(`git archive failed in ${part.repoDir}: ${error.message}`, { step: 'fetch' })
   })
 }
-
-export type { ManifestEntry }

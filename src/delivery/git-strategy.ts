@@ -17,7 +17,7 @@ export function gitStrategy(): DeliveryStrategy {
     preview: (layout, release) => sequence(...fetchFromMirrors(layout, release, [{ url: '<repo>', sha: '<sha>', prefix: '', tree: '' }])),
     start(ctx, _hosts, input) {
       const { config, layout } = ctx
-      const commits = commitsToMirror(input.repoDir, config.repo, input.sha, config.subdir)
+      const commits = commitsToMirror(input.repoDir, config.repo, input.sha, config.subdir, ctx.cacheDir)
       commits.catch(() => {})
       return {
         async forHosts(hosts) {

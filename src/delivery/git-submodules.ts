@@ -13,12 +13,13 @@ import { git, localRepoFor } from './local-git.js'
 
 const run = promisify(execFile)
 
-export async function commitsToMirror(repoDir: string, url: string, sha: string, subdir?: string): Promise<MirroredCommit[]> {
+/** `cacheDir` is berth's cache, where mirrors of submodule URLs are kept (`localRepoFor`). */
+export async function commitsToMirror(repoDir: string, url: string, sha: string, subdir: string | undefined, cacheDir: string): Promise<MirroredCommit[]> {
   const within = subdir === undefined ? '' : subdir.replace(/\/+$/, '')
-  return [{ url, sha, prefix: '', tree: within }, ...(await submodulesOf(repoDir, url, sha, within, ''))]
+  return [{ url, sha, prefix: '', tree: within }, ...(await submodulesOf(repoDir, url, sha, within, '', cacheDir))]
 }
 
-async function submodulesOf(repoDir: string, url: string, sha: string, within: string, prefix: string): Promise<MirroredCommit[]> {
+async function submodulesOf(repoDir: string, url: string, sha: string, within: string, prefix: string, cacheDir: string): Promise<MirroredCommit[]> {
   const links = (await git(['ls-tree', '-r', '-z', sha], repoDir))
     .split('\0')
     .filter((line) => line.startsWith('160000 commit '))
@@ -31,8 +32,8 @@ async function submodulesOf(repoDir: string, url: string, sha: string, within: s
     const subUrl = resolveSubmoduleUrl(url, urls.get(link.path) ?? '')
     const subPrefix = posix.join(prefix, within === '' ? link.path : link.path.slice(within.length + 1))
     found.push({ url: subUrl, sha: link.sha, prefix: subPrefix, tree: '' })
-    const subRepo = await submoduleRepo(repoDir, sha, link.path, link.sha)
-    found.push(...(await submodulesOf(subRepo, subUrl, link.sha, '', subPrefix)))
+    const subRepo = await submoduleRepo(repoDir, sha, link.path, link.sha, cacheDir)
+    found.push(...(await submodulesOf(subRepo, subUrl, link.sha, '', subPrefix, cacheDir)))
   }
   return found
 }
@@ -56,14 +57,14 @@ async function submoduleUrls(repoDir: string, sha: string): Promise<Map<string, 
  * `.git/modules/`, or else berth's cached mirror of the URL `.gitmodules` gives it (the case
  * when berth deploys from a remote `repo:`, whose cached mirror has no submodules).
  */
-export async function submoduleRepo(repoDir: string, parentSha: string, path: string, sha: string): Promise<string> {
+export async function submoduleRepo(repoDir: string, parentSha: string, path: string, sha: string, cacheDir: string): Promise<string> {
   const modules = (await git(['rev-parse', '--git-path', `modules/${path}`], repoDir)).trim()
   // An uninitialised submodule's directory belongs to the parent repo, which lacks the commit.
   for (const dir of [join(repoDir, path), resolve(repoDir, modules)]) if (await hasCommit(dir, sha)) return dir
   const url = (await submoduleUrls(repoDir, parentSha)).get(path)
   const parentUrl = (await git(['config', '--get', 'remote.origin.url'], repoDir).catch(() => '')).trim()
   if (url !== undefined && (parentUrl !== '' || !/^\.\.?\//.test(url))) {
-    const mirror = await localRepoFor(resolveSubmoduleUrl(parentUrl, url))
+    const mirror = await localRepoFor(resolveSubmoduleUrl(parentUrl, url), cacheDir)
     if (await hasCommit(mirror, sha)) return mirror
   }
   throw new StateError(`submodule ${path} at ${sha.slice(0, 7)} is not available in ${repoDir}`, {

@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { defaultCacheDir } from '../cache-dir.js'
 import { isReleaseId } from '../release/id.js'
 
 export interface LiveGuess {
@@ -18,8 +18,9 @@ export interface LiveGuess {
   gzip: boolean
 }
 
-export function defaultLiveCacheDir(): string {
-  return join(homedir(), '.cache', 'berth', 'live')
+/** The guesses' directory inside berth's cache (`src/cache-dir.ts`). */
+export function liveCacheDir(cacheDir = defaultCacheDir()): string {
+  return join(cacheDir, 'live')
 }
 
 /** One entry per host and deploy path: the same server under two apps is two entries. */
@@ -27,7 +28,7 @@ export function liveCacheKey(host: { name: string; host: string; user?: string; 
   return createHash('sha256').update(JSON.stringify([host.name, host.host, host.user ?? null, host.port ?? null, deployTo])).digest('hex')
 }
 
-export async function readLiveGuess(key: string, dir = defaultLiveCacheDir()): Promise<LiveGuess | null> {
+export async function readLiveGuess(key: string, dir = liveCacheDir()): Promise<LiveGuess | null> {
   try {
     const value = JSON.parse(await readFile(join(dir, key), 'utf8')) as Partial<LiveGuess>
     if (typeof value.live !== 'string' || !isReleaseId(value.live)) return null
@@ -39,7 +40,7 @@ export async function readLiveGuess(key: string, dir = defaultLiveCacheDir()): P
 }
 
 /** Best effort, like every cache: one that cannot be written only costs speed. */
-export async function recordLiveGuess(key: string, guess: LiveGuess, dir = defaultLiveCacheDir()): Promise<void> {
+export async function recordLiveGuess(key: string, guess: LiveGuess, dir = liveCacheDir()): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const file = join(dir, key)

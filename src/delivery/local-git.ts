@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { defaultCacheDir } from '../cache-dir.js'
 import { StateError, UsageError } from '../errors.js'
 
 const run = promisify(execFile)
@@ -24,23 +24,24 @@ export async function git(args: string[], cwd: string): Promise<string> {
   }
 }
 
-export function isRemoteRepo(repo: string): boolean {
+function isRemoteRepo(repo: string): boolean {
   return /^[a-z+]+:\/\//i.test(repo) || /^[^/\s]+@[^/\s]+:/.test(repo)
 }
 
 /**
  * A local path usable by git: the repo itself, or for a URL a bare mirror kept in berth's
- * cache and fetched once per deploy.
+ * cache (`repos/` under `cacheDir`) and fetched once per deploy.
  */
-export async function localRepoFor(repo: string, cacheDir = join(homedir(), '.cache', 'berth', 'repos')): Promise<string> {
+export async function localRepoFor(repo: string, cacheDir = defaultCacheDir()): Promise<string> {
   if (!isRemoteRepo(repo)) {
     if (!existsSync(repo)) throw new StateError(`repo ${repo} does not exist`, { step: 'fetch', hint: 'check `repo:` in the config' })
     return repo
   }
-  const dir = join(cacheDir, createHash('sha256').update(repo).digest('hex').slice(0, 16))
+  const mirrors = join(cacheDir, 'repos')
+  const dir = join(mirrors, createHash('sha256').update(repo).digest('hex').slice(0, 16))
   if (!existsSync(join(dir, 'HEAD'))) {
-    await mkdir(cacheDir, { recursive: true })
-    await git(['clone', '--mirror', '--quiet', '--', repo, dir], cacheDir)
+    await mkdir(mirrors, { recursive: true })
+    await git(['clone', '--mirror', '--quiet', '--', repo, dir], mirrors)
   } else {
     await git(['fetch', '--prune', '--quiet', 'origin'], dir)
   }

@@ -7,14 +7,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { defaultCacheDir } from '../cache-dir.js'
 
 /** Newest lists kept; each is a few hundred KB for a large app. */
 const KEEP = 32
 
-export function defaultManifestCacheDir(): string {
-  return join(homedir(), '.cache', 'berth', 'manifests')
+/** The lists' directory inside berth's cache (`src/cache-dir.ts`). */
+export function manifestCacheDir(cacheDir = defaultCacheDir()): string {
+  return join(cacheDir, 'manifests')
 }
 
 export function manifestSum(listing: string): string {
@@ -22,14 +23,14 @@ export function manifestSum(listing: string): string {
 }
 
 /** The list whose sha256 is `sum`, or null when it is not here (or not intact). */
-export async function readCachedManifest(sum: string, dir = defaultManifestCacheDir()): Promise<string | null> {
+export async function readCachedManifest(sum: string, dir = manifestCacheDir()): Promise<string | null> {
   if (!/^[0-9a-f]{64}$/.test(sum)) return null
   const text = await readFile(join(dir, sum), 'utf8').catch(() => null)
   return text !== null && manifestSum(text) === sum ? text : null
 }
 
 /** Keeps `listing` for the next deploy; a cache that cannot be written only costs speed. */
-export async function cacheManifest(listing: string, dir = defaultManifestCacheDir()): Promise<void> {
+export async function cacheManifest(listing: string, dir = manifestCacheDir()): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const file = join(dir, manifestSum(listing))

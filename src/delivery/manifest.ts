@@ -11,7 +11,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { settleAll } from '../fleet/pool.js'
 
-export type ManifestEntry =
+type ManifestEntry =
   | { type: 'file'; path: string; mode: number; size: number; hash: string }
   | { type: 'link'; path: string; target: string }
 

@@ -22,6 +22,8 @@ export interface DeliveryContext {
   config: ResolvedConfig
   layout: Layout
   report: Reporter
+  /** This machine's cache (file lists shipped, releases left live, mirrors of remote repos). */
+  cacheDir: string
   /** Runs one of berth's own commands on a host of the run. */
   exec(host: string, command: string): Promise<ExecResult>
   /** Runs a local build command in `cwd`, reported like a hook; rejects with a `HookError`. */

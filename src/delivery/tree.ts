@@ -27,6 +27,8 @@ export interface TreeOptions {
   sha: string
   subdir?: string
   build: BuildConfig[]
+  /** berth's cache, where mirrors of submodule URLs are kept (`localRepoFor`). */
+  cacheDir: string
   /** Runs one build command (locally, in the tree root); provided by the pipeline for events. */
   runBuild: (command: string, cwd: string) => Promise<void>
 }
@@ -35,7 +37,7 @@ export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTre
   const staging = await mkdtemp(join(tmpdir(), 'berth-tree-'))
   const dispose = (): Promise<void> => rm(staging, { recursive: true, force: true })
   try {
-    await exportCommit(options.repoDir, options.sha, staging, options.subdir)
+    await exportCommit(options.repoDir, options.sha, staging, options.cacheDir, options.subdir)
     const root = options.subdir === undefined ? staging : join(staging, options.subdir)
     const tracked = await listFiles(root)
     if (tracked.length === 0 && options.subdir !== undefined) {
@@ -59,14 +61,14 @@ export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTre
 }
 
 /** `git archive` of the commit (or only `subdir`) into `dest`, then each submodule into place. */
-async function exportCommit(repoDir: string, sha: string, dest: string, subdir?: string): Promise<void> {
+async function exportCommit(repoDir: string, sha: string, dest: string, cacheDir: string, subdir?: string): Promise<void> {
   const pathspec = subdir === undefined ? [] : ['--', subdir]
   await pipeArchive(repoDir, ['archive', '--format=tar', sha, ...pathspec], dest)
   for (const sub of await submodulesOf(repoDir, sha)) {
     if (subdir !== undefined && !isInside(sub.path, subdir)) continue
-    const subRepo = await submoduleRepo(repoDir, sha, sub.path, sub.sha)
+    const subRepo = await submoduleRepo(repoDir, sha, sub.path, sub.sha, cacheDir)
     await mkdir(join(dest, sub.path), { recursive: true })
-    await exportCommit(subRepo, sub.sha, join(dest, sub.path))
+    await exportCommit(subRepo, sub.sha, join(dest, sub.path), cacheDir)
   }
 }
 

@@ -9,8 +9,8 @@
 import { receiveRelease } from '../release/commands.js'
 import { readLiveFiles } from '../release/inspect.js'
 import { readGitSource } from './git-source.js'
-import { liveCacheKey, readLiveGuess, recordLiveGuess } from './live-cache.js'
-import { cacheManifest, manifestSum, readCachedManifest } from './manifest-cache.js'
+import { liveCacheDir, liveCacheKey, readLiveGuess, recordLiveGuess } from './live-cache.js'
+import { cacheManifest, manifestCacheDir, manifestSum, readCachedManifest } from './manifest-cache.js'
 import type { Delivery, DeliveryContext, DeliveryHost, DeliveryInput, DeliveryStrategy, HostDelivery } from './strategy.js'
 import { stagedSource } from './tarball.js'
 import { buildReleaseTree, type ReleaseTree } from './tree.js'
@@ -19,10 +19,10 @@ import { createShipper, type HostBase, type ReleaseSource } from './upload.js'
 export function uploadStrategy(): DeliveryStrategy {
   // The commit as git holds it, read once per run even when the release is renamed.
   const sources = new Map<string, Promise<ReleaseSource>>()
-  const gitSource = (input: DeliveryInput, subdir: string | undefined): Promise<ReleaseSource> => {
+  const gitSource = (input: DeliveryInput, subdir: string | undefined, cacheDir: string): Promise<ReleaseSource> => {
     let source = sources.get(input.sha)
     if (source === undefined) {
-      source = readGitSource(input.repoDir, input.sha, subdir)
+      source = readGitSource(input.repoDir, input.sha, subdir, cacheDir)
       // Awaited when a stream is packed; a run that stops first must not see it as unhandled.
       source.catch(() => {})
       sources.set(input.sha, source)
@@ -38,11 +38,11 @@ export function uploadStrategy(): DeliveryStrategy {
     start(ctx, hosts, input) {
       const { config } = ctx
       const isCommitAsIs = config.build.length === 0
-      if (isCommitAsIs) void gitSource(input, config.subdir)
+      if (isCommitAsIs) void gitSource(input, config.subdir, ctx.cacheDir)
       let built: ReleaseTree | undefined
       let source: Promise<ReleaseSource> | undefined
       const readSource = async (): Promise<ReleaseSource> => {
-        if (isCommitAsIs) return gitSource(input, config.subdir)
+        if (isCommitAsIs) return gitSource(input, config.subdir, ctx.cacheDir)
         built = await buildLocally(ctx, input)
         return stagedSource(built, input.workDir)
       }
@@ -68,7 +68,7 @@ export function uploadStrategy(): DeliveryStrategy {
                 ]
               }),
             )
-            await cacheManifest(await shipper.listing())
+            await cacheManifest(await shipper.listing(), manifestCacheDir(ctx.cacheDir))
             shipped = true
             return new Map(entries)
           } finally {
@@ -79,7 +79,7 @@ export function uploadStrategy(): DeliveryStrategy {
         async recordLive(live) {
           if (!shipped) return
           const sum = manifestSum(await shipper.listing())
-          await Promise.all(live.map((host) => recordLiveGuess(liveCacheKey(host.host, config.deployTo), { live: input.release, sum, gzip: host.state?.gzip === true })))
+          await Promise.all(live.map((host) => recordLiveGuess(liveCacheKey(host.host, config.deployTo), { live: input.release, sum, gzip: host.state?.gzip === true }, liveCacheDir(ctx.cacheDir))))
         },
         async close() {
           await Promise.all(guesses)
@@ -95,8 +95,8 @@ export function uploadStrategy(): DeliveryStrategy {
 
 /** The base this machine last left live on the host, when its file list is still cached here. */
 async function guessBase(ctx: DeliveryContext, host: DeliveryHost): Promise<HostBase | null> {
-  const guess = await readLiveGuess(liveCacheKey(host.host, ctx.config.deployTo))
-  const text = guess === null ? null : await readCachedManifest(guess.sum)
+  const guess = await readLiveGuess(liveCacheKey(host.host, ctx.config.deployTo), liveCacheDir(ctx.cacheDir))
+  const text = guess === null ? null : await readCachedManifest(guess.sum, manifestCacheDir(ctx.cacheDir))
   return guess === null || text === null ? null : { host: host.host.name, live: guess.live, files: text.split('\n'), gzip: guess.gzip }
 }
 
@@ -110,7 +110,7 @@ async function hostBase(ctx: DeliveryContext, host: DeliveryHost): Promise<HostB
   const gzip = host.state?.gzip === true
   if (live === null || host.state?.currentHasFiles !== true) return { host: name, live, files: null, gzip }
   const sum = host.state.currentFilesSum
-  const text = (sum === null ? null : await readCachedManifest(sum)) ?? (await ctx.exec(name, readLiveFiles(ctx.layout, live))).stdout
+  const text = (sum === null ? null : await readCachedManifest(sum, manifestCacheDir(ctx.cacheDir))) ?? (await ctx.exec(name, readLiveFiles(ctx.layout, live))).stdout
   return { host: name, live, files: text.split('\n'), gzip }
 }
 
@@ -122,6 +122,7 @@ function buildLocally(ctx: DeliveryContext, input: DeliveryInput): Promise<Relea
     sha: input.sha,
     ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
     build: config.build,
+    cacheDir: ctx.cacheDir,
     runBuild: (command, cwd) =>
       ctx.runLocal(command, cwd, { ...config.env, BERTH_APP: config.app, BERTH_ENV: config.environment, BERTH_RELEASE: input.release, BERTH_REVISION: input.sha }),
   })

@@ -34,7 +34,7 @@ export interface HostBase {
   gzip: boolean
 }
 
-export interface Shipment {
+interface Shipment {
   file: string
   open(): Readable
   /** Release the host hard-links unchanged files from, or null for a full upload. */

@@ -87,7 +87,7 @@ export interface UnlockForcedEntry extends Common {
 }
 
 export type HistoryEntry = DeployEntry | RollbackEntry | SetupEntry | LockBrokenEntry | UnlockForcedEntry
-export type HistoryKind = HistoryEntry['kind']
+type HistoryKind = HistoryEntry['kind']
 
 /** A line this version cannot read as one of its kinds: a newer kind or version, or a damaged line. */
 export interface UnknownHistoryEntry {

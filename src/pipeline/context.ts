@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { hostname, userInfo } from 'node:os'
+import { defaultCacheDir } from '../cache-dir.js'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
 import type { Reporter } from '../events.js'
@@ -43,6 +44,11 @@ export interface RunOptions {
   roles?: string[]
   /** Limit the run to these hosts. */
   hosts?: string[]
+  /**
+   * Where this machine keeps berth's caches (file lists, mirrors of remote repos, live releases).
+   * @default `BERTH_CACHE_DIR`, else `$XDG_CACHE_HOME/berth`, else `~/.cache/berth`
+   */
+  cacheDir?: string
 }
 
 export interface HostRun {
@@ -62,6 +68,8 @@ export interface RunContext {
   concurrency: number
   /** Unique per run; the lock carries it so a run frees only its own lock. */
   token: string
+  /** berth's cache on this machine (`RunOptions.cacheDir`). */
+  cacheDir: string
 }
 
 export function createContext(config: ResolvedConfig, options: RunOptions): RunContext {
@@ -77,6 +85,7 @@ export function createContext(config: ResolvedConfig, options: RunOptions): RunC
     identity: resolveIdentity(options.identity ?? {}),
     concurrency: options.concurrency ?? 10,
     token: randomUUID(),
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
   }
 }
 

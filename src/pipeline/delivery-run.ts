@@ -56,6 +56,7 @@ function deliveryContext(ctx: RunContext, hosts: DeployHost[]): DeliveryContext 
     config: ctx.config,
     layout: ctx.layout,
     report: ctx.report,
+    cacheDir: ctx.cacheDir,
     exec: (name, command) => execOn(ctx, hosts.find((host) => host.host.name === name)!, command, { step: 'fetch' }),
     async runLocal(command, cwd, env) {
       const local: HostRun = { host: LOCAL, transport: new LocalTransport('local'), state: null, failed: null }

@@ -49,7 +49,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   return withFleet(config, { ...options, connect: options.planOnly !== true }, async (fleet) => {
     const { ctx } = fleet
     const strategy = deliveryFor(config)
-    const repoDir = await localRepoFor(config.repo)
+    const repoDir = await localRepoFor(config.repo, ctx.cacheDir)
     const ref = options.ref ?? config.ref
     const sha = await resolveRef(repoDir, ref)
     const named = ctx.now()

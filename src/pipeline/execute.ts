@@ -17,7 +17,7 @@ import { execOn, type RunContext } from './context.js'
 import { transition, type DeployHost } from './deploy-host.js'
 import type { HookInvocation } from './hooks.js'
 import { runPhase } from './phase.js'
-import type { BuiltinAction, DeployPlan, PlannedAction, PlannedStep } from './plan.js'
+import type { BuiltinAction, DeployPlan, PlannedAction } from './plan.js'
 import { DEPLOY_STEPS } from './steps/registry.js'
 import type { HostFacts, StepDef, StepInput } from './steps/types.js'
 
@@ -173,4 +173,3 @@ export async function revertHosts(x: Execution, hosts: DeployHost[]): Promise<vo
   }
 }
 
-export type { PlannedStep }

@@ -109,7 +109,7 @@ function withPrefix(entry: HookEntry): string {
  * Polls a URL from the host until it answers 2xx or the deadline passes. Uses curl or
  * wget, whichever the host has (hosts are not required to have either until they use it).
  */
-export function httpProbe(url: string, timeoutMs: number): string {
+function httpProbe(url: string, timeoutMs: number): string {
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000))
   return [
     `url=${q(url)}; deadline=$(( $(date +%s) + ${seconds} )); status=none`,

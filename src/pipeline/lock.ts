@@ -14,7 +14,7 @@ import { inspectHost, parseHostState, type HostState, type InspectOptions } from
 import { execOn, type HostRun, type Identity, type RunContext } from './context.js'
 
 /** A lock whose heartbeat is older than this is reported as stale. */
-export const LOCK_LEASE_SECONDS = 120
+const LOCK_LEASE_SECONDS = 120
 /** How often a deploy's heartbeat is refreshed: well inside the lease. */
 const HEARTBEAT_EVERY_MS = 30_000
 const WAIT_POLL_MS = 1_000

@@ -36,7 +36,7 @@ export async function runPhase<R extends HostRun>(ctx: RunContext, step: string,
 }
 
 /** Throws when the failures so far exceed what the policy allows. */
-export function enforcePolicy(ctx: RunContext, step: string, runs: HostRun[]): void {
+function enforcePolicy(ctx: RunContext, step: string, runs: HostRun[]): void {
   const failed = runs.filter((run) => run.failed !== null)
   if (ctx.signal.aborted || failed.some((run) => run.failed?.error instanceof InterruptedError)) throw interrupted(step)
   if (failed.length === 0) return

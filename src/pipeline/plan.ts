@@ -30,7 +30,7 @@ export interface BuiltinAction {
   /** This work rides in the round trip of that earlier step. */
   joinedTo?: Step
 }
-export interface HookAction {
+interface HookAction {
   kind: 'hook'
   invocation: HookInvocation
 }

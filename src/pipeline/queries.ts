@@ -12,7 +12,7 @@ import type { RunOptions } from './context.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 import { isStale } from './lock.js'
 
-export interface HostReleases {
+interface HostReleases {
   current: string | null
   releases: { id: string; state: ReleaseState | 'unknown'; revision: string }[]
 }

@@ -199,7 +199,7 @@ export function unsetCurrent(layout: Layout, id: string): string {
 }
 
 /** Deletes releases and their records. Callers pass only validated release ids. */
-export function removeReleases(layout: Layout, ids: string[]): string {
+function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
   return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id)])])
 }

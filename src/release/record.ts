@@ -3,7 +3,7 @@
  * that host and where it came from. State is recorded, never inferred from mtimes.
  */
 
-export const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
+const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
 export type ReleaseState = (typeof RELEASE_STATES)[number]
 
 export interface ReleaseRecord {
@@ -32,7 +32,7 @@ export function withState(record: ReleaseRecord, state: ReleaseState, at: Date, 
 }
 
 /** A record for a release that has none on the host (made before berth kept records, or by hand). */
-export function placeholderRecord(release: string, state: ReleaseState = 'ready'): ReleaseRecord {
+function placeholderRecord(release: string, state: ReleaseState = 'ready'): ReleaseRecord {
   return { release, state, revision: '', ref: '', createdAt: '', updatedAt: '', deployedBy: '' }
 }
 

@@ -13,7 +13,7 @@ import type { Transport } from './types.js'
 
 export type TransportFactory = (host: HostConfig, config: ResolvedConfig, controlDir: () => string) => Transport
 
-export const defaultTransportFactory: TransportFactory = (host, config, controlDir) => {
+const defaultTransportFactory: TransportFactory = (host, config, controlDir) => {
   if (host.transport === 'local') return new LocalTransport(host.name)
   return new SshTransport({
     name: host.name,

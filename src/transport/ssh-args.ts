@@ -21,7 +21,7 @@ export interface SshTarget {
 }
 
 /** Options every invocation shares; the destination always comes last, after `--`. */
-export function buildCommonArgs(target: SshTarget): string[] {
+function buildCommonArgs(target: SshTarget): string[] {
   return [
     ...(target.sshConfigFile === undefined ? [] : ['-F', target.sshConfigFile]),
     ...(target.user === undefined ? [] : ['-l', target.user]),
@@ -49,7 +49,7 @@ export function buildMasterArgs(target: SshTarget): string[] {
 }
 
 /** The session shell's command: reads commands from stdin. */
-export const SESSION_COMMAND = 'sh -s'
+const SESSION_COMMAND = 'sh -s'
 
 /** One command over the master (or, if it is gone, over a connection of its own). */
 export function buildExecArgs(target: SshTarget, remoteCommand: string): string[] {

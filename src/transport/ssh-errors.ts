@@ -6,7 +6,7 @@
  */
 import { TransportError } from '../errors.js'
 
-export type SshFailureKind =
+type SshFailureKind =
   | 'host-key-changed'
   | 'host-key-unknown'
   | 'auth'

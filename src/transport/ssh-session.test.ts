@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
+import { waitFor } from '../../test/helpers/wait.js'
 import { SessionShell } from './ssh-session.js'
 
 const shells: ChildProcessWithoutNullStreams[] = []
@@ -63,7 +64,7 @@ describe('SessionShell', () => {
     const { session, stray } = localSession()
     // What a background job writes after its command ended is nobody's output.
     expect(await session.run('(sleep 0.05; echo late >&2) &')).toMatchObject({ exitCode: 0, stderr: '' })
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    await waitFor(() => stray.join('').includes('\n'), 5000, 'the background job to write its line')
     expect(stray).toEqual(['late\n'])
     const lost = new Error('connection lost')
     const first = session.run('sleep 5')

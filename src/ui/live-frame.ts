@@ -7,7 +7,7 @@ import { padEndVisible, truncateVisible } from './ansi.js'
 import { SYMBOLS, type Palette } from './colors.js'
 import { formatDuration } from './duration.js'
 
-export type HostState = 'waiting' | 'running' | 'done' | 'failed' | 'skipped'
+type HostState = 'waiting' | 'running' | 'done' | 'failed' | 'skipped'
 
 export interface HostRow {
   host: string

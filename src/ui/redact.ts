@@ -15,7 +15,7 @@ export const REDACTED = '••••••'
  * shortest value that is still rare enough in ordinary output to mask without harm.
  * @default 3
  */
-export const MIN_SECRET_LENGTH = 3
+const MIN_SECRET_LENGTH = 3
 
 export type Redact = (text: string) => string
 

@@ -51,8 +51,9 @@ describe('the switch', () => {
     const p = (project = createProject(localConfig(), { ...bulk, 'index.html': 'v0', 'zz/last.txt': 'v0' }))
     const config = resolveEnvironment(await loadConfig({ cwd: p.dir }), 'production', { processEnv: process.env })
     let clock = Date.UTC(2030, 5, 1, 0, 0, 0)
-    const now = (): Date => new Date(clock)
-    expect((await deploy(config, { now })).outcome?.ok).toBe(true)
+    // The clock, and the project's own cache rather than the real ~/.cache/berth.
+    const options = { now: (): Date => new Date(clock), cacheDir: p.cacheDir }
+    expect((await deploy(config, options)).outcome?.ok).toBe(true)
 
     const stop = join(p.base, 'stop-reader')
     const reader = spawn(process.execPath, ['-e', READER, join(p.target, 'current'), stop], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -63,11 +64,11 @@ describe('the switch', () => {
     for (let n = 1; n <= 20; n++) {
       clock += 1000
       p.commit({ 'index.html': `v${n}`, 'zz/last.txt': `v${n}` })
-      const result = await deploy(config, { now })
+      const result = await deploy(config, options)
       expect(result.outcome?.ok, `deploy ${n}`).toBe(true)
       if (n % 5 === 0) {
         clock += 1000
-        await rollback(config, { now })
+        await rollback(config, options)
       }
     }
     writeFileSync(stop, '')

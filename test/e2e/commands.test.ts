@@ -2,11 +2,12 @@
  * The fleet-reading and housekeeping commands through the CLI: releases, status, history,
  * run, setup, check, init, and the global flags they share.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
+import { isolatedDirs } from '../helpers/isolated-env.js'
 import { BIN, createProject, localConfig, type Project } from '../helpers/project.js'
 
 let project: Project | undefined
@@ -102,9 +103,12 @@ describe('check', () => {
 
 describe('init', () => {
   it('writes a starter berth.yml that loads, and refuses to overwrite it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-init-'))
+    const base = mkdtempSync(join(tmpdir(), 'berth-init-'))
+    const dir = join(base, 'repo')
+    mkdirSync(dir)
     try {
-      const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+      const { env } = isolatedDirs(join(base, 'home'))
+      const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' } })
       const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir })
       git('init', '-q', '-b', 'main')
       git('commit', '-q', '--allow-empty', '-m', 'start')
@@ -120,7 +124,7 @@ describe('init', () => {
       expect(run('init').status).toBe(2)
       expect(readFileSync(join(dir, 'berth.yml'), 'utf8')).toBe(text)
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      rmSync(base, { recursive: true, force: true })
     }
   })
 })

@@ -3,7 +3,6 @@
  * points afterwards, the lock, the failed release and its record, the `failed` hook, and
  * the summary a person reads.
  */
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
 
@@ -115,7 +114,10 @@ describe('hooks after the release went live', () => {
       expect(q.record(q.live()!).state).toBe('active')
       expect(q.history().at(-1)).toMatchObject({ result: 'success' })
       expect(q.exists('.berth/lock')).toBe(false)
-      expect(join(q.target, 'current')).toBeTruthy()
+      // The one release is live: `current` leads to its files on disk.
+      expect(q.releases()).toHaveLength(1)
+      expect(q.current()).toBe(`releases/${q.releases()[0]}`)
+      expect(q.read('current/index.html')).toBe('<h1>v1</h1>\n')
     } finally {
       q.cleanup()
     }

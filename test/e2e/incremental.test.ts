@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createProject, localConfig, nextSecond, type Project } from '../helpers/project.js'
+import { createProject, localConfig, type Project } from '../helpers/project.js'
 
 let project: Project | undefined
 afterEach(() => project?.cleanup())
@@ -26,7 +26,6 @@ describe('incremental upload', () => {
     const v1Dir = join(project.target, 'releases', v1!)
     const v1Revision = readFileSync(join(v1Dir, 'REVISION'), 'utf8')
 
-    await nextSecond()
     project.git('rm', '-q', 'gone.txt')
     project.commit({ 'src/file3.txt': 'changed\n', 'new.txt': 'new\n' })
     const second = await project.berth(['deploy', 'production', '--json'])
@@ -53,7 +52,6 @@ describe('incremental upload', () => {
   it('sends no file content when nothing changed', async () => {
     project = createProject(localConfig(), files(20))
     expect((await project.berth(['deploy', 'production'])).code).toBe(0)
-    await nextSecond()
     const again = await project.berth(['deploy', 'production', '--json'])
     expect(again.code).toBe(0)
     expect(uploads(again.stdout)[0]).toMatchObject({ bytes: 0 })
@@ -64,7 +62,6 @@ describe('incremental upload', () => {
     expect((await project.berth(['deploy', 'production'])).code).toBe(0)
     const [v1] = project.releases()
     writeFileSync(join(project.target, '.berth', 'releases', `${v1}.files`), '{damaged\n')
-    await nextSecond()
     project.commit({ 'src/file1.txt': 'v2\n' })
     const damaged = await project.berth(['deploy', 'production', '--json'])
     expect(damaged.code).toBe(0)
@@ -72,7 +69,6 @@ describe('incremental upload', () => {
 
     const v2 = project.releases().find((r) => r !== v1)!
     rmSync(join(project.target, '.berth', 'releases', `${v2}.files`))
-    await nextSecond()
     project.commit({ 'src/file2.txt': 'v3\n' })
     const missing = await project.berth(['deploy', 'production', '--json'])
     expect(missing.code).toBe(0)
@@ -83,19 +79,17 @@ describe('incremental upload', () => {
 
   it('reads the live file list from the host when this machine does not have it (another machine deployed)', async () => {
     project = createProject(localConfig(), files(30))
-    // Two deploying machines: each its own HOME, so its own cache of file lists.
-    const alice = { HOME: join(project.base, 'alice') }
-    const bob = { HOME: join(project.base, 'bob') }
+    // Two deploying machines: each its own cache of file lists (BERTH_CACHE_DIR).
+    const alice = { BERTH_CACHE_DIR: join(project.base, 'alice') }
+    const bob = { BERTH_CACHE_DIR: join(project.base, 'bob') }
     expect((await project.berth(['deploy', 'production'], { env: alice })).code).toBe(0)
-    expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'manifests'))).toHaveLength(1)
+    expect(readdirSync(join(project.base, 'alice', 'manifests'))).toHaveLength(1)
     // Alice's machine now expects her release on the host; Bob's deploy makes that guess wrong.
-    expect(readdirSync(join(project.base, 'alice', '.cache', 'berth', 'live'))).toHaveLength(1)
-    await nextSecond()
+    expect(readdirSync(join(project.base, 'alice', 'live'))).toHaveLength(1)
     project.commit({ 'src/file7.txt': 'bob was here\n' })
     const fromBob = await project.berth(['deploy', 'production', '--json'], { env: bob })
     expect(fromBob.code, fromBob.stderr).toBe(0)
     expect(uploads(fromBob.stdout)[0]!.files).toBe(1)
-    await nextSecond()
     project.commit({ 'src/file8.txt': 'alice again\n' })
     const fromAlice = await project.berth(['deploy', 'production', '--json'], { env: alice })
     expect(fromAlice.code, fromAlice.stderr).toBe(0)
@@ -106,13 +100,11 @@ describe('incremental upload', () => {
     project = createProject(localConfig(), files(15))
     expect((await project.berth(['deploy', 'production'])).code).toBe(0)
     const [v1] = project.releases()
-    await nextSecond()
     project.commit({ 'src/file1.txt': 'v2\n' })
     expect((await project.berth(['deploy', 'production'])).code).toBe(0)
     expect((await project.berth(['rollback', 'production'])).code).toBe(0)
     expect(project.current()).toBe(`releases/${v1}`)
 
-    await nextSecond()
     project.commit({ 'src/file2.txt': 'v3\n' })
     const third = await project.berth(['deploy', 'production', '--json'])
     expect(third.code, third.stderr).toBe(0)

@@ -17,7 +17,7 @@ import { SSHD, canIsolate, findFreePort, isAlive, startDaemon, stopDaemon } from
 
 const run = promisify(execFile)
 
-export interface FleetHost {
+interface FleetHost {
   /** The `Host` alias in the fleet's ssh_config: `web1`, `web2`, ..., `bastion`, `behind`. */
   name: string
   address: string

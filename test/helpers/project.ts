@@ -8,8 +8,9 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isolatedDirs } from './isolated-env.js'
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const BIN = join(ROOT, 'bin', 'berth.js')
 const FAKE_CLOCK = join(ROOT, 'test', 'helpers', 'fake-clock.mjs')
 /** Where every project's virtual clock starts (see `berth()`): a fixed, recognisable instant. */
@@ -17,13 +18,13 @@ const CLOCK_START = Date.UTC(2030, 0, 1, 12, 0, 0)
 
 export type FileSpec = string | { content: string; mode?: number }
 
-export interface CliResult {
+interface CliResult {
   code: number | null
   stdout: string
   stderr: string
 }
 
-export interface BerthOptions {
+interface BerthOptions {
   env?: NodeJS.ProcessEnv
   timeoutMs?: number
   /** Run with the real clock instead of the project's virtual one. */
@@ -37,6 +38,8 @@ export interface Project {
   dir: string
   /** deployTo on the local "host". */
   target: string
+  /** berth's cache for this project's runs (`BERTH_CACHE_DIR`), inside `base`. */
+  cacheDir: string
   write(files: Record<string, FileSpec>): void
   /** Writes files and commits them; returns the new sha. */
   commit(files: Record<string, FileSpec>, message?: string): string
@@ -83,6 +86,8 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
   const base = mkdtempSync(join(tmpdir(), 'berth-test-'))
   const dir = join(base, 'repo')
   const target = join(base, options.target ?? join('srv', 'shop'))
+  // The CLI's caches and per-machine config stay in `base`, never in the real home.
+  const isolated = isolatedDirs(join(base, 'home'))
   mkdirSync(dir, { recursive: true })
   const git = (...args: string[]): string =>
     execFileSync('git', args, {
@@ -114,7 +119,7 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
   // named within its own minute, after the previous call's and before the next one's.
   const tick = (): number => (clock += 60_000)
   const env = (extra?: NodeJS.ProcessEnv, realClock = false): NodeJS.ProcessEnv => {
-    const vars: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
+    const vars: NodeJS.ProcessEnv = { ...process.env, ...isolated.env, NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
     if (vars.BERTH_TEST_CLOCK === undefined) delete vars.BERTH_TEST_CLOCK
     return vars
   }
@@ -123,6 +128,7 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
     base,
     dir,
     target,
+    cacheDir: isolated.cacheDir,
     write,
     commit,
     git,

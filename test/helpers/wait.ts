@@ -1,4 +1,10 @@
-/** Polls `check` until it holds (or fails the test after `timeoutMs`). */
+/**
+ * The one way tests wait for something to happen: poll the real condition (a file, a
+ * process, a lock) rather than sleep for a time that is too long on a fast machine and too
+ * short on a loaded one.
+ */
+
+/** Polls `check` every 20 ms until it holds, or fails the test after `timeoutMs`, naming `what`. */
 export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {

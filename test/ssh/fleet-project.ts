@@ -25,7 +25,7 @@ export interface FleetConfigOptions {
   ssh?: string
 }
 
-export function fleetConfig(fleet: Fleet, options: FleetConfigOptions): string {
+function fleetConfig(fleet: Fleet, options: FleetConfigOptions): string {
   return [
     `app: ${options.app}`,
     `deployTo: /srv/${options.app}`,
@@ -87,13 +87,6 @@ export function onHost(fleet: Fleet, name: string, app: string): HostView {
             .map((line) => JSON.parse(line) as Record<string, unknown>)
         : [],
   }
-}
-
-/** The release a successful `deploy` output names (`deploy of <id> succeeded`). */
-export function releaseOf(output: string): string {
-  const match = /\b(\d{8}T\d{6}-[0-9a-f]{7})\b/.exec(output)
-  if (!match?.[1]) throw new Error(`no release id in:\n${output}`)
-  return match[1]
 }
 
 export const all = (output: { stdout: string; stderr: string }): string => `${output.stdout}\n${output.stderr}`

@@ -8,6 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
+import { waitFor } from '../helpers/wait.js'
 import type { Project } from '../helpers/project.js'
 import { all, fleetProject, onHost, type HostView } from './fleet-project.js'
 
@@ -90,7 +91,7 @@ describe('an sshd killed during the deploy', () => {
     project.commit({ slow: '' })
     const running = project.berth(['deploy', 'production', '-q'])
     const web2 = hosts[1]!
-    await waitFor(() => web2.releases().length > 1)
+    await waitFor(() => web2.releases().length > 1, 20_000, 'the new release to reach web2')
     await fleet.stopHost('web2')
     const result = await running
     expect(result.code, all(result)).toBe(1)
@@ -123,11 +124,3 @@ describe('an sshd killed during the deploy', () => {
     }
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

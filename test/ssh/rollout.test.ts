@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
+import { waitFor } from '../helpers/wait.js'
 import type { Project } from '../helpers/project.js'
 import { all, fleetProject, onHost, type HostView } from './fleet-project.js'
 
@@ -122,7 +123,7 @@ describe('two deploys at once', () => {
     winner.stdout.on('data', (d: Buffer) => (winnerOutput += d.toString()))
     winner.stderr.on('data', (d: Buffer) => (winnerOutput += d.toString()))
     const winnerDone = new Promise<number | null>((resolve) => winner.on('close', resolve))
-    await waitFor(() => hosts.every((h) => h.locked()) && hosts.some((h) => h.releases().length === 2))
+    await waitFor(() => hosts.every((h) => h.locked()) && hosts.some((h) => h.releases().length === 2), 10_000, 'the first deploy to lock every host')
 
     const loser = await project.berth(['deploy', 'production', '-q'])
     writeFileSync(join(project.base, 'loser-done'), '')
@@ -137,11 +138,3 @@ describe('two deploys at once', () => {
     }
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

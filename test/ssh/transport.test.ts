@@ -2,14 +2,15 @@
  * SshTransport against real sshd daemons on loopback (see test/helpers/fleet.ts).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RemoteCommandError, TransportError } from '../../src/errors.js'
 import { shellJoin } from '../../src/transport/quote.js'
 import { SshTransport, createControlDir, type ControlDir, type SshTransportOptions } from '../../src/transport/ssh.js'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
+import { waitFor } from '../helpers/wait.js'
 
 let fleet: Fleet
 let controlDir: ControlDir
@@ -80,14 +81,20 @@ describe('exec', () => {
 
   it('keeps env values out of every argv, local and remote', async () => {
     const secret = `s3cret-${randomBytes(8).toString('hex')}`
+    const marker = `env-check-${randomBytes(4).toString('hex')}`
     const web1 = open('web1')
     await web1.connect()
-    const running = web1.exec('test "$BERTH_SECRET" = "$EXPECTED" && sleep 1 && ps -eo args', { env: { BERTH_SECRET: secret, EXPECTED: secret } })
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    // Once it has the env, the command lists the host's processes, says so, and then stays
+    // running (its argv named by the marker) until this test has listed them here too.
+    const signal = `${srv('web1')}/${marker}`
+    const wait = `ps -eo args; : > "$1.ready"; until [ -e "$1.go" ]; do sleep 0.05; done`
+    const running = web1.exec(`test "$BERTH_SECRET" = "$EXPECTED" && sh -c ${shellJoin([wait, marker, signal])}`, { env: { BERTH_SECRET: secret, EXPECTED: secret } })
+    await waitFor(() => existsSync(join(fleet.hostDir('web1'), `${marker}.ready`)), 10_000, 'the command to start on web1')
     const localPs = psArgs()
+    writeFileSync(join(fleet.hostDir('web1'), `${marker}.go`), '')
     const { stdout: remotePs } = await running
-    expect(localPs).toContain('sleep 1')
-    expect(remotePs).toContain('sleep 1')
+    expect(localPs).toContain(marker)
+    expect(remotePs).toContain(marker)
     expect(localPs).not.toContain(secret)
     expect(remotePs).not.toContain(secret)
   })
@@ -116,7 +123,7 @@ describe('exec', () => {
     expect(error).toBeInstanceOf(RemoteCommandError)
     expect(error).toMatchObject({ timedOut: true, host: 'web1' })
     expect(Date.now() - started).toBeLessThan(4000)
-    await waitFor(() => !psArgs().includes(marker))
+    await waitFor(() => !psArgs().includes(marker), 3000, 'the command on web1 to stop')
   })
 
   it('stops the remote command when the run is aborted', async () => {
@@ -124,11 +131,13 @@ describe('exec', () => {
     const web2 = open('web2')
     await web2.connect()
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 300)
-    const error = await web2.exec(`sh -c '${marker}'`, { signal: controller.signal }).catch((e: unknown) => e)
+    const running = web2.exec(`sh -c '${marker}'`, { signal: controller.signal }).catch((e: unknown) => e)
+    await waitFor(() => psArgs().includes(marker), 10_000, 'the command to start on web2')
+    controller.abort()
+    const error = await running
     expect(error).toBeInstanceOf(RemoteCommandError)
     expect(error).toMatchObject({ signal: 'interrupt' })
-    await waitFor(() => !psArgs().includes(marker))
+    await waitFor(() => !psArgs().includes(marker), 3000, 'the command on web2 to stop')
   })
 
   it('runs many commands over one master connection', async () => {
@@ -183,8 +192,9 @@ describe('brief commands (on the session shell)', () => {
   it('fails a command whose connection drops, naming the host, and reconnects once it is back', async () => {
     const web1 = open('web1')
     await web1.connect()
-    const pending = web1.exec('sleep 20', { brief: true }).catch((e: unknown) => e)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const marker = `sleep 20.${randomInt(1e6)}`
+    const pending = web1.exec(marker, { brief: true }).catch((e: unknown) => e)
+    await waitFor(() => psArgs().includes(marker), 10_000, 'the command to start on web1')
     await fleet.stopHost('web1')
     const error = await pending
     await fleet.startHost('web1')
@@ -255,8 +265,9 @@ describe('connection failures', () => {
   it('reports a host killed mid-command, then reconnects once it is back', async () => {
     const web2 = open('web2')
     await web2.connect()
-    const running = web2.exec('sleep 20').catch((e: unknown) => e)
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const marker = `sleep 20.${randomInt(1e6)}`
+    const running = web2.exec(marker).catch((e: unknown) => e)
+    await waitFor(() => psArgs().includes(marker), 10_000, 'the command to start on web2')
     await fleet.stopHost('web2')
     const error = await running
     await fleet.startHost('web2')
@@ -303,12 +314,4 @@ describe('connections', () => {
 
 function digest(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex')
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }

@@ -1,12 +1,17 @@
 /** Temp project directories for the config tests. */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { onTestFinished } from 'vitest'
 
-/** Writes `files` (path → content) into a fresh directory and returns its real path. */
+/**
+ * Writes `files` (path → content) into a fresh directory and returns its real path. The
+ * directory is removed when the test that made it finishes (so call this inside a test).
+ */
 export function writeProject(files: Record<string, string>, options: { isGitRepo?: boolean } = {}): string {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-config-')))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
     writeFileSync(path.join(dir, name), content)

@@ -9,7 +9,7 @@ import { releasesToRemove } from '../retention.js'
 import type { StepDef, StepInput } from './types.js'
 
 /** Which releases go on a host, now that the new release is live there. */
-export function releasesToRemoveOn(host: DeployHost, input: StepInput): string[] {
+function releasesToRemoveOn(host: DeployHost, input: StepInput): string[] {
   const state = host.state
   if (!state) return []
   const records = new Map(state.records)

@@ -56,7 +56,7 @@ export interface HostFacts {
 }
 
 /** Berth's own work in a step, on one host: one host command, run in one round trip. */
-export interface Builtin {
+interface Builtin {
   /** One line for people; '' when the step has nothing to do in this config (no shared paths). */
   describe(input: StepInput): string
   /** The host command (null: nothing to do on this host); `facts` is null in a plan made before the hosts answered. */
