@@ -10,7 +10,7 @@ import { hostname, userInfo } from 'node:os'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
 import type { Reporter } from '../events.js'
-import type { HostState } from '../release/inspect.js'
+import type { HostState } from '../release/host-state.js'
 import { layoutFor, type Layout } from '../release/layout.js'
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js'
 

@@ -8,8 +8,11 @@ import type { BerthError } from '../errors.js'
 import { HostsFailedError, InterruptedError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { settleAll } from '../fleet/pool.js'
-import { appendHistory, removeReleases, switchCurrent, unsetCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
+import { appendHistory } from '../remote/history.js'
+import { removeReleases, tryRemoveReleases, writeRecord } from '../remote/release.js'
+import { all, script } from '../remote/script.js'
+import { switchCurrent, unsetCurrent } from '../remote/switch.js'
 import { runHookOnHost, runLocalHooks } from './actions.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
 import { planHook } from './hooks.js'
@@ -108,11 +111,8 @@ export async function finishDeploy(ctx: RunContext, runs: DeployRun[], input: Fi
   if (input.error === null) await input.runStepHooks?.('before_unlock', done, { isFatal: false })
   // Removing old releases rides with the unlock when nothing runs in between; a failure
   // there must not keep the lock, so it is reported and the unlock goes on.
-  const fusedRemoval = (run: DeployRun): string[] => {
-    const remove = input.cleanupWithUnlock ? (removals.get(run) ?? []) : []
-    return remove.length === 0 ? [] : [`${removeReleases(ctx.layout, remove)} || echo 'berth: removing old releases failed' >&2`]
-  }
-  const unlockErrors = await releaseLocks(ctx, runs, (run) => [...fusedRemoval(run), appendHistory(ctx.layout, entry(run))].join('\n'))
+  const fusedRemoval = (run: DeployRun): string => tryRemoveReleases(ctx.layout, input.cleanupWithUnlock ? (removals.get(run) ?? []) : [])
+  const unlockErrors = await releaseLocks(ctx, runs, (run) => script(fusedRemoval(run), appendHistory(ctx.layout, entry(run))))
   if (input.cleanupWithUnlock) {
     for (const [run, removed] of removals) {
       if (!unlockErrors.some((error) => error.host === run.host.name)) for (const id of removed) ctx.report({ kind: 'release:removed', host: run.host.name, release: id })
@@ -151,16 +151,16 @@ async function revertHost(ctx: RunContext, run: DeployRun, input: FinishInput): 
   const failed = withState(run.record ?? blankRecord(input), 'failed', now, run.failed?.step ?? input.error?.step)
   if (run.previous === null) {
     // Its first deploy: back to having no live release, as before the run.
-    await execOn(ctx, run, `${unsetCurrent(ctx.layout, input.release)} && ${writeRecord(ctx.layout, failed)}`, { step: 'rollback', cleanup: true })
+    await execOn(ctx, run, all(unsetCurrent(ctx.layout, input.release), writeRecord(ctx.layout, failed)), { step: 'rollback', cleanup: true })
     run.rolledBack = true
     warn(ctx, run, `${input.release} was taken down again: this host had no live release before this deploy`)
     return
   }
-  const command = [
+  const command = all(
     switchCurrent(ctx.layout, run.previous),
     writeRecord(ctx.layout, failed),
     writeRecord(ctx.layout, withState(previousRecord(run), 'active', now)),
-  ].join(' && ')
+  )
   await execOn(ctx, run, command, { step: 'rollback', cleanup: true })
   run.rolledBack = true
   ctx.report({ kind: 'release:switched', host: run.host.name, from: input.release, to: run.previous })

@@ -6,8 +6,11 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { LockHeldError } from '../errors.js'
 import { selectRunHosts } from '../inventory/select.js'
-import { appendHistory, breakLock } from '../release/commands.js'
-import { inspectHost, parseHostState } from '../release/inspect.js'
+import { parseHostState } from '../release/host-state.js'
+import { appendHistory } from '../remote/history.js'
+import { inspectHost } from '../remote/inspect.js'
+import { breakLock } from '../remote/lock.js'
+import { script } from '../remote/script.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
 import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
 import { acquireLocks } from './lock.js'
@@ -48,7 +51,7 @@ export async function unlockEnvironment(config: ResolvedConfig, options: RunOpti
         const entry = { kind: 'unlock-forced', id: ctx.token, at: ctx.now().toISOString(), user: ctx.identity.user, machine: ctx.identity.machine, holder, result: 'success' }
         lines.push(appendHistory(ctx.layout, entry))
       }
-      await execOn(ctx, run, lines.join('\n'), { step: 'unlock' })
+      await execOn(ctx, run, script(...lines), { step: 'unlock' })
       freed.push(run.host.name)
     })
     return freed

@@ -8,12 +8,12 @@ import { createShipper } from '../delivery/upload.js'
 import { readGitSource } from '../delivery/git-source.js'
 import { liveCacheKey, readLiveGuess, recordLiveGuess } from '../delivery/live-cache.js'
 import { cacheManifest, manifestSum, readCachedManifest } from '../delivery/manifest-cache.js'
-import { readLiveFiles } from '../release/inspect.js'
+import { inDirectory } from '../remote/hooks.js'
+import { readLiveFiles } from '../remote/inspect.js'
 import { stagedSource } from '../delivery/tarball.js'
 import { buildReleaseTree, type ReleaseTree } from '../delivery/tree.js'
 import { HookError, toBerthError } from '../errors.js'
 import { LocalTransport } from '../transport/local.js'
-import { shellQuote } from '../transport/quote.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
 import type { DeployRun } from './deploy-finish.js'
 
@@ -123,7 +123,7 @@ function buildLocally(ctx: RunContext, input: UploadInput): Promise<ReleaseTree>
       ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })
       const t0 = performance.now()
       try {
-        await execOn(ctx, local, `cd ${shellQuote(cwd)} && ${command}`, { step: 'fetch', env, display: command, showOutput: true })
+        await execOn(ctx, local, inDirectory(cwd, command), { step: 'fetch', env, display: command, showOutput: true })
       } catch (error) {
         throw new HookError('build (local)', toBerthError(error), { host: 'local', step: 'fetch' })
       }

@@ -7,9 +7,13 @@ import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { selectRunHosts } from '../inventory/select.js'
-import { appendHistory, releaseLock, switchCurrent, writeRecord } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
-import { shellJoin, shellQuote as q } from '../transport/quote.js'
+import { appendHistory } from '../remote/history.js'
+import { runExecutable } from '../remote/hooks.js'
+import { releaseLock } from '../remote/lock.js'
+import { writeRecord } from '../remote/release.js'
+import { all } from '../remote/script.js'
+import { switchCurrent } from '../remote/switch.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
 import { runHookOnHost } from './actions.js'
 import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
@@ -79,7 +83,7 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
       // Without hooks, the history line and the unlock ride in the same round trip.
       const finishesHere = hooksOf(run).filter((inv) => inv.host !== null).length === 0
       if (finishesHere) lines.push(appendHistory(ctx.layout, entry(run, 'success')), releaseLock(ctx.layout, ctx.token))
-      if (lines.length > 0) await execOn(ctx, run, lines.join(' && '), { step: 'switch' })
+      if (lines.length > 0) await execOn(ctx, run, all(...lines), { step: 'switch' })
       if (finishesHere) unlocked.add(run)
       if (from !== target) ctx.report({ kind: 'release:switched', host: run.host.name, from, to: target })
     })
@@ -130,7 +134,7 @@ function repoHook(releasePath: string, file: string, host: string): HookInvocati
     hook: 'rollback',
     source: file,
     host,
-    command: `cd ${q(releasePath)} && ${shellJoin([`./${file}`])}`,
+    command: runExecutable(releasePath, file),
     display: file,
     cwd: releasePath,
     env: {},

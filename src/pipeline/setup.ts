@@ -2,13 +2,12 @@
  * `setup`: creates the layout on every host (releases/, shared/ with its linked dirs,
  * .berth/) and runs the `setup` hooks in deployTo. Safe to run again and again.
  */
-import { posix } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HostOutcome } from '../events.js'
 import { selectRunHosts } from '../inventory/select.js'
-import { appendHistory, ensureLayout } from '../release/commands.js'
-import { shellJoin } from '../transport/quote.js'
+import { appendHistory } from '../remote/history.js'
+import { setupLayout } from '../remote/shared.js'
 import { createTransports, closeTransports } from '../transport/factory.js'
 import { runHookOnHost } from './actions.js'
 import { createContext, execOn, type HostRun, type RunOptions } from './context.js'
@@ -29,9 +28,7 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
     await runPhase(ctx, 'connect', runs, (run) => run.transport.connect?.({ signal: ctx.signal }) ?? Promise.resolve())
     await acquireLocks(ctx, runs, { command: 'setup' })
     locked = true
-    const sharedDirs = config.shared.dirs.map((dir) => posix.join(ctx.layout.shared, dir))
-    const sharedParents = config.shared.files.map((file) => posix.dirname(posix.join(ctx.layout.shared, file)))
-    const layout = [ensureLayout(ctx.layout), shellJoin(['mkdir', '-p', ...new Set([...sharedDirs, ...sharedParents])])].join(' && ')
+    const layout = setupLayout(ctx.layout, config.shared)
     await runPhase(ctx, 'setup', runs, async (run) => {
       await execOn(ctx, run, layout, { step: 'setup' })
       const release = { id: run.state?.current ?? '', revision: '', previous: null }

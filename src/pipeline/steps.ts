@@ -1,14 +1,18 @@
 /**
  * berth's own work in each step, on one host: upload the tree, write REVISION, link
  * shared paths, switch `current`. Each is one command (one round trip) built in
- * `release/commands.ts`.
+ * `src/remote/`.
  */
 import type { Step } from '../config/types.js'
 import type { Shipment } from '../delivery/upload.js'
-import { fetchFromMirrors, type MirroredCommit } from '../delivery/git-remote.js'
 import { RemoteCommandError } from '../errors.js'
-import { createRelease, EXIT, linkShared, receiveRelease, sequence, switchCurrent, writeRecord, writeRevision } from '../release/commands.js'
 import { withState, type ReleaseRecord } from '../release/record.js'
+import { EXIT } from '../remote/exit-codes.js'
+import { fetchFromMirrors, type MirroredCommit } from '../remote/git.js'
+import { createRelease, receiveRelease, writeRecord, writeRevision } from '../remote/release.js'
+import { all, sequence } from '../remote/script.js'
+import { linkShared } from '../remote/shared.js'
+import { switchCurrent } from '../remote/switch.js'
 import { execOn, type RunContext } from './context.js'
 import type { DeployRun } from './deploy-finish.js'
 
@@ -49,7 +53,7 @@ export async function builtinStep(ctx: RunContext, run: DeployRun, step: Step, i
       const lines = [switchCurrent(layout, input.release), writeRecord(layout, active)]
       if (run.previous !== null) lines.push(writeRecord(layout, withState(previousRecord(run), 'ready', now)))
       run.switched = true
-      await execOn(ctx, run, lines.join(' && '), { step })
+      await execOn(ctx, run, all(...lines), { step })
       run.record = active
       ctx.report({ kind: 'release:switched', host: run.host.name, from: run.previous, to: input.release })
       return

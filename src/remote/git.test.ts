@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { layoutFor } from '../release/layout.js'
-import { archiveFromMirror, fetchFromMirrors, mirrorDir, updateMirror } from './git-remote.js'
+import { archiveFromMirror, fetchFromMirrors, mirrorDir, updateMirror } from './git.js'
 
 describe('git strategy commands', () => {
   const layout = layoutFor('/srv/my app')
