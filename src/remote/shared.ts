@@ -41,5 +41,7 @@ export function linkShared(layout: Layout, id: string, shared: SharedEntries): s
 export function setupLayout(layout: Layout, shared: SharedEntries): string {
   const dirs = shared.dirs.map((dir) => posix.join(layout.shared, dir))
   const parents = shared.files.map((file) => posix.dirname(posix.join(layout.shared, file)))
-  return all(ensureLayout(layout), shellJoin(['mkdir', '-p', ...new Set([...dirs, ...parents])]))
+  const wanted = [...new Set([...dirs, ...parents])]
+  // A bare `mkdir -p` (no shared entries) fails with "missing operand".
+  return all(ensureLayout(layout), wanted.length === 0 ? '' : shellJoin(['mkdir', '-p', ...wanted]))
 }
