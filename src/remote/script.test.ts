@@ -35,8 +35,10 @@ describe('all', () => {
     expect(all('a', 'b || c')).toBe('a && { b || c; }')
     // First: `a || b && c` is `(a || b) && c`, which is what all() means.
     expect(all('a || b', 'c')).toBe('a || b && c')
-    expect(all('a &', 'b')).toBe('{ a & } && b')
-    expect(all('a', 'b;')).toBe('a && { b; }')
+    expect(all('a &', 'b')).toBe('{ a &\n} && b')
+    expect(all('a', 'b;')).toBe('a && { b;\n}')
+    expect(all('a', 'b # note')).toBe('a && { b # note\n}')
+    expect(all('a', 'find . -exec true {} \\;')).toBe('a && find . -exec true {} \\;')
     // Quotes are read as sh reads them: `'it'\''s'` closes and reopens, and hides nothing.
     expect(all('a', "echo 'it'\\''s'; touch x")).toBe("a && { echo 'it'\\''s'; touch x; }")
     expect(all('a', "echo 'it'\\''s' 'y;z'")).toBe("a && echo 'it'\\''s' 'y;z'")
@@ -49,7 +51,39 @@ describe('all', () => {
     expect(run(all('false', 'echo a\necho b'))).toEqual({ code: 1, out: '' })
     expect(run(all('echo a; (exit 4)', 'echo never'))).toEqual({ code: 4, out: 'a\n' })
     expect(run(all('echo a', 'echo b', 'echo c'))).toEqual({ code: 0, out: 'a\nb\nc\n' })
-    expect(run(all('true &', 'echo b;', 'echo c'))).toEqual({ code: 0, out: 'b\nc\n' })
+    expect(run(all('true &', 'echo b;', 'echo c # comment', 'echo d'))).toEqual({ code: 0, out: 'b\nc\nd\n' })
+    expect(run(all('true', 'find /dev/null -exec echo {} \\;'))).toEqual({ code: 0, out: '/dev/null\n' })
+  })
+})
+
+/** Fragments of every shape the builders make (and some they do not), each printing where it got to. */
+const shapes = [
+  'echo t',
+  'false',
+  'echo a || echo b',
+  'false || echo b',
+  'false && echo b',
+  'echo a; false',
+  'echo a; echo b',
+  'if false; then echo a; fi',
+  '{ false || echo b; }',
+  "echo 'a;b||c' && false",
+  'echo a\nfalse',
+  'false # comment; echo c',
+  'echo \\; && false',
+  'echo "x||y" && false',
+  '{ [ -d /nonexistent ] || false; } && echo c',
+]
+
+describe('combinators against a reference that groups everything', () => {
+  it('all() and tryOr() behave as if every fragment were grouped', () => {
+    const grouped = (fragment: string) => `{ ${fragment}\n}`
+    for (const a of shapes) {
+      for (const b of shapes) {
+        expect(run(all(a, b, 'echo end')), `${a} && ${b}`).toEqual(run(`${grouped(a)} && ${grouped(b)} && echo end`))
+      }
+      expect(sh(tryOr(a, 'w')), a).toEqual(sh(`${grouped(a)} || echo 'berth: w' >&2`))
+    }
   })
 })
 

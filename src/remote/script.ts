@@ -48,11 +48,13 @@ function present(fragments: string[]): string[] {
   return fragments.filter((fragment) => fragment !== '')
 }
 
-/** `{ ... }` runs in the current shell: `exit` and variables keep working inside it. */
+/**
+ * `{ ... }` runs in the current shell: `exit` and variables keep working inside it. `{ a; }`
+ * reads best, but after a trailing `;` or `&` another `;` is a syntax error, and a `#`
+ * comment would swallow the `; }`: those close the group on a line of its own.
+ */
 function group(fragment: string): string {
-  if (unquoted(fragment).includes('\n')) return `{ ${fragment}\n}`
-  // `a &;` and `a;;` are syntax errors: a fragment that ends its own command needs no `;`.
-  return /(?:^|[^&])&\s*$|;\s*$/.test(fragment) ? `{ ${fragment.trimEnd()} }` : `{ ${fragment}; }`
+  return /[\n#]|[;&]$/.test(unquoted(fragment).trimEnd()) ? `{ ${fragment}\n}` : `{ ${fragment}; }`
 }
 
 /**
