@@ -9,6 +9,10 @@ import { script } from './script.js'
 /** Either will do: checked, and reported, as one tool. */
 export const HTTP_CLIENT = 'curl|wget'
 
+/**
+ * Prints `@have TOOL` / `@missing TOOL` for each tool, `@writable DIR` or `@not-writable DIR`
+ * for deployTo's closest existing directory, and `@free KIB` there; always exits 0.
+ */
 export function checkScript(deployTo: string, tools: string[]): string {
   const plain = tools.filter((tool) => tool !== HTTP_CLIENT)
   return script(

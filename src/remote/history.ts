@@ -7,6 +7,7 @@ import { shellQuote as q } from '../transport/quote.js'
 import { ensureDir } from './directories.js'
 import { all } from './script.js'
 
+/** Appends one history line, creating `.berth/` on a host that has none yet. */
 export function appendHistory(layout: Layout, entry: object): string {
   return all(ensureDir(layout.berth), `printf '%s\\n' ${q(JSON.stringify(entry))} >> ${q(layout.history)}`)
 }

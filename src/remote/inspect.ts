@@ -18,6 +18,10 @@ export interface InspectOptions {
   withHistory?: boolean
 }
 
+/**
+ * Prints the host's state as `@key value` lines (`@absent` alone when deployTo is missing);
+ * always exits 0. Reads `$__berth_now` when a `takeLock` before it in the same script set it.
+ */
 export function inspectHost(layout: Layout, options: InspectOptions = {}): string {
   const lock = layout.lock
   return script(
