@@ -3,9 +3,9 @@
  * submodule), fetches it, and `git archive`s the resolved commit into the new release.
  * Nothing is packed on this machine; it only works out which commits each host fetches.
  */
-import { fetchFromMirrors } from './git-remote.js'
+import { fetchFromMirrors } from '../remote/git.js'
 import { commitsToMirror } from './git-submodules.js'
-import { sequence } from '../release/commands.js'
+import { sequence } from '../remote/script.js'
 import type { DeliveryStrategy, HostDelivery } from './strategy.js'
 
 export function gitStrategy(): DeliveryStrategy {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { join, posix, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { StateError } from '../errors.js'
-import type { MirroredCommit } from './git-remote.js'
+import type { MirroredCommit } from '../remote/git.js'
 import { git, localRepoFor } from './local-git.js'
 
 const run = promisify(execFile)

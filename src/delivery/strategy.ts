@@ -13,7 +13,8 @@
 import type { Readable } from 'node:stream'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import type { Reporter } from '../events.js'
-import type { HostState, InspectOptions } from '../release/inspect.js'
+import type { HostState } from '../release/host-state.js'
+import type { InspectOptions } from '../remote/inspect.js'
 import type { Layout } from '../release/layout.js'
 import type { ExecResult } from '../transport/types.js'
 

@@ -6,8 +6,8 @@
  * on each host (`live-cache.ts`), while connections are still being made; the host's own
  * answer, read under the lock, decides what is really sent.
  */
-import { receiveRelease } from '../release/commands.js'
-import { readLiveFiles } from '../release/inspect.js'
+import { receiveRelease } from '../remote/release.js'
+import { readLiveFiles } from '../remote/inspect.js'
 import { readGitSource } from './git-source.js'
 import { liveCacheDir, liveCacheKey, readLiveGuess, recordLiveGuess } from './live-cache.js'
 import { cacheManifest, manifestCacheDir, manifestSum, readCachedManifest } from './manifest-cache.js'

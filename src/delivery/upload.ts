@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { pack as tarPack } from 'tar-stream'
-import { DELIVERY_DIR } from '../release/commands.js'
+import { DELIVERY_DIR } from '../remote/release.js'
 import { encodeLinkEntries } from './link-entries.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
 

@@ -3,7 +3,7 @@
  * deployTo when nothing is live yet), with its output per host.
  */
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
-import { shellQuote as q } from '../transport/quote.js'
+import { inLiveRelease } from '../remote/hooks.js'
 import type { RunOptions } from './context.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 
@@ -14,11 +14,10 @@ export interface AdhocResult {
 }
 
 export function runAdhoc(config: ResolvedConfig, command: string, options: RunOptions = {}): Promise<PerHost<AdhocResult>[]> {
-  const cwd = `cd ${q(`${config.deployTo}/current`)} 2>/dev/null || cd ${q(config.deployTo)} 2>/dev/null || cd`
   return onEachHost(
     config,
     options,
-    () => `${cwd}\n${command}`,
+    () => inLiveRelease(config.deployTo, command),
     (result) => ({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }),
     (host) => ({ step: 'run', display: command, showOutput: true, allowFailure: true, env: { ...adhocEnvironment(config, host), ...config.env } }),
   )

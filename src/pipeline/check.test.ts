@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { checkScript, parseCheck } from './check.js'
+import { checkScript } from '../remote/check.js'
+import { parseCheck } from './check.js'
 
 const dirs: string[] = []
 afterEach(() => {

@@ -4,7 +4,7 @@
  * deployTo, free disk. Changes nothing.
  */
 import type { ResolvedConfig } from '../config/types.js'
-import { shellQuote as q } from '../transport/quote.js'
+import { checkScript, HTTP_CLIENT } from '../remote/check.js'
 import type { RunOptions } from './context.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
@@ -20,23 +20,6 @@ export interface HostCheck {
 
 /** Below this much free space under deployTo, check reports a problem. */
 const MIN_FREE_KIB = 200 * 1024
-
-/** Either will do: reported as one tool. */
-const HTTP_CLIENT = 'curl|wget'
-
-export function checkScript(deployTo: string, tools: string[]): string {
-  const plain = tools.filter((tool) => tool !== HTTP_CLIENT)
-  return [
-    `for c in ${plain.join(' ')}; do if command -v "$c" >/dev/null 2>&1; then echo "@have $c"; else echo "@missing $c"; fi; done`,
-    ...(tools.includes(HTTP_CLIENT)
-      ? [`if command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1; then echo '@have ${HTTP_CLIENT}'; else echo '@missing ${HTTP_CLIENT}'; fi`]
-      : []),
-    `d=${q(deployTo)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done`,
-    `if [ -w "$d" ]; then echo "@writable $d"; else echo "@not-writable $d"; fi`,
-    `df -Pk "$d" 2>/dev/null | awk 'NR==2 {print "@free " $4}'`,
-    'exit 0',
-  ].join('\n')
-}
 
 export function parseCheck(output: string, deployTo: string): HostCheck {
   const check: HostCheck = { tools: {}, writable: { path: deployTo, ok: false }, freeKiB: null, problems: [] }

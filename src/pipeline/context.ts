@@ -12,7 +12,7 @@ import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
 import type { Reporter } from '../events.js'
 import { machineId } from '../identity.js'
-import type { HostState } from '../release/inspect.js'
+import type { HostState } from '../release/host-state.js'
 import { layoutFor, type Layout } from '../release/layout.js'
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js'
 

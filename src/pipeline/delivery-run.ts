@@ -7,7 +7,7 @@
 import type { Delivery, DeliveryContext, DeliveryInput, DeliveryStrategy, HostDelivery } from '../delivery/strategy.js'
 import { HookError, toBerthError } from '../errors.js'
 import { LocalTransport } from '../transport/local.js'
-import { shellQuote } from '../transport/quote.js'
+import { inDirectory } from '../remote/hooks.js'
 import { execOn, type HostRun, type RunContext } from './context.js'
 import type { DeployHost } from './deploy-host.js'
 
@@ -63,7 +63,7 @@ function deliveryContext(ctx: RunContext, hosts: DeployHost[]): DeliveryContext 
       ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })
       const t0 = performance.now()
       try {
-        await execOn(ctx, local, `cd ${shellQuote(cwd)} && ${command}`, { step: 'fetch', env, display: command, showOutput: true })
+        await execOn(ctx, local, inDirectory(cwd, command), { step: 'fetch', env, display: command, showOutput: true })
       } catch (error) {
         throw new HookError('build (local)', toBerthError(error), { host: 'local', step: 'fetch' })
       }

@@ -6,7 +6,7 @@
  */
 import type { Step } from '../config/types.js'
 import type { BerthError } from '../errors.js'
-import type { HostState } from '../release/inspect.js'
+import type { HostState } from '../release/host-state.js'
 import type { ReleaseRecord } from '../release/record.js'
 import type { HostRun } from './context.js'
 

@@ -7,7 +7,7 @@
  */
 import { posix } from 'node:path'
 import type { HookEntry, HookName, HostConfig, ResolvedConfig } from '../config/types.js'
-import { shellJoin, shellQuote as q } from '../transport/quote.js'
+import { hookScript, httpProbe, runExecutable } from '../remote/hooks.js'
 
 export interface HookInvocation {
   hook: HookName
@@ -68,7 +68,7 @@ export function planHook(hook: HookName, context: HookContext): HookInvocation[]
         hook,
         source: file,
         host: host.name,
-        command: `cd ${q(context.defaultCwd)} && ${shellJoin([`./${file}`])}`,
+        command: runExecutable(context.defaultCwd, file),
         display: file,
         cwd: context.defaultCwd,
         env: {},
@@ -80,16 +80,12 @@ export function planHook(hook: HookName, context: HookContext): HookInvocation[]
 
 function invocationFor(hook: HookName, entry: HookEntry, host: string | null, baseDir: string, allowMissingCwd = false): HookInvocation {
   const cwd = entry.cwd === undefined ? baseDir : posix.resolve(baseDir, entry.cwd)
-  const script = entry.http !== undefined ? httpProbe(entry.http, entry.timeoutMs ?? 30_000) : withPrefix(entry)
-  // sudo -E keeps the hook's environment (secrets travel there, never in argv); -n fails
-  // at once instead of waiting for a password nobody can type.
-  const body = entry.become === undefined ? script : `exec sudo -n -E -u ${q(entry.become)} -- sh -c ${q(script)}`
-  const enter = allowMissingCwd ? `mkdir -p ${q(baseDir)} && cd ${q(cwd)}` : `cd ${q(cwd)}`
+  const body = entry.http !== undefined ? httpProbe(entry.http, entry.timeoutMs ?? 30_000) : withPrefix(entry)
   const invocation: HookInvocation = {
     hook,
     source: entry.source,
     host,
-    command: `${enter} || exit 1\n${body}`,
+    command: hookScript({ cwd, body, ...(allowMissingCwd ? { create: baseDir } : {}), ...(entry.become === undefined ? {} : { become: entry.become }) }),
     display: entry.http !== undefined ? `http ${entry.http}` : withPrefix(entry),
     cwd,
     env: entry.env,
@@ -103,23 +99,4 @@ function invocationFor(hook: HookName, entry: HookEntry, host: string | null, ba
 function withPrefix(entry: HookEntry): string {
   const run = entry.run ?? ''
   return entry.prefix === undefined ? run : `${entry.prefix} ${run}`
-}
-
-/**
- * Polls a URL from the host until it answers 2xx or the deadline passes. Uses curl or
- * wget, whichever the host has (hosts are not required to have either until they use it).
- */
-function httpProbe(url: string, timeoutMs: number): string {
-  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000))
-  return [
-    `url=${q(url)}; deadline=$(( $(date +%s) + ${seconds} )); status=none`,
-    `while :; do`,
-    `  if command -v curl >/dev/null 2>&1; then status=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$url") || status="no answer";`,
-    `  elif command -v wget >/dev/null 2>&1; then if wget -q -T 5 -O /dev/null "$url"; then status=200; else status="no 2xx answer"; fi;`,
-    `  else echo 'berth: the http check needs curl or wget on the host' >&2; exit 127; fi`,
-    `  case "$status" in 2??) echo "$url answered $status"; exit 0;; esac`,
-    `  if [ "$(date +%s)" -ge "$deadline" ]; then echo "$url: $status after ${seconds}s" >&2; exit 1; fi`,
-    `  sleep 1`,
-    `done`,
-  ].join('\n')
 }

@@ -9,8 +9,11 @@
 import { LockHeldError, RemoteCommandError, toBerthError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import { historyActor, lockBrokenEntry } from '../history/entry.js'
-import { breakLock, releaseLock, takeLock, touchHeartbeat, appendHistory } from '../release/commands.js'
-import { inspectHost, parseHostState, type HostState, type InspectOptions } from '../release/inspect.js'
+import { parseHostState, type HostState } from '../release/host-state.js'
+import { appendHistory } from '../remote/history.js'
+import { inspectHost, type InspectOptions } from '../remote/inspect.js'
+import { breakLock, releaseLock, takeLock, touchHeartbeat } from '../remote/lock.js'
+import { script } from '../remote/script.js'
 import { execOn, type HostRun, type Identity, type RunContext } from './context.js'
 
 /** A lock whose heartbeat is older than this is reported as stale. */
@@ -71,7 +74,7 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
   const holder = options.holder ?? lockHolder(ctx, options)
   const deadline = Date.now() + (options.waitMs ?? 0)
   for (let brokeDeadHolder = false; ; ) {
-    const out = await execOn(ctx, run, `${takeLock(ctx.layout, holder)}\n${inspectHost(ctx.layout, options.inspect)}`, { step: 'lock' })
+    const out = await execOn(ctx, run, script(takeLock(ctx.layout, holder), inspectHost(ctx.layout, options.inspect)), { step: 'lock' })
     run.state = parseHostState(out.stdout)
     if (out.stdout.includes('@lock acquired')) return
     const held = run.state.lock?.holder ?? null
@@ -124,16 +127,14 @@ async function breakDeadLock(ctx: RunContext, run: HostRun, holder: LockHolder):
   const why = `its holder (pid ${holder.pid} on ${holder.machine}) is gone`
   ctx.report({ kind: 'lock:broken', host: run.host.name, holder: `${holder.user}@${holder.machine}`, why })
   const entry = lockBrokenEntry({ at: ctx.now().toISOString(), ...historyActor(ctx.identity), holder, why })
-  const command = `${breakLock(ctx.layout, holder.token)}\n${appendHistory(ctx.layout, entry)}`
+  const command = script(breakLock(ctx.layout, holder.token), appendHistory(ctx.layout, entry))
   await execOn(ctx, run, command, { step: 'lock' })
 }
 
 /** Frees the locks this run holds (and only those: the token is checked on the host). */
 export async function releaseLocks<R extends HostRun>(ctx: RunContext, runs: R[], extra: (run: R) => string = () => ''): Promise<BerthError[]> {
   const results = await settleAll(runs, ctx.concurrency, (run) => {
-    const before = extra(run)
-    const command = before === '' ? releaseLock(ctx.layout, ctx.token) : `${before}\n${releaseLock(ctx.layout, ctx.token)}`
-    return execOn(ctx, run, command, { step: 'unlock', cleanup: true })
+    return execOn(ctx, run, script(extra(run), releaseLock(ctx.layout, ctx.token)), { step: 'unlock', cleanup: true })
   })
   return results.flatMap((r) => (r.ok ? [] : [r.error as BerthError]))
 }

@@ -6,8 +6,11 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { LockHeldError } from '../errors.js'
 import { historyActor, unlockForcedEntry } from '../history/entry.js'
-import { appendHistory, breakLock } from '../release/commands.js'
-import { inspectHost, parseHostState } from '../release/inspect.js'
+import { parseHostState } from '../release/host-state.js'
+import { appendHistory } from '../remote/history.js'
+import { inspectHost } from '../remote/inspect.js'
+import { breakLock } from '../remote/lock.js'
+import { script } from '../remote/script.js'
 import { execOn, type RunOptions } from './context.js'
 import { withFleet } from './fleet-run.js'
 import { acquireLocks } from './lock.js'
@@ -39,7 +42,7 @@ export async function unlockEnvironment(config: ResolvedConfig, options: RunOpti
         const entry = unlockForcedEntry({ id: ctx.token, at: ctx.now().toISOString(), ...historyActor(ctx.identity), holder, result: 'success' })
         lines.push(appendHistory(ctx.layout, entry))
       }
-      await execOn(ctx, run, lines.join('\n'), { step: 'unlock' })
+      await execOn(ctx, run, script(...lines), { step: 'unlock' })
       freed.push(run.host.name)
     })
     return freed

@@ -5,9 +5,10 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { parseHistoryLine, type ReadHistoryEntry } from '../history/entry.js'
 import { sortNewestFirst } from '../release/id.js'
-import { inspectHost, parseHostState, type HostState } from '../release/inspect.js'
+import { parseHostState, type HostState } from '../release/host-state.js'
 import type { ReleaseState } from '../release/record.js'
-import { shellQuote as q } from '../transport/quote.js'
+import { readHistory } from '../remote/history.js'
+import { inspectHost } from '../remote/inspect.js'
 import type { RunOptions } from './context.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 import { isStale } from './lock.js'
@@ -88,7 +89,7 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
   const perHost = await onEachHost(
     config,
     options,
-    (ctx) => `[ -f ${q(ctx.layout.history)} ] && tail -n ${limit * 5} ${q(ctx.layout.history)} || true`,
+    (ctx) => readHistory(ctx.layout, limit * 5),
     (result) => result.stdout.split('\n').flatMap((line) => historyFields(parseHistoryLine(line))),
     { step: 'history' },
   )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HostState } from '../release/inspect.js'
+import type { HostState } from '../release/host-state.js'
 import type { ReleaseRecord } from '../release/record.js'
 import { chooseRollbackTarget } from './rollback-target.js'
 

@@ -5,7 +5,7 @@
  */
 import { StateError, UsageError } from '../errors.js'
 import { isReleaseId, sortNewestFirst } from '../release/id.js'
-import type { HostState } from '../release/inspect.js'
+import type { HostState } from '../release/host-state.js'
 import { isGood } from '../release/record.js'
 
 export function chooseRollbackTarget(hosts: { host: string; state: HostState }[], to?: string, environment = 'ENV'): string {

@@ -10,9 +10,12 @@ import { describeAttention } from '../attention-text.js'
 import { HostsFailedError, type BerthError } from '../errors.js'
 import { historyActor, rollbackEntry, type RollbackEntry } from '../history/entry.js'
 import type { HostOutcome } from '../events.js'
-import { appendHistory, releaseLock, switchRelease } from '../release/commands.js'
 import { recordOf } from '../release/record.js'
-import { shellJoin, shellQuote as q } from '../transport/quote.js'
+import { appendHistory } from '../remote/history.js'
+import { runExecutable } from '../remote/hooks.js'
+import { releaseLock } from '../remote/lock.js'
+import { all } from '../remote/script.js'
+import { switchRelease } from '../remote/switch.js'
 import { runHookOnHost } from './actions.js'
 import { execOn, type HostRun, type RunOptions } from './context.js'
 import { lockedWork, withFleet } from './fleet-run.js'
@@ -71,7 +74,7 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
         // Without hooks, the history line and the unlock ride in the same round trip.
         const finishesHere = hooksOf(run).filter((inv) => inv.host !== null).length === 0
         if (finishesHere) lines.push(appendHistory(ctx.layout, entry(run, null)), releaseLock(ctx.layout, ctx.token))
-        if (lines.length > 0) await execOn(ctx, run, lines.join(' && '), { step: 'switch' })
+        if (lines.length > 0) await execOn(ctx, run, all(...lines), { step: 'switch' })
         if (finishesHere) fleet.unlocked.add(run)
         if (from !== target) ctx.report({ kind: 'release:switched', host: run.host.name, from, to: target })
       })
@@ -106,7 +109,7 @@ function repoHook(releasePath: string, file: string, host: string): HookInvocati
     hook: 'rollback',
     source: file,
     host,
-    command: `cd ${q(releasePath)} && ${shellJoin([`./${file}`])}`,
+    command: runExecutable(releasePath, file),
     display: file,
     cwd: releasePath,
     env: {},

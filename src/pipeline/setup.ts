@@ -2,14 +2,12 @@
  * `setup`: creates the layout on every host (releases/, shared/ with its linked dirs,
  * .berth/) and runs the `setup` hooks in deployTo. Safe to run again and again.
  */
-import { posix } from 'node:path'
 import { assessSetup } from '../attention.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { describeAttention } from '../attention-text.js'
 import type { HostOutcome } from '../events.js'
 import { historyActor, setupEntry, type SetupEntry } from '../history/entry.js'
-import { ensureLayout } from '../release/commands.js'
-import { shellJoin } from '../transport/quote.js'
+import { setupLayout } from '../remote/shared.js'
 import { runHookOnHost } from './actions.js'
 import { execOn, type RunOptions } from './context.js'
 import { lockedWork, withFleet } from './fleet-run.js'
@@ -25,9 +23,7 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
     let error = null
     try {
       error = await lockedWork(fleet, { lock: { command: 'setup' }, history }, async () => {
-        const sharedDirs = config.shared.dirs.map((dir) => posix.join(ctx.layout.shared, dir))
-        const sharedParents = config.shared.files.map((file) => posix.dirname(posix.join(ctx.layout.shared, file)))
-        const layout = [ensureLayout(ctx.layout), shellJoin(['mkdir', '-p', ...new Set([...sharedDirs, ...sharedParents])])].join(' && ')
+        const layout = setupLayout(ctx.layout, config.shared)
         await runPhase(ctx, 'setup', runs, async (run) => {
           await execOn(ctx, run, layout, { step: 'setup' })
           const release = { id: run.state?.current ?? '', revision: '', previous: null }

@@ -1,7 +1,7 @@
 /**
  * The one seam through which berth touches a host. `local` runs child processes on this
  * machine; `ssh` runs them through OpenSSH. Everything a deploy does on a host is a shell
- * command string built by `release/commands.ts` (quoted by `transport/quote.ts`), plus an
+ * command string built in `src/remote/` (quoted by `transport/quote.ts`), plus an
  * optional stdin stream (how tar archives are uploaded).
  */
 import type { Readable } from 'node:stream'

@@ -80,6 +80,39 @@ describe('shell metacharacters', () => {
     expect(findPwned(p.base)).toEqual([])
   })
 
+  it('sets up, deploys, runs in-repo rollback hooks and cleans up in a deployTo with backticks, globs and a leading -', async () => {
+    const weird = "srv/-x `touch pwned8` *[a]? it's $(touch pwned9)/app"
+    const p = (project = createProject(localConfig(), {}, { target: weird }))
+    const config = localConfig(['hooks:', '  after_switch:', '    - run: pwd >> "$BERTH_DEPLOY_TO/../after-switch.log"'].join('\n'), { deployTo: yamlQuote(p.target) }).replace(
+      'keepReleases: 3',
+      'keepReleases: 1',
+    )
+    // No shared entries: setup has only the layout to create.
+    p.commit({ 'berth.yml': config, 'deploy/rollback': { content: '#!/bin/sh\npwd > "$BERTH_DEPLOY_TO/../rollback-hook-cwd"\n', mode: 0o755 } })
+    const setup = await p.berth(['setup', 'production'])
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0)
+    expect(lstatSync(join(p.target, 'releases')).isDirectory()).toBe(true)
+    const live: string[] = []
+    for (const version of ['v1', 'v2', 'v3']) {
+      p.commit({ 'index.html': version })
+      const result = await p.berth(['deploy', 'production'])
+      expect(result.code, result.stdout + result.stderr).toBe(0)
+      live.push(p.live()!)
+    }
+    // keepReleases: 1 keeps the live release and the good one before it (the rollback target).
+    expect(p.releases()).toEqual(live.slice(1))
+    expect(p.exists(`.berth/releases/${live[0]}.json`)).toBe(false)
+    const rolled = await p.berth(['rollback', 'production'])
+    expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0)
+    expect(p.live()).toBe(live[1])
+    expect(p.read('current/index.html')).toBe('v2')
+    expect(p.read('../rollback-hook-cwd').trim()).toBe(join(p.target, 'releases', live[1]!))
+    expect(p.read('../after-switch.log').trim().split('\n')).toEqual(live.map((id) => join(p.target, 'releases', id)))
+    expect(p.record(live[2]!).state).toBe('rolled-back')
+    expect(p.exists('.berth/lock')).toBe(false)
+    expect(findPwned(p.base)).toEqual([])
+  })
+
   it('a ref that does not exist, or that looks like an option, is bad usage and changes nothing', async () => {
     const p = (project = createProject(localConfig()))
     expect((await p.berth(['deploy', 'production'])).code).toBe(0)

@@ -3,7 +3,7 @@
  * the live one and the last good one before it are never removed (`../retention.ts`).
  * It runs only after a deploy succeeded, and a failure there is a warning.
  */
-import { tryRemoveReleases } from '../../release/commands.js'
+import { tryRemoveReleases } from '../../remote/release.js'
 import type { DeployHost } from '../deploy-host.js'
 import { releasesToRemove } from '../retention.js'
 import type { StepDef, StepInput } from './types.js'

@@ -3,7 +3,9 @@
  * the delivery strategy fill it (an upload stream, or a git archive on the host).
  */
 import { RemoteCommandError } from '../../errors.js'
-import { createRelease, EXIT, sequence } from '../../release/commands.js'
+import { createRelease } from '../../remote/release.js'
+import { EXIT } from '../../remote/exit-codes.js'
+import { sequence } from '../../remote/script.js'
 import { transition } from '../deploy-host.js'
 import { markFailed } from './mark-failed.js'
 import type { StepDef } from './types.js'

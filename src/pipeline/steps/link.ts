@@ -1,5 +1,5 @@
 /** link: symlink each shared file and directory from `shared/` into the new release. */
-import { linkShared } from '../../release/commands.js'
+import { linkShared } from '../../remote/shared.js'
 import type { StepDef } from './types.js'
 
 export const linkStep: StepDef = {

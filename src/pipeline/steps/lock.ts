@@ -3,9 +3,10 @@
  * read what the deploy needs to know about the host (where `current` points, releases,
  * records, what the delivery asks for). Taken in a fixed host order by `../lock.ts`.
  */
+import { script } from '../../remote/script.js'
 import { RemoteCommandError } from '../../errors.js'
-import { takeLock } from '../../release/commands.js'
-import { inspectHost } from '../../release/inspect.js'
+import { takeLock } from '../../remote/lock.js'
+import { inspectHost } from '../../remote/inspect.js'
 import { transition, type DeployHost } from '../deploy-host.js'
 import { acquireLocks } from '../lock.js'
 import type { RunContext } from '../context.js'
@@ -16,7 +17,7 @@ export const lockStep: StepDef = {
   segment: 'open',
   builtin: {
     describe: () => 'take the deploy lock and read the host state',
-    command: (input) => `${takeLock(input.layout, input.holder)}\n${inspectHost(input.layout, input.delivery.inspect)}`,
+    command: (input) => script(takeLock(input.layout, input.holder), inspectHost(input.layout, input.delivery.inspect)),
   },
   async runFleet(ctx, hosts, input) {
     const active = hosts.filter((host) => host.failed === null)

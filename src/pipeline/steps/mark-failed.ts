@@ -1,5 +1,5 @@
 /** Marks the new release failed on a host where it did not go live (kept for inspection). */
-import { writeRecord } from '../../release/commands.js'
+import { writeRecord } from '../../remote/release.js'
 import { withState } from '../../release/record.js'
 import { execOn, type RunContext } from '../context.js'
 import type { DeployHost } from '../deploy-host.js'

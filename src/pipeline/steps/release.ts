@@ -1,5 +1,5 @@
 /** release: write `REVISION` into the new release (replaced, never written through). */
-import { writeRevision } from '../../release/commands.js'
+import { writeRevision } from '../../remote/release.js'
 import type { StepDef } from './types.js'
 
 export const releaseStep: StepDef = {

@@ -3,8 +3,10 @@
  * record it active, the release it replaces ready. Undone on a host whose deploy fails
  * afterwards: back to the release it had, then that host's `rollback` hooks.
  */
+import { all } from '../../remote/script.js'
 import { HookError, type BerthError } from '../../errors.js'
-import { switchRelease, unsetCurrent, writeRecord } from '../../release/commands.js'
+import { switchRelease, unsetCurrent } from '../../remote/switch.js'
+import { writeRecord } from '../../remote/release.js'
 import { recordOf, withState, type ReleaseRecord } from '../../release/record.js'
 import { runHookOnHost } from '../actions.js'
 import { execOn, type RunContext } from '../context.js'
@@ -45,7 +47,7 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
   try {
     if (host.previous === null) {
       // Its first deploy: back to having no live release, as before the run.
-      await execOn(ctx, host, `${unsetCurrent(ctx.layout, input.release)} && ${writeRecord(ctx.layout, failed)}`, { step: 'rollback', cleanup: true })
+      await execOn(ctx, host, all(unsetCurrent(ctx.layout, input.release), writeRecord(ctx.layout, failed)), { step: 'rollback', cleanup: true })
       transition.reverted(host, failed)
       warn(ctx, host, `${input.release} was taken down again: this host had no live release before this deploy`)
       return

@@ -3,7 +3,9 @@
  * still ours: the token is checked on the host). Runs after a failed deploy too, on every
  * host the run locked.
  */
-import { appendHistory, appendHistoryLine, releaseLock } from '../../release/commands.js'
+import { script } from '../../remote/script.js'
+import { appendHistory, appendHistoryLine } from '../../remote/history.js'
+import { releaseLock } from '../../remote/lock.js'
 import type { StepDef } from './types.js'
 
 export const unlockStep: StepDef = {
@@ -15,7 +17,7 @@ export const unlockStep: StepDef = {
     bestEffort: (host) => `could not release the lock on ${host}`,
     command(input, facts) {
       const history = facts?.history ? appendHistory(input.layout, facts.history) : appendHistoryLine(input.layout, "<this run's history line>")
-      return `${history}\n${releaseLock(input.layout, input.holder.token)}`
+      return script(history, releaseLock(input.layout, input.holder.token))
     },
     joinsPrevious: true,
   },

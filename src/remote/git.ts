@@ -7,6 +7,7 @@
 import { posix } from 'node:path'
 import type { Layout } from '../release/layout.js'
 import { shellQuote as q } from '../transport/quote.js'
+import { script } from './script.js'
 
 /** A commit to unpack into the release: the app itself, or a submodule under `prefix`. */
 export interface MirroredCommit {
@@ -28,24 +29,24 @@ export function mirrorDir(layout: Layout, commit: Pick<MirroredCommit, 'prefix'>
 /** Clones the mirror the first time (into a temp dir, renamed when complete), fetches after. */
 export function updateMirror(dir: string, url: string): string {
   const temp = `${dir}.partial`
-  return [
+  return script(
     `command -v git >/dev/null 2>&1 || { echo 'berth: the git strategy needs git on the host' >&2; exit 127; }`,
     `if [ -f ${q(posix.join(dir, 'HEAD'))} ]; then`,
     `  git -C ${q(dir)} remote set-url origin ${q(url)} && git -C ${q(dir)} fetch --prune --quiet origin || exit 1`,
     `else`,
     `  rm -rf ${q(temp)} && mkdir -p ${q(posix.dirname(dir))} && git clone --mirror --quiet -- ${q(url)} ${q(temp)} && mv ${q(temp)} ${q(dir)} || exit 1`,
     `fi`,
-  ].join('\n')
+  )
 }
 
 /** Unpacks one commit (or a subtree of it) from its mirror into the release directory. */
 export function archiveFromMirror(dir: string, releaseDir: string, commit: MirroredCommit): string {
   const treeish = commit.tree === '' ? commit.sha : `${commit.sha}:${commit.tree}`
   const prefix = commit.prefix === '' ? [] : [`--prefix=${commit.prefix}/`]
-  return [
+  return script(
     `git -C ${q(dir)} cat-file -e ${q(`${commit.sha}^{commit}`)} 2>/dev/null || { echo ${q(`berth: commit ${commit.sha} is not in ${commit.url}: push it first`)} >&2; exit 1; }`,
     `git -C ${q(dir)} archive --format=tar ${prefix.map(q).join(' ')} ${q(treeish)} | tar -x -f - --no-same-owner -C ${q(releaseDir)}`,
-  ].join('\n')
+  )
 }
 
 /** Fetches and unpacks every commit of the release (the app first, then its submodules). */

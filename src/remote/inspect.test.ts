@@ -1,0 +1,88 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { parseHostState } from '../release/host-state.js'
+import { layoutFor } from '../release/layout.js'
+import { appendHistoryLine } from './history.js'
+import { inspectHost, readLiveFiles } from './inspect.js'
+import { takeLock } from './lock.js'
+import { writeRecord } from './release.js'
+import { switchCurrent } from './switch.js'
+
+let box: Sandbox | undefined
+afterEach(() => box?.cleanup())
+
+const A = '20260101T000000-aaaaaaa'
+const B = '20260102T000000-bbbbbbb'
+const record = (release: string) => ({ release, state: 'ready' as const, revision: 'r', ref: "it's $(x)", createdAt: '', updatedAt: '', deployedBy: '' })
+
+function hostile() {
+  box = createSandbox()
+  return { layout: layoutFor(box.deployTo), run: (text: string) => sh(text, { cwd: box!.base }) }
+}
+
+describe('inspecting a host', () => {
+  it('asks for the optional parts only when told to', () => {
+    const layout = layoutFor('/srv/shop')
+    const bare = inspectHost(layout)
+    expect(bare.split('\n')).toHaveLength(7)
+    expect(bare.split('\n')[1]).toBe(`if [ ! -d /srv/shop ]; then echo '@absent'; exit 0; fi`)
+    expect(bare.endsWith('\nexit 0')).toBe(true)
+    expect(bare).not.toMatch(/@history|@files|@gzip|@rollback-hook/)
+    const full = inspectHost(layout, { withHistory: true, withFiles: true, withRollbackHooks: true })
+    expect(full.split('\n')).toHaveLength(12)
+    expect(full).toContain(`[ -f /srv/shop/.berth/history.jsonl ] && printf '@history %s\\n' "$(tail -n 1 /srv/shop/.berth/history.jsonl)"`)
+    expect(readLiveFiles(layout, A)).toBe(`if [ -d /srv/shop/releases/${A} ] && [ -f /srv/shop/.berth/releases/${A}.files ]; then cat /srv/shop/.berth/releases/${A}.files; fi`)
+  })
+
+  it('says a host without deployTo is absent', () => {
+    const { layout, run } = hostile()
+    const out = run(inspectHost(layout, { withHistory: true, withFiles: true, withRollbackHooks: true }))
+    expect(out.code).toBe(0)
+    expect(out.stdout).toMatch(/^@now \d+\n@absent\n$/)
+    expect(parseHostState(out.stdout).exists).toBe(false)
+  })
+
+  it('reads back everything under a hostile path', () => {
+    const { layout, run } = hostile()
+    for (const id of [A, B]) {
+      mkdirSync(join(layout.release(id), 'deploy'), { recursive: true })
+      expect(run(writeRecord(layout, record(id))).code).toBe(0)
+    }
+    // A directory that is not a release, and a record file that is not one, are left out.
+    mkdirSync(join(layout.releases, 'not-a-release'))
+    writeFileSync(join(layout.manifests, 'junk.json'), 'not json\n')
+    writeFileSync(layout.files(B), 'a.txt f 420 1 x\n')
+    writeFileSync(join(layout.release(A), 'deploy', 'rollback'), '#!/bin/sh\n')
+    chmodSync(join(layout.release(A), 'deploy', 'rollback'), 0o755)
+    writeFileSync(join(layout.release(A), 'deploy', 'rollback.notify'), '#!/bin/sh\n')
+    chmodSync(join(layout.release(A), 'deploy', 'rollback.notify'), 0o755)
+    writeFileSync(join(layout.release(B), 'deploy', 'rollback'), 'not executable\n')
+    expect(run(switchCurrent(layout, B)).code).toBe(0)
+    expect(run(appendHistoryLine(layout, JSON.stringify({ kind: 'deploy', at: 'then', ref: "it's" }))).code).toBe(0)
+    const holder = { user: 'ann', machine: 'm', pid: 1, since: 's', token: 't', reason: '$(touch pwned1)' }
+    expect(run(takeLock(layout, holder)).stdout).toBe('@lock acquired\n')
+
+    const out = run(inspectHost(layout, { withHistory: true, withFiles: true, withRollbackHooks: true }))
+    expect(out).toMatchObject({ code: 0, stderr: '' })
+    const state = parseHostState(out.stdout)
+    expect(state).toMatchObject({ exists: true, current: B, currentIsDirectory: false, currentHasFiles: true, lastHistory: { kind: 'deploy', at: 'then', ref: "it's" } })
+    expect(state.releases.sort()).toEqual([A, B])
+    expect([...state.records.values()]).toEqual(expect.arrayContaining([record(A), record(B)]))
+    expect(state.records.size).toBe(2)
+    expect(state.lock?.holder).toEqual(holder)
+    expect(state.lock?.heartbeat).toBeGreaterThan(1_700_000_000)
+    expect(state.currentFilesSum).toBe(sh(`printf 'a.txt f 420 1 x\\n' | sha256sum | cut -c1-64`).stdout.trim())
+    expect(state.rollbackHooks).toEqual(new Map([[A, ['deploy/rollback', 'deploy/rollback.notify']]]))
+    expect(run(readLiveFiles(layout, B)).stdout).toBe('a.txt f 420 1 x\n')
+    expect(run(readLiveFiles(layout, A))).toEqual({ code: 0, stdout: '', stderr: '' })
+    expect(box!.pwned()).toEqual([])
+  })
+
+  it('tells a real directory at current from a link', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.current, { recursive: true })
+    expect(parseHostState(run(inspectHost(layout)).stdout)).toMatchObject({ current: null, currentIsDirectory: true })
+  })
+})

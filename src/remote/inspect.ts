@@ -1,0 +1,61 @@
+/**
+ * One round trip that reads everything berth needs to know about a host: where `current`
+ * points, which releases exist, their records, the lock, and the last history line. The
+ * script prints `@key value` lines; `parseHostState` (`release/host-state.ts`) turns them
+ * back into data.
+ */
+import { posix } from 'node:path'
+import type { Layout } from '../release/layout.js'
+import { shellQuote as q } from '../transport/quote.js'
+import { script } from './script.js'
+
+export interface InspectOptions {
+  /** Also hash the live release's file list (for incremental uploads). */
+  withFiles?: boolean
+  /** Also list each release's `deploy/rollback*` executables. */
+  withRollbackHooks?: boolean
+  /** Also read the last history line (what `status` shows as the last deploy). */
+  withHistory?: boolean
+}
+
+/**
+ * Prints the host's state as `@key value` lines (`@absent` alone when deployTo is missing);
+ * always exits 0. Reads `$__berth_now` when a `takeLock` before it in the same script set it.
+ */
+export function inspectHost(layout: Layout, options: InspectOptions = {}): string {
+  const lock = layout.lock
+  return script(
+    `printf '@now %s\\n' "\${__berth_now:-$(date +%s)}"`,
+    `if [ ! -d ${q(layout.root)} ]; then echo '@absent'; exit 0; fi`,
+    `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
+    // Shell builtins only in these loops: a process per release would cost more than the rest.
+    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}"; done`,
+    `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && { IFS= read -r r || [ -n "$r" ]; } < "$f" && printf '@record %s\\n' "$r"; done`,
+    // `read` is a shell builtin: no process for these one-line files.
+    `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"; fi`,
+    ...(options.withHistory ? [`[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`] : []),
+    ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'"] : []),
+    ...(options.withRollbackHooks
+      ? [`for f in ${q(layout.releases)}/*/deploy/rollback ${q(layout.releases)}/*/deploy/rollback.*; do [ -f "$f" ] && [ -x "$f" ] && printf '@rollback-hook %s\\n' "\${f#${q(layout.releases)}/}"; done`]
+      : []),
+    'exit 0',
+  )
+}
+
+/**
+ * The sha256 of the live release's file list (what the next upload diffs against): the
+ * deploying machine usually has that list already, and reads the whole of it from the host
+ * (`readLiveFiles`) only when it has not.
+ */
+function listCurrentFiles(layout: Layout): string {
+  return script(
+    `live=$(readlink ${q(layout.current)} 2>/dev/null); live=\${live##*/}`,
+    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; set -- $(sha256sum < ${q(layout.manifests)}/"$live".files) && printf '@files-sum %s\\n' "$1"; fi`,
+  )
+}
+
+/** The whole file list of release `id`, or nothing when it has none. */
+export function readLiveFiles(layout: Layout, id: string): string {
+  return `if [ -d ${q(layout.release(id))} ] && [ -f ${q(layout.files(id))} ]; then cat ${q(layout.files(id))}; fi`
+}
+

@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { layoutFor } from '../release/layout.js'
+import { EXIT } from './exit-codes.js'
+import { switchCurrent, unsetCurrent } from './switch.js'
+
+let box: Sandbox | undefined
+afterEach(() => box?.cleanup())
+
+const A = '20260101T000000-aaaaaaa'
+const B = '20260102T000000-bbbbbbb'
+
+function hostile() {
+  box = createSandbox()
+  return { layout: layoutFor(box.deployTo), run: (script: string) => sh(script, { cwd: box!.base }) }
+}
+
+describe('switching current', () => {
+  it('is four lines: refuse a directory, refuse a missing release, rename a new link over, check it', () => {
+    const layout = layoutFor('/srv/shop')
+    expect(switchCurrent(layout, '20261123T171500-4634f44')).toBe(
+      [
+        `if [ -e /srv/shop/current ] && [ ! -L /srv/shop/current ]; then echo 'berth: /srv/shop/current is a real directory, not a symlink: move it out of the way (berth never deletes it)' >&2; exit 65; fi`,
+        `if [ ! -d /srv/shop/releases/20261123T171500-4634f44 ]; then echo 'berth: release 20261123T171500-4634f44 is not on this host' >&2; exit 66; fi`,
+        '{ { [ ! -e /srv/shop/.current.20261123T171500-4634f44.tmp ] && [ ! -L /srv/shop/.current.20261123T171500-4634f44.tmp ]; } || rm -f /srv/shop/.current.20261123T171500-4634f44.tmp; } && ln -s releases/20261123T171500-4634f44 /srv/shop/.current.20261123T171500-4634f44.tmp && mv -T /srv/shop/.current.20261123T171500-4634f44.tmp /srv/shop/current || exit 1',
+        `[ "$(readlink /srv/shop/current)" = releases/20261123T171500-4634f44 ] || { echo 'berth: current does not point at releases/20261123T171500-4634f44 after the switch' >&2; exit 1; }`,
+      ].join('\n'),
+    )
+    expect(unsetCurrent(layout, A)).toBe(`if [ "$(readlink /srv/shop/current)" = releases/${A} ]; then rm -f /srv/shop/current; fi`)
+  })
+
+  it('switches atomically under a hostile path, and back', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.release(A), { recursive: true })
+    mkdirSync(layout.release(B), { recursive: true })
+    expect(run(switchCurrent(layout, A)).code).toBe(0)
+    expect(readlinkSync(layout.current)).toBe(`releases/${A}`)
+    expect(run(switchCurrent(layout, B)).code).toBe(0)
+    expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
+    expect(box!.pwned()).toEqual([])
+  })
+
+  it('refuses a real directory at current and leaves it alone', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.release(A), { recursive: true })
+    mkdirSync(layout.current)
+    writeFileSync(join(layout.current, 'keep'), 'data')
+    const result = run(switchCurrent(layout, A))
+    expect(result.code).toBe(EXIT.currentIsDirectory)
+    expect(result.stderr).toBe(`berth: ${layout.current} is a real directory, not a symlink: move it out of the way (berth never deletes it)\n`)
+    expect(readFileSync(join(layout.current, 'keep'), 'utf8')).toBe('data')
+  })
+
+  it('refuses to switch to a release that is not there', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.releases, { recursive: true })
+    expect(run(switchCurrent(layout, A))).toMatchObject({ code: EXIT.releaseMissing, stderr: `berth: release ${A} is not on this host\n` })
+    expect(existsSync(layout.current)).toBe(false)
+  })
+
+  it('takes current away only while it still points at the failed release', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.release(A), { recursive: true })
+    mkdirSync(layout.release(B), { recursive: true })
+    expect(run(switchCurrent(layout, B)).code).toBe(0)
+    expect(run(unsetCurrent(layout, A)).code).toBe(0)
+    expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
+    expect(run(unsetCurrent(layout, B)).code).toBe(0)
+    expect(existsSync(layout.current)).toBe(false)
+    expect(box!.pwned()).toEqual([])
+  })
+})

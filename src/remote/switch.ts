@@ -1,0 +1,57 @@
+/**
+ * Points `current` at a release, and takes it away again. The same switch serves deploy,
+ * the revert of a failed deploy, and rollback.
+ */
+import { posix } from 'node:path'
+import type { Layout } from '../release/layout.js'
+import { shellQuote as q } from '../transport/quote.js'
+import { EXIT } from './exit-codes.js'
+import { withState, type ReleaseRecord, type ReleaseState } from '../release/record.js'
+import { writeRecord } from './release.js'
+import { all, script } from './script.js'
+
+/**
+ * A new symlink renamed over the old one (rename(2) is atomic, so `current` is never
+ * missing), then checked with readlink. A real directory at `current` is refused, never
+ * replaced.
+ */
+export function switchCurrent(layout: Layout, id: string): string {
+  const target = layout.currentTarget(id)
+  const temp = posix.join(layout.root, `.current.${id}.tmp`)
+  return script(
+    `if [ -e ${q(layout.current)} ] && [ ! -L ${q(layout.current)} ]; then echo ${q(`berth: ${layout.current} is a real directory, not a symlink: move it out of the way (berth never deletes it)`)} >&2; exit ${EXIT.currentIsDirectory}; fi`,
+    `if [ ! -d ${q(layout.release(id))} ]; then echo ${q(`berth: release ${id} is not on this host`)} >&2; exit ${EXIT.releaseMissing}; fi`,
+    `{ { [ ! -e ${q(temp)} ] && [ ! -L ${q(temp)} ]; } || rm -f ${q(temp)}; } && ln -s ${q(target)} ${q(temp)} && mv -T ${q(temp)} ${q(layout.current)} || exit 1`,
+    `[ "$(readlink ${q(layout.current)})" = ${q(target)} ] || { echo ${q(`berth: current does not point at ${target} after the switch`)} >&2; exit 1; }`,
+  )
+}
+
+/**
+ * Takes `current` away again on a host whose first deploy failed after the switch: it had
+ * no live release before, and must not keep one that failed. Only if it is still ours.
+ */
+export function unsetCurrent(layout: Layout, id: string): string {
+  return `if [ "$(readlink ${q(layout.current)})" = ${q(layout.currentTarget(id))} ]; then rm -f ${q(layout.current)}; fi`
+}
+
+/** Where a switch goes, and what becomes of the release it leaves. */
+export interface SwitchTarget {
+  /** The release to put live; recorded `active`. */
+  to: ReleaseRecord
+  /** The release live until now, when there is one, and its state from now on. */
+  from: { record: ReleaseRecord; state: ReleaseState; failedStep?: string } | null
+  at: Date
+}
+
+/**
+ * The one switch berth has, for a deploy, a rollback and the revert of a failed deploy:
+ * `current` moves (atomically, see `switchCurrent`), then both releases' records say so.
+ */
+export function switchRelease(layout: Layout, target: SwitchTarget): string {
+  const from = target.from
+  return all(
+    switchCurrent(layout, target.to.release),
+    writeRecord(layout, withState(target.to, 'active', target.at)),
+    from === null ? '' : writeRecord(layout, withState(from.record, from.state, target.at, from.failedStep)),
+  )
+}
