@@ -4,7 +4,7 @@
  * built (`--baseline DIR`), or a git worktree of a commit of this repository that the bench
  * checks out, builds, and removes again (`--baseline-ref REF`).
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -67,15 +67,47 @@ export async function checkoutBaseline(root: string, ref: string, options: { sig
     await run('git', ['-C', root, 'worktree', 'add', '--detach', '--quiet', dir, commit], { signal })
     log('baseline: npm ci, npm run build')
     // The install scripts would only run `prepare`, which is the build that follows.
-    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, signal, maxBuffer: 1 << 26 })
-    await run('npm', ['run', 'build', '--silent'], { cwd: dir, signal, maxBuffer: 1 << 26 })
+    await runInGroup('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir, signal)
+    await runInGroup('npm', ['run', 'build', '--silent'], dir, signal)
     if (!existsSync(join(dir, 'bin', 'berth.js'))) throw new Error('its build wrote no bin/berth.js (is it older than the bundled CLI?)')
   } catch (error) {
     await remove()
     if (signal.aborted) throw error
-    const e = error as { stderr?: string; message?: string }
-    const why = (e.stderr ?? '').trim().split('\n').at(-1) || e.message || String(error)
-    throw new Error(`--baseline-ref ${ref}: preparing the baseline failed: ${why.slice(0, 300)}`)
+    throw new Error(`--baseline-ref ${ref}: preparing the baseline failed: ${(error as Error).message.slice(0, 400)}`)
   }
   return { dir, remove }
+}
+
+/**
+ * Runs a command as the leader of its own process group, and stops the whole group when
+ * `signal` aborts: npm does not pass a SIGTERM on to the scripts it started (tsc, esbuild),
+ * which would otherwise go on building in a directory that is gone.
+ */
+function runInGroup(file: string, args: string[], cwd: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    if (signal.aborted) return reject(new Error('interrupted'))
+    const child = spawn(file, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-8_000))
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    const stop = (): void => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM')
+      } catch {
+        // The group has already exited.
+      }
+    }
+    signal.addEventListener('abort', stop, { once: true })
+    child.once('error', (error) => {
+      signal.removeEventListener('abort', stop)
+      reject(error)
+    })
+    child.once('close', (code, killedBy) => {
+      signal.removeEventListener('abort', stop)
+      if (code === 0) return resolvePromise()
+      const last = output.trim().split('\n').at(-1) ?? ''
+      reject(new Error(`${file} ${args[0]} ${killedBy === null ? `exited with ${code}` : `was killed by ${killedBy}`}${last === '' ? '' : `: ${last}`}`))
+    })
+  })
 }
