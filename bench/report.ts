@@ -212,9 +212,10 @@ function runNotes(result: BenchResult): string[] {
   const baseline = result.tools.find((t) => t.name === BASELINE)
   if (baseline !== undefined) {
     notes.push(
-      `This run also measured an earlier berth as \`${BASELINE}\` (${baseline.version ?? 'version unknown'}): its built CLI, run`,
-      `exactly like berth's with the same config but its own directory on every host (\`${BASELINE_DEPLOY_TO}\`), right after`,
-      'berth in every scenario. berth÷baseline below 1× means the code measured here is faster than the baseline.',
+      `This run also measured an earlier berth, \`${BASELINE}\`: its built CLI, run exactly like berth's with the`,
+      `same config but its own directory on every host (\`${BASELINE_DEPLOY_TO}\`), right after berth in every scenario.`,
+      'berth÷baseline below 1× means the code measured here is faster than the baseline, which is',
+      `${baseline.version ?? 'of unknown version'}.`,
     )
   }
   const skipped = result.tools.filter((t) => t.skipped !== undefined)
