@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { BenchUsageError } from './options.js'
 import { baselineVersion } from './versions.js'
 
 const run = promisify(execFile)
@@ -26,7 +27,7 @@ export function openBaseline(dir: string): Baseline {
   const root = resolve(dir)
   const bin = join(root, 'bin', 'berth.js')
   if (!existsSync(bin)) {
-    throw new Error(`--baseline ${dir}: ${bin} does not exist. Build that checkout first (npm ci && npm run build in it), or let the bench do it with --baseline-ref REF`)
+    throw new BenchUsageError(`--baseline ${dir}: ${bin} does not exist. Build that checkout first (npm ci && npm run build in it), or let the bench do it with --baseline-ref REF`)
   }
   return { dir: root, bin, version: baselineVersion(root) }
 }
@@ -48,7 +49,7 @@ export async function checkoutBaseline(root: string, ref: string, options: { sig
     commit = (await run('git', ['-C', root, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { signal })).stdout.trim()
   } catch (error) {
     if (signal.aborted) throw error
-    throw new Error(`--baseline-ref ${ref}: not a commit of ${root}`)
+    throw new BenchUsageError(`--baseline-ref ${ref}: not a commit of ${root}`)
   }
   const parent = mkdtempSync(join(tmpdir(), 'berth-bench-baseline-'))
   const dir = join(parent, 'berth')
@@ -73,7 +74,7 @@ export async function checkoutBaseline(root: string, ref: string, options: { sig
   } catch (error) {
     await remove()
     if (signal.aborted) throw error
-    throw new Error(`--baseline-ref ${ref}: preparing the baseline failed: ${(error as Error).message.slice(0, 400)}`)
+    throw new BenchUsageError(`--baseline-ref ${ref}: preparing the baseline failed: ${(error as Error).message.slice(0, 400)}`)
   }
   return { dir, remove }
 }

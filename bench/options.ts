@@ -4,6 +4,11 @@
  */
 import { join } from 'node:path'
 
+/** A wrong command line or baseline: said in one line, without a stack trace. */
+export class BenchUsageError extends Error {
+  override name = 'BenchUsageError'
+}
+
 export interface BenchOptions {
   hostCounts: number[]
   runs: number
@@ -28,7 +33,7 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions {
     const arg = argv[i]!
     const value = (): string => {
       const next = argv[++i]
-      if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`)
+      if (next === undefined || next.startsWith('--')) throw new BenchUsageError(`${arg} needs a value`)
       return next
     }
     if (arg === '--quick') {
@@ -38,11 +43,11 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions {
     } else if (arg === '--hosts') {
       const text = value()
       options.hostCounts = text.split(',').map(Number)
-      if (options.hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 38)) throw new Error(`--hosts: expected counts from 1 to 38, got ${text}`)
+      if (options.hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 38)) throw new BenchUsageError(`--hosts: expected counts from 1 to 38, got ${text}`)
       modes.push(`--hosts ${text}`)
     } else if (arg === '--runs') {
       options.runs = Number(value())
-      if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs: expected a positive integer')
+      if (!Number.isInteger(options.runs) || options.runs < 1) throw new BenchUsageError('--runs: expected a positive integer')
       modes.push(`--runs ${options.runs}`)
     } else if (arg === '--no-tmpfs') {
       options.tmpfs = false
@@ -58,10 +63,10 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions {
       modes.push(`--baseline-ref ${options.baselineRef}`)
     } else if (arg === '--out') options.out = value()
     else if (arg === '--render') options.render = value()
-    else throw new Error(`unknown option ${arg} (see the top of scripts/bench.ts)`)
+    else throw new BenchUsageError(`unknown option ${arg} (see the top of scripts/bench.ts)`)
   }
   if (options.baselineDir !== undefined && options.baselineRef !== undefined) {
-    throw new Error('--baseline and --baseline-ref both name the baseline: give one of them')
+    throw new BenchUsageError('--baseline and --baseline-ref both name the baseline: give one of them')
   }
   options.mode = modes.length === 0 ? 'full: 1, 10 and 25 hosts, 3 runs' : modes.join(' ')
   return options

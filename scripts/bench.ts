@@ -30,7 +30,7 @@ import { Bench } from '../bench/round.js'
 import { checkoutBaseline, openBaseline, type Baseline, type BaselineCheckout } from '../bench/baseline.js'
 import { ROOT, baselineTool, berthTool } from '../bench/berth.js'
 import { benchAbort } from '../bench/exec.js'
-import { parseBenchArgs } from '../bench/options.js'
+import { BenchUsageError, parseBenchArgs } from '../bench/options.js'
 import { capistranoTool, installCapistrano, type PeerInstall } from '../bench/peers/capistrano.js'
 import { installShipit, shipitTool } from '../bench/peers/shipit.js'
 import { renderConsole, renderMarkdown, type BenchResult, type ToolInfo } from '../bench/report.js'
@@ -260,7 +260,8 @@ main().then(
       process.exitCode = 130
       return
     }
-    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    if (error instanceof BenchUsageError) log(`bench: ${error.message}`)
+    else log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
     process.exitCode = 1
   },
 )
