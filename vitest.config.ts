@@ -15,9 +15,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 10_000, hookTimeout: 10_000 },
       },
       {
-        // Each test runs the built CLI (bin/berth.js) against real directories, often several times.
+        // Each test runs the built CLI (bin/berth.js) against real directories, often several
+        // times; the benchmark's own tests build a checkout with git and npm.
         extends: true,
-        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts', 'bench/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       {
         // Starting a fleet of sshd hosts on a busy two-core machine can take most of a minute.

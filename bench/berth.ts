@@ -1,11 +1,13 @@
 /**
  * berth as users run it: the built CLI (`node bin/berth.js deploy bench -c FILE -q`),
- * under GNU time for its peak RSS, against the fleet's ssh_config.
+ * under GNU time for its peak RSS, against the fleet's ssh_config. The same runs an earlier
+ * berth (a baseline) from another checkout's built CLI, into its own directory on the hosts.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { timed } from './exec.js'
+import { BASELINE } from './stats.js'
 import { wipeHosts, type BenchContext, type BenchTool } from './tool.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -27,17 +29,28 @@ export function berthConfig(context: BenchContext, hosts: string[], deployTo: st
   ].join('\n')
 }
 
-export function berthTool(context: BenchContext, options: { env?: NodeJS.ProcessEnv } = {}): BenchTool {
+export interface BerthToolOptions {
+  env?: NodeJS.ProcessEnv
+  /** The CLI to run. @default this checkout's bin/berth.js */
+  bin?: string
+  /** @default 'berth' */
+  name?: string
+  /** @default '/srv/berth' */
+  deployTo?: string
+}
+
+export function berthTool(context: BenchContext, options: BerthToolOptions = {}): BenchTool {
   const configFile = join(context.work, 'berth.yml')
-  const deployTo = '/srv/berth'
+  const deployTo = options.deployTo ?? '/srv/berth'
+  const bin = options.bin ?? BIN
   const cli = (command: string) =>
-    timed(process.execPath, [BIN, command, 'bench', '-c', configFile, '-q'], {
+    timed(process.execPath, [bin, command, 'bench', '-c', configFile, '-q'], {
       cwd: context.work,
       isRssMeasured: true,
       ...(options.env === undefined ? {} : { env: options.env }),
     })
   return {
-    name: 'berth',
+    name: options.name ?? 'berth',
     deployTo,
     configure: async (hosts) => {
       await mkdir(context.work, { recursive: true })
@@ -47,4 +60,12 @@ export function berthTool(context: BenchContext, options: { env?: NodeJS.Process
     deploy: () => cli('deploy'),
     rollback: () => cli('rollback'),
   }
+}
+
+/** Where the baseline deploys on every host, beside berth's own `/srv/berth`. */
+export const BASELINE_DEPLOY_TO = '/srv/berth-baseline'
+
+/** An earlier berth's built CLI, measured exactly like this one. */
+export function baselineTool(context: BenchContext, bin: string, options: { env?: NodeJS.ProcessEnv } = {}): BenchTool {
+  return berthTool(context, { ...options, bin, name: BASELINE, deployTo: BASELINE_DEPLOY_TO })
 }

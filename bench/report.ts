@@ -1,9 +1,12 @@
 /**
  * The benchmark's output: a console table of medians and `docs/benchmarks.md` with the
  * machine, the setup, medians with min–max, ratios, traffic, peak RSS and the targets.
- * Every number comes from the samples of this run; a failed or missing tool says so.
+ * Every number comes from the samples of this run; a failed or missing tool says so. An
+ * earlier berth measured as a baseline gets its own column and a berth÷baseline ratio; a
+ * run without one renders exactly as before.
  */
-import { FLOOR, FLOOR_TITLES, SCENARIOS, SCENARIO_TITLES, peakRss, summarize, type Sample, type Summary } from './stats.js'
+import { BASELINE_DEPLOY_TO } from './berth.js'
+import { BASELINE, FLOOR, FLOOR_TITLES, SCENARIOS, SCENARIO_TITLES, peakRss, summarize, type Sample, type Summary } from './stats.js'
 import { checkTargets, kb, mb, NO_CONTENT_SHARE, type Traffic } from './targets.js'
 
 export interface ToolInfo {
@@ -11,6 +14,8 @@ export interface ToolInfo {
   version?: string
   /** Why the tool is not in the table. */
   missing?: string
+  /** Why the tool was left out of this run on purpose (`--no-peers`). */
+  skipped?: string
 }
 
 export interface BenchResult {
@@ -32,6 +37,7 @@ const sec = (ms: number | undefined): string => (ms === undefined ? '–' : (ms 
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`)
 
 function cell(sum: Summary | undefined, tool: ToolInfo | undefined, detailed: boolean): string {
+  if (tool?.skipped !== undefined) return 'not measured'
   if (tool?.missing !== undefined) return 'not installed'
   if (sum === undefined) return '–'
   if (sum.median === undefined) return `failed: ${escape(sum.error ?? 'no result')}`
@@ -42,19 +48,24 @@ function cell(sum: Summary | undefined, tool: ToolInfo | undefined, detailed: bo
 
 const escape = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
+const hasBaseline = (result: BenchResult): boolean => result.tools.some((t) => t.name === BASELINE)
+
 function rows(result: BenchResult, detailed: boolean): string[][] {
   const info = (name: string) => result.tools.find((t) => t.name === name)
+  const withBaseline = hasBaseline(result)
   const out: string[][] = []
   for (const hosts of result.hostCounts) {
     for (const scenario of SCENARIOS) {
       const get = (tool: string) => summarize(result.samples, hosts, scenario, tool)
-      const [berth, floor] = [get('berth'), get(FLOOR)]
+      const [berth, floor, baseline] = [get('berth'), get(FLOOR), get(BASELINE)]
       out.push([
         String(hosts),
         SCENARIO_TITLES[scenario],
         cell(berth, info('berth'), detailed),
+        ...(withBaseline ? [cell(baseline, info(BASELINE), detailed)] : []),
         ...PEERS.map((peer) => cell(get(peer), info(peer), detailed)),
         cell(floor, undefined, detailed),
+        ...(withBaseline ? [ratio(berth?.median, baseline?.median)] : []),
         ratio(berth?.median, floor?.median),
         ...PEERS.map((peer) => ratio(berth?.median, get(peer)?.median)),
       ])
@@ -63,11 +74,30 @@ function rows(result: BenchResult, detailed: boolean): string[][] {
   return out
 }
 
-const HEADER = ['hosts', 'scenario', 'berth', 'capistrano', 'shipit-deploy', 'floor', 'berth÷floor', 'berth÷cap', 'berth÷shipit']
+function header(result: BenchResult): string[] {
+  const withBaseline = hasBaseline(result)
+  return [
+    'hosts',
+    'scenario',
+    'berth',
+    ...(withBaseline ? [BASELINE] : []),
+    'capistrano',
+    'shipit-deploy',
+    'floor',
+    ...(withBaseline ? ['berth÷baseline'] : []),
+    'berth÷floor',
+    'berth÷cap',
+    'berth÷shipit',
+  ]
+}
+
+/** The berths whose peak RSS is reported: berth, and the baseline when there is one. */
+const berths = (result: BenchResult): string[] => (hasBaseline(result) ? ['berth', BASELINE] : ['berth'])
 
 export function renderConsole(result: BenchResult): string {
-  const table = [HEADER, ...rows(result, false)]
-  const widths = HEADER.map((_, i) => Math.max(...table.map((row) => Math.min(row[i]!.length, 48))))
+  const columns = header(result)
+  const table = [columns, ...rows(result, false)]
+  const widths = columns.map((_, i) => Math.max(...table.map((row) => Math.min(row[i]!.length, 48))))
   const line = (row: string[]) => row.map((c, i) => (c.length > 48 ? `${c.slice(0, 47)}…` : c).padEnd(widths[i]!)).join('  ')
   const { hosts, targets } = checkTargets(targetInput(result))
   return [
@@ -75,7 +105,7 @@ export function renderConsole(result: BenchResult): string {
     line(table[0]!),
     ...table.slice(1).map(line),
     '',
-    ...result.hostCounts.map((n) => `berth peak RSS at ${n} hosts: ${rssText(result, n)}`),
+    ...berths(result).flatMap((tool) => result.hostCounts.map((n) => `${tool} peak RSS at ${n} hosts: ${rssText(result, n, tool)}`)),
     ...result.traffic.map((t) => `sent to each host (${t.hosts} hosts), ${t.tool} ${t.scenario}: ${kb(t.bytesPerHost)}`),
     '',
     `targets (${hosts} hosts unless stated):`,
@@ -83,25 +113,25 @@ export function renderConsole(result: BenchResult): string {
   ].join('\n')
 }
 
-function rssText(result: BenchResult, hosts: number): string {
-  const rss = peakRss(result.samples, hosts, 'berth')
+function rssText(result: BenchResult, hosts: number, tool: string): string {
+  const rss = peakRss(result.samples, hosts, tool)
   return rss === undefined ? 'not measured' : `${(rss / 1024).toFixed(0)} MB`
 }
 
 function targetInput(result: BenchResult) {
-  const version = (name: string) => result.tools.find((t) => t.name === name)?.version ?? 'missing'
   return {
     samples: result.samples,
     traffic: result.traffic,
     hostCounts: result.hostCounts,
     appBytes: result.app.bytes,
-    peers: { capistrano: version('capistrano'), shipit: version('shipit-deploy') },
+    skipped: Object.fromEntries(result.tools.flatMap((t) => (t.skipped === undefined ? [] : [[t.name, t.skipped]]))),
   }
 }
 
 export function renderMarkdown(result: BenchResult): string {
   const { hosts, targets } = checkTargets(targetInput(result))
-  const table = [HEADER, HEADER.map(() => '---'), ...rows(result, true)].map((row) => `| ${row.join(' | ')} |`)
+  const columns = header(result)
+  const table = [columns, columns.map(() => '---'), ...rows(result, true)].map((row) => `| ${row.join(' | ')} |`)
   return [
     '# Benchmarks',
     '',
@@ -114,6 +144,7 @@ export function renderMarkdown(result: BenchResult): string {
     'run interleaved (berth, Capistrano, shipit-deploy, floor within each scenario), so machine',
     'noise hits all alike.',
     '',
+    ...runNotes(result),
     '## Machine',
     '',
     ...Object.entries(result.machine).map(([k, v]) => `- ${k}: ${v}`),
@@ -121,7 +152,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     '## Tools',
     '',
-    ...result.tools.map((t) => `- ${t.name}: ${t.missing === undefined ? t.version ?? '' : `**not installed**: ${t.missing}`}`),
+    ...result.tools.map((t) => `- ${t.name}: ${toolText(t)}`),
     '',
     '## Setup',
     '',
@@ -149,7 +180,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     ...table,
     '',
-    'berth÷floor and berth÷peer are ratios of medians: below 1× berth is faster.',
+    `berth÷floor${hasBaseline(result) ? ', berth÷baseline' : ''} and berth÷peer are ratios of medians: below 1× berth is faster.`,
     '',
     '## Traffic and memory',
     '',
@@ -158,7 +189,7 @@ export function renderMarkdown(result: BenchResult): string {
       : result.traffic.map((t) => `- ${t.tool}, ${SCENARIO_TITLES[t.scenario]}, ${t.hosts} hosts: ${kb(t.bytesPerHost)} sent to each host`)),
     '  (bytes the ssh clients sent, from `ssh -E … -o LogLevel=VERBOSE` "Transferred:" lines, in one',
     '  extra untimed deploy of each kind after the timed runs; Capistrano uses net-ssh, so it is not counted).',
-    ...result.hostCounts.map((n) => `- berth peak RSS at ${n} hosts: ${rssText(result, n)} (largest over all its runs)`),
+    ...berths(result).flatMap((tool) => result.hostCounts.map((n) => `- ${tool} peak RSS at ${n} hosts: ${rssText(result, n, tool)} (largest over all its runs)`)),
     '',
     `## Targets (${hosts} hosts, medians, same run)`,
     '',
@@ -168,4 +199,26 @@ export function renderMarkdown(result: BenchResult): string {
     `for each scenario is: ${Object.entries(FLOOR_TITLES).map(([k, v]) => `${k}: ${v}`).join('; ')}.`,
     '',
   ].join('\n')
+}
+
+function toolText(tool: ToolInfo): string {
+  if (tool.skipped !== undefined) return `**not measured**: ${tool.skipped}`
+  return tool.missing === undefined ? (tool.version ?? '') : `**not installed**: ${tool.missing}`
+}
+
+/** What this run did beyond the usual comparison: a baseline, or peers left out. */
+function runNotes(result: BenchResult): string[] {
+  const notes: string[] = []
+  const baseline = result.tools.find((t) => t.name === BASELINE)
+  if (baseline !== undefined) {
+    notes.push(
+      `This run also measured an earlier berth, \`${BASELINE}\`: its built CLI, run exactly like berth's with the`,
+      `same config but its own directory on every host (\`${BASELINE_DEPLOY_TO}\`), right after berth in every scenario.`,
+      'berth÷baseline below 1× means the code measured here is faster than the baseline, which is',
+      `${baseline.version ?? 'of unknown version'}.`,
+    )
+  }
+  const skipped = result.tools.filter((t) => t.skipped !== undefined)
+  if (skipped.length > 0) notes.push(`Not measured in this run: ${skipped.map((t) => `${t.name} (${t.skipped})`).join(', ')}.`)
+  return notes.length === 0 ? [] : [...notes, '']
 }

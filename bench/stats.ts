@@ -19,6 +19,8 @@ export const FLOOR_TITLES: Record<Scenario, string> = {
 }
 
 export const FLOOR = 'floor'
+/** An earlier berth measured in the same run (`--baseline`, `--baseline-ref`). */
+export const BASELINE = 'berth (baseline)'
 
 export interface Sample {
   hosts: number

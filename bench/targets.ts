@@ -25,7 +25,8 @@ export interface TargetInput {
   traffic: Traffic[]
   hostCounts: number[]
   appBytes: number
-  peers: { capistrano: string; shipit: string }
+  /** Why a tool was deliberately not measured (`--no-peers`), by tool name. */
+  skipped: Record<string, string>
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
@@ -38,7 +39,9 @@ export function checkTargets(input: TargetInput): { hosts: number; targets: Targ
   const med = (scenario: Scenario, tool: string, n = hosts): number | undefined => summarize(samples, n, scenario, tool)?.median
   const why = (scenario: Scenario, tool: string, n = hosts): string => {
     const sum = summarize(samples, n, scenario, tool)
-    return sum === undefined ? `${tool} not measured` : `${tool} failed: ${sum.error ?? 'no result'}`
+    if (sum !== undefined) return `${tool} failed: ${sum.error ?? 'no result'}`
+    const skipped = input.skipped[tool]
+    return skipped === undefined ? `${tool} not measured` : `${tool} not measured: ${skipped}`
   }
   const targets: Target[] = []
   const vsFloor = (scenario: Scenario, limit: number, text: string, floorName: string): void => {

@@ -8,6 +8,15 @@
  *   options: --runs N, --no-tmpfs (hosts on this machine's disk), --out FILE,
  *            --render FILE.json (only rewrite the markdown from a saved result)
  *
+ * Before/after a change, in one run on one machine: an earlier berth is measured as one more
+ * tool, `berth (baseline)` (its own /srv/berth-baseline on the hosts, interleaved like the
+ * peers), and the table gains its column and a berth÷baseline ratio.
+ *   --baseline DIR       another checkout of berth, already built (DIR/bin/berth.js)
+ *   --baseline-ref REF   a commit of this repository: checked out into a temporary git
+ *                        worktree, `npm ci` and `npm run build` there, removed at the end
+ *   --no-peers           leave out Capistrano and shipit-deploy (neither installed nor run)
+ *   e.g. npm run bench -- --hosts 10 --runs 3 --no-peers --baseline-ref main
+ *
  * Needs root (mount namespaces for the hosts' /srv, a tmpfs, apt-get for Capistrano).
  */
 import { execFile, execFileSync } from 'node:child_process'
@@ -17,69 +26,26 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { startFleet, type Fleet } from '../test/helpers/fleet.js'
 import { changeOneFile, generateApp, type BenchApp } from '../bench/app.js'
-import { ROOT, berthTool } from '../bench/berth.js'
-import { benchAbort, type Timed } from '../bench/exec.js'
-import { floorConnect, floorTar } from '../bench/floor.js'
-import { capistranoTool, installCapistrano } from '../bench/peers/capistrano.js'
+import { Bench } from '../bench/round.js'
+import { checkoutBaseline, openBaseline, type Baseline, type BaselineCheckout } from '../bench/baseline.js'
+import { ROOT, baselineTool, berthTool } from '../bench/berth.js'
+import { benchAbort } from '../bench/exec.js'
+import { BenchUsageError, parseBenchArgs } from '../bench/options.js'
+import { capistranoTool, installCapistrano, type PeerInstall } from '../bench/peers/capistrano.js'
 import { installShipit, shipitTool } from '../bench/peers/shipit.js'
 import { renderConsole, renderMarkdown, type BenchResult, type ToolInfo } from '../bench/report.js'
-import { FLOOR, SCENARIOS, type Sample, type Scenario } from '../bench/stats.js'
+import { BASELINE, type Sample } from '../bench/stats.js'
 import type { Traffic } from '../bench/targets.js'
 import { wipeHosts, type BenchTool } from '../bench/tool.js'
 import { createTrafficMeter } from '../bench/traffic.js'
-import { verifyDeployed, liveTargets } from '../bench/verify.js'
+import { berthVersion, tryVersion } from '../bench/versions.js'
 
 const run = promisify(execFile)
 
-interface Options {
-  hostCounts: number[]
-  runs: number
-  tmpfs: boolean
-  out: string
-  mode: string
-  /** Re-render the markdown from a saved JSON result instead of running. */
-  render?: string
-}
-
-function parseArgs(argv: string[]): Options {
-  const options: Options = { hostCounts: [1, 10, 25], runs: 3, tmpfs: true, out: join(ROOT, 'docs', 'benchmarks.md'), mode: 'full' }
-  const modes: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    const value = (): string => {
-      const next = argv[++i]
-      if (next === undefined) throw new Error(`${arg} needs a value`)
-      return next
-    }
-    if (arg === '--quick') {
-      options.runs = 1
-      options.hostCounts = [10]
-      modes.push('--quick')
-    } else if (arg === '--hosts') {
-      const text = value()
-      options.hostCounts = text.split(',').map(Number)
-      if (options.hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 38)) throw new Error(`--hosts: expected counts from 1 to 38, got ${text}`)
-      modes.push(`--hosts ${text}`)
-    } else if (arg === '--runs') {
-      options.runs = Number(value())
-      if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs: expected a positive integer')
-      modes.push(`--runs ${options.runs}`)
-    } else if (arg === '--no-tmpfs') {
-      options.tmpfs = false
-      modes.push('--no-tmpfs')
-    } else if (arg === '--out') options.out = value()
-    else if (arg === '--render') options.render = value()
-    else throw new Error(`unknown option ${arg} (see the top of scripts/bench.ts)`)
-  }
-  options.mode = modes.length === 0 ? 'full: 1, 10 and 25 hosts, 3 runs' : modes.join(' ')
-  return options
-}
-
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
 async function main(): Promise<number> {
-  const options = parseArgs(process.argv.slice(2))
+  const options = parseBenchArgs(process.argv.slice(2), ROOT)
   if (options.render !== undefined) {
     const saved = JSON.parse(readFileSync(options.render, 'utf8')) as BenchResult
     process.stdout.write(`${renderConsole(saved)}\n`)
@@ -89,6 +55,8 @@ async function main(): Promise<number> {
   const started = Date.now()
   const loadAtStart = loadText()
   if (process.getuid?.() !== 0) throw new Error('the bench needs root: mount namespaces give each host its own /srv')
+  // A baseline that is not built stops the run before anything is built or mounted.
+  let baseline: Baseline | undefined = options.baselineDir === undefined ? undefined : openBaseline(options.baselineDir)
   log('building berth (npm run build)')
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] })
 
@@ -98,7 +66,9 @@ async function main(): Promise<number> {
   let fleet: Fleet | undefined
   /** While the daemons start: an interrupt then must wait for them, to stop them all. */
   let starting: Promise<Fleet> | undefined
+  let checkout: BaselineCheckout | undefined
   const cleanup = async (): Promise<void> => {
+    await checkout?.remove()
     if (fleet === undefined && starting !== undefined) fleet = await starting.catch(() => undefined)
     await fleet?.stop().catch(() => undefined)
     fleet = undefined
@@ -126,6 +96,11 @@ async function main(): Promise<number> {
   process.on('SIGTERM', interrupt)
   const peersDir = join(tmpdir(), 'berth-bench-peers')
   try {
+    if (options.baselineRef !== undefined) {
+      // Before TMPDIR moves to the tmpfs: both CLIs then load from the same kind of disk.
+      checkout = await checkoutBaseline(ROOT, options.baselineRef, { signal: benchAbort.signal, log })
+      baseline = openBaseline(checkout.dir)
+    }
     if (options.tmpfs) {
       try {
         await run('mount', ['-t', 'tmpfs', '-o', 'size=20g,mode=0755', 'berth-bench', scratch])
@@ -142,23 +117,32 @@ async function main(): Promise<number> {
     const app = await generateApp(join(scratch, 'app'))
     log(`app: ${app.files} files, ${(app.bytes / 1024 / 1024).toFixed(1)} MB`)
 
-    log('installing peers (Capistrano with apt-get, shipit-deploy with npm into a scratch dir)')
-    const [cap, shipit] = await Promise.all([installCapistrano(), installShipit(join(peersDir, 'shipit'))])
+    const peers = options.skipPeers ? undefined : await installPeers(join(peersDir, 'shipit'))
     starting = startFleet({ hosts: Math.max(...options.hostCounts), baseDir: scratch })
     fleet = await starting
     starting = undefined
     const context = (name: string) => ({ fleet: fleet!, app, work: join(scratch, 'work', name) })
     const tools: BenchTool[] = [berthTool(context('berth'))]
-    const infos: ToolInfo[] = [{ name: 'berth', version: berthVersion() }]
-    if (cap.ok) tools.push(capistranoTool(context('cap')))
-    infos.push(cap.ok ? { name: 'capistrano', version: `Capistrano ${cap.version} (${tryVersion('ruby', ['--version'])})` } : { name: 'capistrano', missing: cap.reason })
-    if (shipit.ok) tools.push(shipitTool(context('shipit'), join(peersDir, 'shipit')))
-    infos.push(shipit.ok ? { name: 'shipit-deploy', version: shipit.version } : { name: 'shipit-deploy', missing: shipit.reason })
-    for (const info of infos) log(`${info.name}: ${info.missing === undefined ? info.version : `not installed: ${info.missing}`}`)
+    const infos: ToolInfo[] = [{ name: 'berth', version: berthVersion(ROOT) }]
+    if (baseline !== undefined) {
+      tools.push(baselineTool(context('berth-baseline'), baseline.bin))
+      infos.push({ name: BASELINE, version: baseline.version })
+    }
+    if (peers === undefined) infos.push({ name: 'capistrano', skipped: '--no-peers' }, { name: 'shipit-deploy', skipped: '--no-peers' })
+    else {
+      const { cap, shipit } = peers
+      if (cap.ok) tools.push(capistranoTool(context('cap')))
+      infos.push(cap.ok ? { name: 'capistrano', version: `Capistrano ${cap.version} (${tryVersion('ruby', ['--version'])})` } : { name: 'capistrano', missing: cap.reason })
+      if (shipit.ok) tools.push(shipitTool(context('shipit'), join(peersDir, 'shipit')))
+      infos.push(shipit.ok ? { name: 'shipit-deploy', version: shipit.version } : { name: 'shipit-deploy', missing: shipit.reason })
+    }
+    for (const info of infos) {
+      log(`${info.name}: ${info.skipped !== undefined ? `not measured (${info.skipped})` : info.missing === undefined ? info.version : `not installed: ${info.missing}`}`)
+    }
 
     const samples: Sample[] = []
     const traffic: Traffic[] = []
-    const bench = new Bench(fleet, app, tools, samples)
+    const bench = new Bench(fleet, app, tools, samples, log)
     for (const hosts of options.hostCounts) {
       const names = fleet.hosts.slice(0, hosts).map((h) => h.name)
       for (const tool of tools) await tool.configure(names)
@@ -167,7 +151,8 @@ async function main(): Promise<number> {
         await bench.round(hosts, names, r)
       }
       if (hosts === (options.hostCounts.includes(10) ? 10 : Math.max(...options.hostCounts))) {
-        traffic.push(...(await measureTraffic(fleet, app, names, join(scratch, 'traffic'), join(peersDir, 'shipit'), shipit.ok)))
+        const shipitScratch = peers?.shipit.ok === true ? join(peersDir, 'shipit') : undefined
+        traffic.push(...(await measureTraffic(fleet, app, names, join(scratch, 'traffic'), { shipitScratch, baselineBin: baseline?.bin })))
       }
       for (const tool of tools) await wipeHosts(fleet, tool.deployTo)
     }
@@ -196,72 +181,30 @@ async function main(): Promise<number> {
   }
 }
 
-/** One run of every scenario, tools interleaved within each scenario. */
-class Bench {
-  /** Release names have one-second resolution: a tool's next deploy starts in a new second. */
-  private readonly lastEnd = new Map<string, number>()
-  private change = 0
-
-  constructor(
-    private readonly fleet: Fleet,
-    private readonly app: BenchApp,
-    private readonly tools: BenchTool[],
-    private readonly samples: Sample[],
-  ) {}
-
-  async round(hosts: number, names: string[], run: number): Promise<void> {
-    for (const scenario of SCENARIOS) {
-      if (scenario === 'one-file') await changeOneFile(this.app, ++this.change)
-      for (const tool of this.tools) {
-        if (scenario === 'cold') await tool.reset()
-        await this.nextSecond(tool.name)
-        const before = scenario === 'rollback' ? liveTargets(this.fleet, names, tool.deployTo) : []
-        const result = scenario === 'rollback' ? await tool.rollback() : await tool.deploy()
-        this.lastEnd.set(tool.name, Date.now())
-        const problem = !result.ok
-          ? result.error
-          : scenario === 'rollback'
-            ? verifyRolledBack(before, liveTargets(this.fleet, names, tool.deployTo))
-            : verifyDeployed(this.fleet, names, tool.deployTo, this.app)
-        this.record(hosts, scenario, tool.name, run, result, problem)
-      }
-      const floor =
-        scenario === 'cold'
-          ? await floorTar(this.fleet, names, this.app.dir, ['.'])
-          : scenario === 'one-file'
-            ? await floorTar(this.fleet, names, this.app.dir, [this.app.changedFile])
-            : await floorConnect(this.fleet, names)
-      this.record(hosts, scenario, FLOOR, run, floor, floor.ok ? undefined : floor.error)
-    }
-  }
-
-  private record(hosts: number, scenario: Scenario, tool: string, run: number, result: Timed, problem: string | undefined): void {
-    const sample: Sample = { hosts, scenario, tool, run, ...(result.rssKb === undefined ? {} : { rssKb: result.rssKb }) }
-    if (problem === undefined) sample.ms = result.ms
-    else sample.error = problem
-    this.samples.push(sample)
-    const rss = result.rssKb === undefined ? '' : `, ${(result.rssKb / 1024).toFixed(0)} MB RSS`
-    log(`  ${scenario.padEnd(9)} ${tool.padEnd(13)} ${problem === undefined ? seconds(result.ms) : `failed: ${problem}`}${rss}`)
-  }
-
-  private async nextSecond(tool: string): Promise<void> {
-    const last = this.lastEnd.get(tool)
-    if (last === undefined) return
-    const next = (Math.floor(last / 1000) + 1) * 1000
-    if (Date.now() < next) await new Promise((resolve) => setTimeout(resolve, next - Date.now() + 5))
-  }
+async function installPeers(shipitScratch: string): Promise<{ cap: PeerInstall; shipit: PeerInstall }> {
+  log('installing peers (Capistrano with apt-get, shipit-deploy with npm into a scratch dir)')
+  const [cap, shipit] = await Promise.all([installCapistrano(), installShipit(shipitScratch)])
+  return { cap, shipit }
 }
 
-function verifyRolledBack(before: (string | null)[], after: (string | null)[]): string | undefined {
-  const same = after.filter((target, i) => target === null || target === before[i]).length
-  return same === 0 ? undefined : `rollback reported success but current did not move on ${same} host(s)`
-}
-
-/** One untimed one-file redeploy and no-change redeploy per tool, through the ssh shim. */
-async function measureTraffic(fleet: Fleet, app: BenchApp, names: string[], dir: string, shipitScratch: string, hasShipit: boolean): Promise<Traffic[]> {
+/**
+ * One untimed one-file redeploy and no-change redeploy per tool, through the ssh shim:
+ * berth, the baseline when there is one, shipit-deploy when it is installed.
+ */
+async function measureTraffic(
+  fleet: Fleet,
+  app: BenchApp,
+  names: string[],
+  dir: string,
+  extra: { shipitScratch: string | undefined; baselineBin: string | undefined },
+): Promise<Traffic[]> {
   const meter = createTrafficMeter(dir)
   const context = (name: string) => ({ fleet, app, work: join(dir, 'work', name) })
-  const tools = [berthTool(context('berth'), { env: meter.env }), ...(hasShipit ? [shipitTool(context('shipit'), shipitScratch, { env: meter.env })] : [])]
+  const tools = [
+    berthTool(context('berth'), { env: meter.env }),
+    ...(extra.baselineBin === undefined ? [] : [baselineTool(context('berth-baseline'), extra.baselineBin, { env: meter.env })]),
+    ...(extra.shipitScratch === undefined ? [] : [shipitTool(context('shipit'), extra.shipitScratch, { env: meter.env })]),
+  ]
   const out: Traffic[] = []
   for (const tool of tools) {
     await tool.configure(names)
@@ -291,21 +234,6 @@ async function measureTraffic(fleet: Fleet, app: BenchApp, names: string[], dir:
   return out
 }
 
-function tryVersion(file: string, args: string[]): string {
-  try {
-    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0]!
-  } catch {
-    return `${file}: not found`
-  }
-}
-
-function berthVersion(): string {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
-  const sha = tryVersion('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])
-  const dirty = tryVersion('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) === '' ? '' : ', src/ has uncommitted changes'
-  return `${version} (commit ${sha}${dirty})`
-}
-
 const loadText = (): string => loadavg().map((n) => n.toFixed(2)).join(', ')
 
 function machineFacts(): Record<string, string> {
@@ -332,7 +260,8 @@ main().then(
       process.exitCode = 130
       return
     }
-    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    if (error instanceof BenchUsageError) log(`bench: ${error.message}`)
+    else log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
     process.exitCode = 1
   },
 )
