@@ -11,7 +11,7 @@
 import * as z from 'zod'
 import { DURATION_PATTERN } from './duration.js'
 import { describeType, describeValue } from './issue.js'
-import { HOOK_ALIASES, HOOK_NAMES, type HookName } from './types.js'
+import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, type HookName } from './types.js'
 
 interface IssueInput {
   code?: string
@@ -133,7 +133,7 @@ const settingsShape = {
   branch: nonEmptyText('a git ref').optional().describe('Ref deployed when --ref is not given.'),
   deployTo: nonEmptyText('an absolute path').optional().describe('Absolute path on the hosts. Default: /srv/<app>.'),
   keepReleases: wholeNumber(1).optional(),
-  strategy: z.enum(['upload', 'git']).optional(),
+  strategy: z.enum(DELIVERY_NAMES).optional(),
   subdir: relativePath.optional().describe('Deploy only this directory of the repository.'),
   build: z.array(buildSchema).optional().describe('Commands run on the deploying machine before upload.'),
   shared: z
@@ -158,7 +158,7 @@ export const configSchema = z.strictObject({
   ...settingsShape,
   branch: settingsShape.branch.default('HEAD'),
   keepReleases: wholeNumber(1).default(5),
-  strategy: z.enum(['upload', 'git']).default('upload'),
+  strategy: z.enum(DELIVERY_NAMES).default('upload'),
   onFailure: onFailureSchema.default('abort'),
   environments: z.record(matching(ENVIRONMENT_NAME, 'an environment name of letters, digits, ".", "_" or "-"'), environmentSchema, {
     error: (issue: IssueInput) =>

@@ -21,6 +21,13 @@ export const STEPS = [
 ] as const
 export type Step = (typeof STEPS)[number]
 
+/**
+ * The ways a release's files can reach the hosts (`strategy:`); each is a module in
+ * `src/delivery/` (see `strategies.ts`).
+ */
+export const DELIVERY_NAMES = ['upload', 'git'] as const
+export type DeliveryName = (typeof DELIVERY_NAMES)[number]
+
 /** Steps whose body is the user's own hook entries (`hooks.migrate`, `hooks.restart`...). */
 export const BODY_HOOKS = ['build', 'migrate', 'restart', 'verify'] as const
 
@@ -114,7 +121,7 @@ export interface ResolvedConfig {
   /** Absolute path on the host. */
   deployTo: string
   keepReleases: number
-  strategy: 'upload' | 'git'
+  strategy: DeliveryName
   subdir?: string
   build: BuildConfig[]
   shared: { files: string[]; dirs: string[] }

@@ -4,6 +4,7 @@
  * deployTo, free disk. Changes nothing.
  */
 import type { ResolvedConfig } from '../config/types.js'
+import { deliveryFor } from '../delivery/strategies.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
 import type { RunOptions } from './context.js'
 import { selectRunHosts } from '../inventory/select.js'
@@ -41,7 +42,7 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
 }
 
 export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
-  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...(config.strategy === 'git' ? ['git'] : [])]
+  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...deliveryFor(config).hostTools]
   const hosts = selectRunHosts(config.hosts, options, config.environment)
   // http checks poll from the host with curl or wget: only the hosts an http entry runs on need one.
   const httpHosts = new Set(
