@@ -26,7 +26,7 @@ export type Step = (typeof STEPS)[number]
  * `src/delivery/` (see `strategies.ts`).
  */
 export const DELIVERY_NAMES = ['upload', 'git'] as const
-export type DeliveryName = (typeof DELIVERY_NAMES)[number]
+type DeliveryName = (typeof DELIVERY_NAMES)[number]
 
 /** Steps whose body is the user's own hook entries (`hooks.migrate`, `hooks.restart`...). */
 export const BODY_HOOKS = ['build', 'migrate', 'restart', 'verify'] as const
