@@ -60,7 +60,9 @@ export async function runStep(x: Execution, def: StepDef, options: StepRunOption
   // A step with nothing to do anywhere costs no round trip and shows nothing.
   if (local.before.length + local.after.length === 0 && hosts.every((host) => actionsOf(host).length === 0)) return
   const names = hosts.map((host) => host.host.name)
-  const release: ReleaseInfo = { id: x.plan.release, revision: x.plan.revision, previous: null }
+  // Local hooks run once for the fleet: the release it had before, when the hosts agree on one.
+  const previous = new Set(hosts.map((host) => host.previous))
+  const release: ReleaseInfo = { id: x.plan.release, revision: x.plan.revision, previous: previous.size === 1 ? [...previous][0]! : null }
   await guarded(x, options, null, () => runLocalHooks(x.ctx, local.before, release, names))
 
   const runActions = (actions: PlannedAction[]) => async (host: DeployHost) => {

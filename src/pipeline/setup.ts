@@ -8,7 +8,7 @@ import { describeAttention } from '../attention-text.js'
 import type { HostOutcome } from '../events.js'
 import { historyActor, setupEntry, type SetupEntry } from '../history/entry.js'
 import { setupLayout } from '../remote/shared.js'
-import { runHookOnHost } from './actions.js'
+import { runHookOnHost, runLocalHooks } from './actions.js'
 import { execOn, type RunOptions } from './context.js'
 import { lockedWork, withFleet } from './fleet-run.js'
 import { planHook } from './hooks.js'
@@ -24,13 +24,15 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
     try {
       error = await lockedWork(fleet, { lock: { command: 'setup' }, history }, async () => {
         const layout = setupLayout(ctx.layout, config.shared)
+        const hooks = planHook('setup', { config, hosts: fleet.hosts, defaultCwd: ctx.layout.root, repoHooks: new Map() })
         await runPhase(ctx, 'setup', runs, async (run) => {
           await execOn(ctx, run, layout, { step: 'setup' })
           const release = { id: run.state?.current ?? '', revision: '', previous: null }
-          for (const invocation of planHook('setup', { config, hosts: [run.host], defaultCwd: ctx.layout.root, repoHooks: new Map() })) {
-            if (invocation.host !== null) await runHookOnHost(ctx, run, invocation, release)
-          }
+          for (const invocation of hooks) if (invocation.host === run.host.name) await runHookOnHost(ctx, run, invocation, release)
         })
+        // `local: true` entries run once, on this machine, after every host is set up.
+        const local = hooks.filter((invocation) => invocation.host === null)
+        await runLocalHooks(ctx, local, { id: '', revision: '', previous: null }, runs.filter((run) => run.failed === null).map((run) => run.host.name))
       })
     } catch (caught) {
       // Before any host was locked (unreachable, a lock held): nothing changed, same summary.

@@ -73,9 +73,9 @@ describe('run', () => {
 })
 
 describe('setup', () => {
-  it('creates the layout and shared dirs, runs the setup hooks, and can run again', async () => {
+  it('creates the layout and shared dirs, runs the setup hooks (local ones once, on this machine), and can run again', async () => {
     const p = (project = createProject(
-      localConfig(['shared:', '  dirs: [log, tmp/pids]', '  files: [config/app.env]', 'hooks:', '  setup:', '    - run: echo "setup in $(pwd)" >> __BASE__/hooks.log'].join('\n')),
+      localConfig(['shared:', '  dirs: [log, tmp/pids]', '  files: [config/app.env]', 'hooks:', '  setup:', '    - run: echo "setup in $(pwd)" >> __BASE__/hooks.log', '    - run: echo "local setup for $BERTH_HOSTS" >> __BASE__/hooks.log', '      local: true'].join('\n')),
     ))
     const first = await p.berth(['setup', 'production'])
     expect(first.code, first.stdout + first.stderr).toBe(0)
@@ -84,7 +84,7 @@ describe('setup', () => {
     expect(p.current()).toBeNull()
     const second = await p.berth(['setup', 'production'])
     expect(second.code, second.stderr).toBe(0)
-    expect(p.log()).toEqual([`setup in ${p.target}`, `setup in ${p.target}`])
+    expect(p.log()).toEqual([`setup in ${p.target}`, `local setup for localhost`, `setup in ${p.target}`, `local setup for localhost`])
     expect((await p.berth(['deploy', 'production'])).code).toBe(0)
     expect(p.current()).not.toBeNull()
   })

@@ -81,6 +81,15 @@ describe('hooks in a deploy', () => {
     })
   })
 
+  it('tells a local hook the release the hosts had before', async () => {
+    const p = (project = createProject(config(['  after_switch:', '    - run: echo "local from=$BERTH_PREVIOUS_RELEASE to=$BERTH_RELEASE" >> __BASE__/hooks.log', '      local: true'])))
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    const first = p.live()!
+    p.commit({ 'index.html': 'v2' })
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    expect(p.log()).toEqual([`local from= to=${first}`, `local from=${first} to=${p.live()}`])
+  })
+
   it('honours cwd:, prefix and local: true, and selects hosts by roles, hosts and once', async () => {
     const p = (project = createProject(
       config([
