@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import type { BuildConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
+import { makeRunDir } from '../run-dirs.js'
 import { submoduleRepo } from './git-submodules.js'
 import { git } from './local-git.js'
 
@@ -34,7 +35,7 @@ export interface TreeOptions {
 }
 
 export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTree> {
-  const staging = await mkdtemp(join(tmpdir(), 'berth-tree-'))
+  const staging = makeRunDir(tmpdir(), 'tree')
   const dispose = (): Promise<void> => rm(staging, { recursive: true, force: true })
   try {
     await exportCommit(options.repoDir, options.sha, staging, options.cacheDir, options.subdir)

@@ -6,15 +6,15 @@
  * their previous release. The steps themselves live in `steps/`, the order in which they
  * run in `execute.ts`, the end of the run in `finish.ts`.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
+import { makeRunDir } from '../run-dirs.js'
 import type { RunContext, RunOptions } from './context.js'
 import { DeliveryRun } from './delivery-run.js'
 import { newDeployHost, type DeployHost } from './deploy-host.js'
@@ -55,7 +55,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const named = ctx.now()
     const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
     const planInput: PlanInput = { sha, ref, release: createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
-    const workDir = options.planOnly ? null : await mkdtemp(join(tmpdir(), 'berth-deploy-'))
+    const workDir = options.planOnly ? null : makeRunDir(tmpdir(), 'deploy')
     const hosts = fleet.runs.map(newDeployHost)
     // Packing starts now, for the release each host most likely has, while connections open.
     const deliveries = new DeliveryRun(strategy, ctx, hosts, { repoDir, sha, workDir })

@@ -7,13 +7,15 @@
  * hosts add `lockedWork`: connect all, lock all, work, then always a history line and
  * the unlock on every host the run locked.
  */
+import { tmpdir } from 'node:os'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import type { HistoryEntry } from '../history/entry.js'
 import { startBounded } from '../fleet/pool.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { appendHistory } from '../remote/history.js'
-import { closeTransports, createTransports } from '../transport/factory.js'
+import { sweepDeadRunDirs } from '../run-dirs.js'
+import { closeTransports, controlBase, createTransports } from '../transport/factory.js'
 import { createContext, type HostRun, type RunContext, type RunOptions } from './context.js'
 import { acquireLocks, releaseLocks, type LockOptions } from './lock.js'
 import { runPhase } from './phase.js'
@@ -33,6 +35,8 @@ export interface Fleet {
 /** Opens the fleet and always closes it after `work`, whatever `work` did. */
 export async function withFleet<T>(config: ResolvedConfig, options: RunOptions & { connect?: boolean }, work: (fleet: Fleet) => Promise<T>): Promise<T> {
   const ctx = createContext(config, options)
+  // What runs killed outright (SIGKILL) left on this machine goes now.
+  for (const base of new Set([tmpdir(), controlBase()])) sweepDeadRunDirs(base)
   const hosts = selectRunHosts(config.hosts, options, config.environment)
   const transports = createTransports(config, hosts, options.transportFactory)
   const runs: HostRun[] = hosts.map((host) => ({ host, transport: transports.get(host.name)!, state: null, failed: null }))

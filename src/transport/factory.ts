@@ -3,13 +3,13 @@
  * otherwise. One transport (one master connection) per host per run; the run's ssh
  * control sockets live in one private directory removed when the run closes them.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { LocalTransport } from './local.js'
 import { SshTransport } from './ssh.js'
 import type { Transport } from './types.js'
+import { makeRunDir } from '../run-dirs.js'
 
 export type TransportFactory = (host: HostConfig, config: ResolvedConfig, controlDir: () => string) => Transport
 
@@ -33,10 +33,14 @@ export class RunTransports extends Map<string, Transport> {
   dir: string | undefined
 }
 
+/** Where the control sockets go: Unix socket paths are limited to ~107 bytes, so a long TMPDIR falls back to /tmp. */
+export function controlBase(): string {
+  return tmpdir().length <= 40 ? tmpdir() : '/tmp'
+}
+
 export function createTransports(config: ResolvedConfig, hosts: HostConfig[], factory: TransportFactory = defaultTransportFactory): RunTransports {
   const transports = new RunTransports()
-  // Unix socket paths are limited to ~107 bytes: a long TMPDIR falls back to /tmp.
-  const controlDir = (): string => (transports.dir ??= mkdtempSync(join(tmpdir().length <= 40 ? tmpdir() : '/tmp', 'berth-ssh-')))
+  const controlDir = (): string => (transports.dir ??= makeRunDir(controlBase(), 'ssh'))
   for (const host of hosts) transports.set(host.name, factory(host, config, controlDir))
   return transports
 }

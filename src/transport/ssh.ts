@@ -4,12 +4,13 @@
  * (ControlMaster, socket in a private directory of the run) carries every command; the
  * remote side and the secret-safe way env travels are described in `ssh-script.ts`.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { createHash } from 'node:crypto'
 import { BugError, RemoteCommandError } from '../errors.js'
+import { makeRunDir } from '../run-dirs.js'
 import { runProcess } from './process.js'
 import { buildExecArgs, type SshTarget } from './ssh-args.js'
 import { classifySshStderr, toTransportError, type SshEndpoint } from './ssh-errors.js'
@@ -45,8 +46,7 @@ export interface ControlDir {
  * bytes, so a long TMPDIR (macOS) falls back to /tmp.
  */
 export async function createControlDir(): Promise<ControlDir> {
-  const base = tmpdir().length <= 40 ? tmpdir() : '/tmp'
-  const path = await mkdtemp(join(base, 'berth-ssh-'))
+  const path = makeRunDir(tmpdir().length <= 40 ? tmpdir() : '/tmp', 'ssh')
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 

@@ -3,7 +3,7 @@
  * running hook, leaves the old release live, marks the new one failed, frees the lock and
  * exits 130.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
@@ -92,5 +92,29 @@ describe('Ctrl-C after the switch', () => {
     expect(p.record(good).state).toBe('active')
     expect(p.exists('.berth/lock')).toBe(false)
     expect(p.log()).toEqual([`rollback hook to ${good}`, 'failed hook at verify'])
+  })
+})
+
+describe('a deploy killed outright (SIGKILL)', () => {
+  it('cannot clean up its temporary directories: the next berth run on this machine removes them', async () => {
+    const p = (project = createProject(config))
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    p.commit({ 'index.html': 'v2' })
+    const tmp = join(p.base, 'tmp')
+    mkdirSync(tmp)
+    const child = p.spawnBerth(['deploy', 'production'], { HANG: '1', TMPDIR: tmp })
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+    const pidFile = join(p.base, 'hook.pid')
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000, 'the build hook to start')
+    const left = (): string[] => readdirSync(tmp).filter((name) => name.startsWith(`berth-deploy-${child.pid}-`))
+    expect(left()).toHaveLength(1)
+    child.kill('SIGKILL')
+    await exited
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL')
+    expect(left()).toHaveLength(1)
+
+    const status = await p.berth(['status', 'production'], { env: { TMPDIR: tmp } })
+    expect(status.code, status.stdout + status.stderr).toBe(0)
+    expect(left()).toEqual([])
   })
 })
