@@ -142,7 +142,7 @@ export class LockHeldError extends BerthError {
   }
   readonly holder: LockHolder | null
   readonly stale: boolean
-  constructor(init: { host: string; holder: LockHolder | null; stale: boolean; environment: string }) {
+  constructor(init: { host: string; holder: LockHolder | null; stale: boolean; environment: string; hint?: string }) {
     const who = init.holder
       ? `${init.holder.user}@${init.holder.machine} (pid ${init.holder.pid}) since ${init.holder.since}` +
         (init.holder.reason ? `: "${init.holder.reason}"` : '')
@@ -150,9 +150,9 @@ export class LockHeldError extends BerthError {
     super(`${init.host} is locked by ${who}${init.stale ? ' (stale: no heartbeat)' : ''}`, {
       host: init.host,
       step: 'lock',
-      hint: init.stale
-        ? `if that deploy is really gone: berth unlock ${init.environment} --force`
-        : `wait for it, retry with --lock-wait 5m, or ask its holder`,
+      hint:
+        init.hint ??
+        (init.stale ? `if that deploy is really gone: berth unlock ${init.environment} --force` : `wait for it, retry with --lock-wait 5m, or ask its holder`),
     })
     this.holder = init.holder
     this.stale = init.stale

@@ -102,6 +102,11 @@ export function isProvablyDead(holder: LockHolder, identity: Identity, isRunning
  * when both sides have one. A lock from a version that wrote no id can only be matched by
  * host name; one that has an id cannot be matched by a run that has none.
  */
+/** The lock was taken by this user on this machine (a manual lock they may free without --force). */
+export function isOwnLock(holder: LockHolder, identity: Identity): boolean {
+  return isSameMachine(holder, identity) && holder.user === identity.user
+}
+
 function isSameMachine(holder: LockHolder, identity: Identity): boolean {
   if (holder.machineId !== undefined) return holder.machineId === identity.machineId
   return holder.machine === identity.machine

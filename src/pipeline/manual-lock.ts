@@ -13,7 +13,7 @@ import { breakLock } from '../remote/lock.js'
 import { script } from '../remote/script.js'
 import { execOn, type RunOptions } from './context.js'
 import { withFleet } from './fleet-run.js'
-import { acquireLocks } from './lock.js'
+import { acquireLocks, isOwnLock } from './lock.js'
 import { runPhase } from './phase.js'
 
 export async function lockEnvironment(config: ResolvedConfig, options: RunOptions & { reason?: string } = {}): Promise<string[]> {
@@ -34,8 +34,11 @@ export async function unlockEnvironment(config: ResolvedConfig, options: RunOpti
       const state = parseHostState((await execOn(ctx, run, inspectHost(ctx.layout), { step: 'unlock' })).stdout)
       const holder = state.lock?.holder ?? null
       if (state.lock === null) return
-      if (!holder?.manual && !options.force) {
-        throw new LockHeldError({ host: run.host.name, holder, stale: false, environment: config.environment })
+      // Without --force only a manual lock of one's own is freed: a deploy's lock, or someone
+      // else's hold (an incident, a freeze), is not this user's to lift quietly.
+      if (!options.force && !(holder?.manual && isOwnLock(holder, ctx.identity))) {
+        const hint = holder?.manual ? `it was taken with \`berth lock\` by someone else: ask them, or free it with \`berth unlock ${config.environment} --force\` (recorded in the history)` : undefined
+        throw new LockHeldError({ host: run.host.name, holder, stale: false, environment: config.environment, ...(hint === undefined ? {} : { hint }) })
       }
       const lines = [breakLock(ctx.layout, options.force ? undefined : holder?.token)]
       if (options.force) {

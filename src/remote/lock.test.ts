@@ -42,6 +42,16 @@ describe('the lock', () => {
     expect(box!.pwned()).toEqual([])
   })
 
+  it('leaves no lock behind when its holder cannot be written (a full disk)', () => {
+    const { layout, run } = hostile()
+    // The host's writes fail once the lock directory exists, as on a disk that just filled up.
+    const failing = run(`printf() { return 1; }\n${takeLock(layout, holder)}`)
+    expect(failing.code).toBe(1)
+    expect(failing.stderr).toContain('berth: could not write the lock (is the disk full?)')
+    expect(existsSync(layout.lock)).toBe(false)
+    expect(run(takeLock(layout, holder))).toMatchObject({ code: 0, stdout: '@lock acquired\n' })
+  })
+
   it('waits a moment for a lock caught without its files, then reports or takes it', () => {
     const { layout, run } = hostile()
     run(takeLock(layout, holder))

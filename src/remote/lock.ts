@@ -20,7 +20,8 @@ function holdsLock(layout: Layout, token: string): string {
  * `@lock held` followed by what the holder wrote. A lock without a heartbeat is one being
  * written (just after its holder's mkdir) or being removed (`rm -rf` empties it before the
  * rmdir): seen in that instant it would read as an unknown, stale holder and the user be
- * told to force it open, so it is tried once more a second later.
+ * told to force it open, so it is tried once more a second later. A lock whose holder could
+ * not be written (a full disk) is removed again at once: it would hold every later run off.
  */
 export function takeLock(layout: Layout, holder: LockHolder & { token: string }): string {
   const info = posix.join(layout.lock, 'info.json')
@@ -30,7 +31,7 @@ export function takeLock(layout: Layout, holder: LockHolder & { token: string })
     `__berth_now=$(date +%s)`,
     `for attempt in 1 2; do`,
     `  if mkdir ${q(layout.lock)} 2>/dev/null; then`,
-    `    printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && printf '%s\\n' "$__berth_now" > ${q(posix.join(layout.lock, 'heartbeat'))} || exit 1`,
+    `    printf '%s\\n' ${q(JSON.stringify(holder))} > ${q(info)} && printf '%s\\n' ${q(holder.token)} > ${q(posix.join(layout.lock, 'token'))} && printf '%s\\n' "$__berth_now" > ${q(posix.join(layout.lock, 'heartbeat'))} || { rm -rf ${q(layout.lock)}; echo 'berth: could not write the lock (is the disk full?)' >&2; exit 1; }`,
     `    echo '@lock acquired'`,
     `    break`,
     `  fi`,

@@ -52,6 +52,21 @@ describe('lock', () => {
     expect(p.releases()).toHaveLength(2)
   })
 
+  it("someone else's manual lock is freed only with --force, which is recorded", async () => {
+    const p = (project = createProject(localConfig()))
+    writeLock(p, { user: 'alice', machine: 'ops-laptop', pid: 1, manual: true, reason: 'incident 42' }, Math.floor(Date.now() / 1000))
+    const plain = await p.berth(['unlock', 'production'])
+    expect(plain.code).toBe(3)
+    expect(plain.stderr).toContain('alice@ops-laptop')
+    expect(plain.stderr).toContain('berth unlock production --force')
+    expect(p.exists('.berth/lock')).toBe(true)
+    expect(p.history()).toEqual([])
+    const forced = await p.berth(['unlock', 'production', '--force'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(p.exists('.berth/lock')).toBe(false)
+    expect(p.history()).toEqual([expect.objectContaining({ kind: 'unlock-forced', holder: expect.objectContaining({ user: 'alice', manual: true }) })])
+  })
+
   it('a deploy running elsewhere refuses a second one; plain unlock will not free it, --force does and is recorded', async () => {
     const p = (project = createProject(
       localConfig(['hooks:', '  build:', '    - run: touch __BASE__/started; while [ ! -f __BASE__/go ]; do sleep 0.05; done'].join('\n')),
