@@ -22,7 +22,7 @@ export function gitStrategy(): DeliveryStrategy {
       return {
         async forHosts(hosts) {
           const command = sequence(...fetchFromMirrors(layout, input.release, await commits))
-          const part: HostDelivery = { command, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}` }
+          const part: HostDelivery = { command, display: `git fetch into ${layout.repo} and archive ${input.sha.slice(0, 7)}`, isLong: true }
           return new Map(hosts.map((host) => [host.host.name, part]))
         },
         recordLive: async () => {},

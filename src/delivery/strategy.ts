@@ -55,6 +55,11 @@ export interface HostDelivery {
   display: string
   /** What travelled, for the `upload:progress` event. */
   sent?: { bytes: number; files: number }
+  /**
+   * It may run long (a git fetch): it gets a process of its own, which Ctrl-C stops,
+   * instead of the shell berth's short commands share.
+   */
+  isLong?: boolean
 }
 
 export interface DeliveryStrategy {

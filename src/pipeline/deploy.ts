@@ -94,17 +94,19 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   let error: BerthError | null = null
   try {
     await run.connectAll()
-    for (const def of stepsIn('open')) await runStep(x, def)
-    stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
-    // Only now are the hosts' releases known: the name must not be taken there already.
-    const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
-    if (final !== planInput.release) {
+    // Right after the lock, before its `after_lock` hooks: the heartbeat, and the release's
+    // final name (only now are the hosts' releases known: the name must not be taken there).
+    const onLocked = async (): Promise<void> => {
+      stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
+      const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
+      if (final === planInput.release) return
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${planInput.release} or later is already on the hosts: this release is ${final}` })
       planInput.release = final
       x.plan = planDeploy(config, planInput)
       x.input = withLockWait(stepInputFor(config, planInput), run.lockWaitMs)
       await deliveries.restart(final)
     }
+    for (const def of stepsIn('open')) await runStep(x, def, { afterBuiltin: onLocked })
     x.deliveries = await deliveries.forHosts(hosts.filter((host) => host.failed === null))
     for (const def of stepsIn('prepare')) await runStep(x, def)
     for (const [index, names] of x.plan.batches.entries()) {

@@ -17,7 +17,7 @@ import { execOn, type RunContext } from './context.js'
 import { transition, type DeployHost } from './deploy-host.js'
 import type { HookInvocation } from './hooks.js'
 import { runPhase } from './phase.js'
-import type { BuiltinAction, DeployPlan, PlannedAction } from './plan.js'
+import type { BuiltinAction, DeployPlan, PlannedAction, PlannedStep } from './plan.js'
 import { DEPLOY_STEPS } from './steps/registry.js'
 import type { HostFacts, StepDef, StepInput } from './steps/types.js'
 
@@ -46,30 +46,36 @@ export interface StepRunOptions {
   isBestEffort?: boolean
   /** Run only berth's own work, not the step's hooks (the unlock of a failed deploy). */
   skipHooks?: boolean
+  /** For a step working fleet-wide: runs right after its built-in work, before its `after_` hooks. */
+  afterBuiltin?: () => Promise<void>
 }
 
 const defOf = (step: Step): StepDef => DEPLOY_STEPS.find((def) => def.name === step)!
 
 export async function runStep(x: Execution, def: StepDef, options: StepRunOptions = {}): Promise<void> {
-  const planned = x.plan.steps.find((s) => s.step === def.name)
-  if (!planned) return
+  // Read from the plan as it is now: the lock's `afterBuiltin` may re-plan (a renamed release).
+  const planned = (): PlannedStep | undefined => x.plan.steps.find((s) => s.step === def.name)
+  if (!planned()) return
   const only = options.only ?? x.hosts
   const hosts = options.isBestEffort ? only : only.filter((host) => host.failed === null)
-  const actionsOf = (host: DeployHost): PlannedAction[] => (planned.hosts[host.host.name] ?? []).filter((a) => !(options.skipHooks && a.kind === 'hook'))
-  const local = options.skipHooks ? { before: [], after: [] } : { before: planned.localBefore, after: planned.localAfter }
+  // After the decision a failed host still gets berth's own work (its unlock), not the hooks.
+  const hasHooks = (host: DeployHost): boolean => !options.skipHooks && host.failed === null
+  const actionsOf = (host: DeployHost): PlannedAction[] => (planned()!.hosts[host.host.name] ?? []).filter((a) => a.kind === 'builtin' || hasHooks(host))
+  const local = (): { before: HookInvocation[]; after: HookInvocation[] } => (options.skipHooks ? { before: [], after: [] } : { before: planned()!.localBefore, after: planned()!.localAfter })
   // A step with nothing to do anywhere costs no round trip and shows nothing.
-  if (local.before.length + local.after.length === 0 && hosts.every((host) => actionsOf(host).length === 0)) return
-  const names = hosts.map((host) => host.host.name)
+  if (local().before.length + local().after.length === 0 && hosts.every((host) => actionsOf(host).length === 0)) return
+  const names = hosts.filter((host) => host.failed === null).map((host) => host.host.name)
   // Local hooks run once for the fleet: the release it had before, when the hosts agree on one.
   const previous = new Set(hosts.map((host) => host.previous))
-  const release: ReleaseInfo = { id: x.plan.release, revision: x.plan.revision, previous: previous.size === 1 ? [...previous][0]! : null }
-  await guarded(x, options, null, () => runLocalHooks(x.ctx, local.before, release, names))
+  const release = (): ReleaseInfo => ({ id: x.plan.release, revision: x.plan.revision, previous: previous.size === 1 ? [...previous][0]! : null })
+  await guarded(x, options, null, () => runLocalHooks(x.ctx, local().before, release(), names))
 
   const runActions = (actions: PlannedAction[]) => async (host: DeployHost) => {
     const t0 = performance.now()
     try {
       for (const action of actions) {
-        if (action.kind === 'hook') await runHook(x, def, host, action.invocation, options)
+        // After the decision each action stands alone: a failed hook must not keep the unlock from running.
+        if (action.kind === 'hook') await guarded(x, options, host, () => runHook(x, def, host, action.invocation, options))
         else if (!x.ran.has(key(host, action.step))) await runRoundTrip(x, host, action, options)
       }
     } finally {
@@ -82,16 +88,19 @@ export async function runStep(x: Execution, def: StepDef, options: StepRunOption
     if (hosts.every((host) => pick(host).length === 0)) return
     await phase(x, def.name, hosts, options, (host) => runActions(pick(host))(host))
   }
+  const beforeBuiltin = (host: DeployHost): PlannedAction[] => (builtinAt(host) === -1 ? actionsOf(host) : actionsOf(host).slice(0, builtinAt(host)))
+  const fromBuiltin = (host: DeployHost): PlannedAction[] => (builtinAt(host) === -1 ? [] : actionsOf(host).slice(builtinAt(host)))
   if (def.runFleet) {
-    await part((host) => (builtinAt(host) === -1 ? actionsOf(host) : actionsOf(host).slice(0, builtinAt(host))))
+    await part(beforeBuiltin)
     const t0 = performance.now()
     await def.runFleet(x.ctx, hosts, x.input)
     for (const host of hosts) transition.spent(host, def.name, performance.now() - t0)
-    await part((host) => (builtinAt(host) === -1 ? [] : actionsOf(host).slice(builtinAt(host) + 1)))
+    await options.afterBuiltin?.()
+    await part((host) => fromBuiltin(host).slice(1))
   } else {
     await part(actionsOf)
   }
-  await guarded(x, options, null, () => runLocalHooks(x.ctx, local.after, release, names))
+  await guarded(x, options, null, () => runLocalHooks(x.ctx, local().after, release(), names))
   for (const host of hosts) if (host.failed === null) transition.completed(host, def.name)
 }
 
@@ -142,6 +151,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
       step: first!.def.name,
       ...(parts.length > 1 ? { steps: parts.map((part) => part.def.name) } : {}),
       ...(stdin ? { stdin: stdin() } : {}),
+      ...(parts.some(({ def }) => def.builtin!.isLong?.(facts)) ? { brief: false } : {}),
       ...(display ? { display } : {}),
       ...(options.isBestEffort ? { cleanup: true } : {}),
     })
@@ -158,7 +168,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   // berth's own scripts say what went wrong without failing (old releases not removed) as `berth: …` lines.
   for (const line of stderr.split('\n')) if (line.startsWith('berth: ')) warn(x.ctx, host, line.slice('berth: '.length))
   for (const { def } of parts) {
-    def.builtin!.done?.(x.ctx, facts, x.input)
+    def.builtin!.done?.(x.ctx, facts, x.input, stderr)
     transition.completed(host, def.name)
   }
 }

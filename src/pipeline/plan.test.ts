@@ -100,40 +100,43 @@ describe('planDeploy: berth\'s own host commands and round trips', () => {
   it('carries the exact host command of each built-in step, with what the hosts decide marked <…>', () => {
     const c = config({})
     const plan = planDeploy(c, input(c))
-    const release = builtin(plan, 'release')
-    expect(release?.kind === 'builtin' && release.command).toBe(
-      "printf '%s\\n' aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa > /srv/shop/releases/20261123T171500-aaaaaaa/REVISION.tmp && mv -f /srv/shop/releases/20261123T171500-aaaaaaa/REVISION.tmp /srv/shop/releases/20261123T171500-aaaaaaa/REVISION",
-    )
+    expect(builtin(plan, 'release')).toBeUndefined()
     const fetch = builtin(plan, 'fetch')
     expect(fetch?.kind === 'builtin' && fetch.command).toContain('tar -x <-z when the stream is gzipped> -i -f - --no-same-owner -C /srv/shop/releases')
+    // REVISION is written in the same round trip: the release is complete for every hook after fetch.
+    expect(fetch?.kind === 'builtin' && fetch.command).toContain(
+      "printf '%s\\n' aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa > /srv/shop/releases/20261123T171500-aaaaaaa/REVISION.tmp && mv -f /srv/shop/releases/20261123T171500-aaaaaaa/REVISION.tmp /srv/shop/releases/20261123T171500-aaaaaaa/REVISION",
+    )
     const cleanup = builtin(plan, 'cleanup')
     expect(cleanup?.kind === 'builtin' && cleanup.command).toBe('rm -rf <releases beyond the newest 5 good ones, and failed ones>')
     const unlock = builtin(plan, 'unlock')
     expect(unlock?.kind === 'builtin' && unlock.command).toMatch(/\[ "\$__berth_token" = '?<token>'? \]; then rm -rf \/srv\/shop\/\.berth\/lock; fi$/)
   })
 
-  it('joins fetch, release and link into one round trip, and cleanup with unlock, when no hook runs between them', () => {
+  it('joins fetch and link into one round trip, and cleanup with unlock, when no hook runs between them', () => {
     const c = config({})
     const plan = planDeploy(c, input(c))
     const summary = (step: string) => {
       const a = builtin(plan, step)
       return a?.kind === 'builtin' ? { joins: a.joins, joinedTo: a.joinedTo } : null
     }
-    expect(summary('fetch')).toEqual({ joins: ['release', 'link'], joinedTo: undefined })
-    expect(summary('release')).toEqual({ joins: undefined, joinedTo: 'fetch' })
+    expect(summary('fetch')).toEqual({ joins: ['link'], joinedTo: undefined })
+    expect(summary('release')).toBeNull()
     expect(summary('link')).toEqual({ joins: undefined, joinedTo: 'fetch' })
     expect(summary('switch')).toEqual({ joins: undefined, joinedTo: undefined })
     expect(summary('cleanup')).toEqual({ joins: ['unlock'], joinedTo: undefined })
     expect(summary('unlock')).toEqual({ joins: undefined, joinedTo: 'cleanup' })
   })
 
-  it('keeps a step in its own round trip when a hook runs before it, on any host or locally', () => {
-    const onDb = config({ before_link: [entry('echo db', { roles: ['db'] })] })
-    const plan = planDeploy(onDb, input(onDb))
-    const fetch = builtin(plan, 'fetch', 'web1')
-    expect(fetch?.kind === 'builtin' && fetch.joins).toEqual(['release'])
-    const link = builtin(plan, 'link', 'web1')
-    expect(link?.kind === 'builtin' && link.joinedTo).toBeUndefined()
+  it('keeps a step in its own round trip when a hook runs before it or in a step between, on any host or locally', () => {
+    for (const hooks of [{ before_link: [entry('echo db', { roles: ['db'] })] }, { after_release: [entry('echo db', { roles: ['db'] })] }]) {
+      const c = config(hooks)
+      const plan = planDeploy(c, input(c))
+      const fetch = builtin(plan, 'fetch', 'web1')
+      expect(fetch?.kind === 'builtin' && fetch.joins).toBeUndefined()
+      const link = builtin(plan, 'link', 'web1')
+      expect(link?.kind === 'builtin' && link.joinedTo).toBeUndefined()
+    }
     const local = config({ after_cleanup: [entry('notify', { local: true })] })
     const unlock = builtin(planDeploy(local, input(local)), 'unlock')
     expect(unlock?.kind === 'builtin' && unlock.joinedTo).toBeUndefined()

@@ -164,34 +164,48 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
  */
 function joinRoundTrips(steps: PlannedStep[]): void {
   const defOf = (step: Step): StepDef => DEPLOY_STEPS.find((def) => def.name === step)!
-  for (let i = 1; i < steps.length; i++) {
-    const current = steps[i]!
+  const builtinOf = (planned: PlannedStep, host: string): BuiltinAction | undefined => planned.hosts[host]?.find((a): a is BuiltinAction => a.kind === 'builtin')
+  for (const [i, current] of steps.entries()) {
     if (defOf(current.step).builtin?.joinsPrevious !== true) continue
-    const previous = steps[i - 1]!
-    if (current.segment !== previous.segment || hasHookBetween(previous, current)) continue
-    for (const [host, actions] of Object.entries(current.hosts)) {
-      const mine = actions.find((a): a is BuiltinAction => a.kind === 'builtin')
-      const leaderOf = (planned: PlannedStep): BuiltinAction | undefined => planned.hosts[host]?.find((a): a is BuiltinAction => a.kind === 'builtin')
-      const before = leaderOf(previous)
-      if (mine === undefined || before === undefined) continue
-      const leader = before.joinedTo === undefined ? before : leaderOf(steps.find((s) => s.step === before.joinedTo)!)!
+    for (const host of Object.keys(current.hosts)) {
+      const mine = builtinOf(current, host)
+      if (mine === undefined) continue
+      // The nearest earlier step with built-in work on this host, with nothing in between.
+      let j = i - 1
+      while (j >= 0 && builtinOf(steps[j]!, host) === undefined) j--
+      if (j < 0) continue
+      const between = steps.slice(j, i + 1)
+      if (between.some((s) => s.segment !== current.segment) || hasHookBetween(between)) continue
+      const before = builtinOf(steps[j]!, host)!
+      const leader = before.joinedTo === undefined ? before : builtinOf(steps.find((s) => s.step === before.joinedTo)!, host)!
       leader.joins = [...(leader.joins ?? []), mine.step]
       mine.joinedTo = leader.step
     }
   }
 }
 
-/** A hook after the first step's built-in work or before the second's, on any host or locally. */
-function hasHookBetween(first: PlannedStep, second: PlannedStep): boolean {
-  if (first.localAfter.length > 0 || second.localBefore.length > 0) return true
-  const afterBuiltin = (actions: PlannedAction[]): PlannedAction[] => actions.slice(actions.findIndex((a) => a.kind === 'builtin') + 1)
+/**
+ * A hook anywhere from the first step's built-in work to the last one's, on any host or
+ * locally: the steps in between must have none at all.
+ */
+function hasHookBetween(span: PlannedStep[]): boolean {
+  const first = span[0]!
+  const last = span.at(-1)!
+  const middle = span.slice(1, -1)
+  const afterBuiltin = (actions: PlannedAction[]): PlannedAction[] => {
+    const at = actions.findIndex((a) => a.kind === 'builtin')
+    return at === -1 ? actions : actions.slice(at + 1)
+  }
   const beforeBuiltin = (actions: PlannedAction[]): PlannedAction[] => {
     const at = actions.findIndex((a) => a.kind === 'builtin')
     return at === -1 ? actions : actions.slice(0, at)
   }
   return (
-    Object.values(first.hosts).some((actions) => (actions.some((a) => a.kind === 'builtin') ? afterBuiltin(actions) : actions).length > 0) ||
-    Object.values(second.hosts).some((actions) => beforeBuiltin(actions).length > 0)
+    first.localAfter.length > 0 ||
+    last.localBefore.length > 0 ||
+    middle.some((s) => s.localBefore.length + s.localAfter.length > 0 || Object.values(s.hosts).some((actions) => actions.length > 0)) ||
+    Object.values(first.hosts).some((actions) => afterBuiltin(actions).length > 0) ||
+    Object.values(last.hosts).some((actions) => beforeBuiltin(actions).length > 0)
   )
 }
 

@@ -62,10 +62,13 @@ export function removeReleases(layout: Layout, ids: string[]): string {
   return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id)])])
 }
 
+/** What `tryRemoveReleases` says (after `berth: `) when the removal failed. */
+export const REMOVAL_FAILED = 'removing old releases failed'
+
 /**
  * Removes old releases where a failure must not stop what follows (cleanup riding with the
  * unlock: the lock must be freed anyway); nothing to run when there are none.
  */
 export function tryRemoveReleases(layout: Layout, ids: string[]): string {
-  return ids.length === 0 ? '' : tryOr(removeReleases(layout, ids), 'removing old releases failed')
+  return ids.length === 0 ? '' : tryOr(removeReleases(layout, ids), REMOVAL_FAILED)
 }

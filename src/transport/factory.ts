@@ -33,9 +33,12 @@ export class RunTransports extends Map<string, Transport> {
   dir: string | undefined
 }
 
-/** Where the control sockets go: Unix socket paths are limited to ~107 bytes, so a long TMPDIR falls back to /tmp. */
+/**
+ * Where the control sockets go: Unix socket paths are limited to ~107 bytes (ssh adds a
+ * 17-byte suffix while it creates one), so a long TMPDIR falls back to /tmp.
+ */
 export function controlBase(): string {
-  return tmpdir().length <= 40 ? tmpdir() : '/tmp'
+  return tmpdir().length <= 32 ? tmpdir() : '/tmp'
 }
 
 export function createTransports(config: ResolvedConfig, hosts: HostConfig[], factory: TransportFactory = defaultTransportFactory): RunTransports {

@@ -46,7 +46,7 @@ export interface ControlDir {
  * bytes, so a long TMPDIR (macOS) falls back to /tmp.
  */
 export async function createControlDir(): Promise<ControlDir> {
-  const path = makeRunDir(tmpdir().length <= 40 ? tmpdir() : '/tmp', 'ssh')
+  const path = makeRunDir(tmpdir().length <= 32 ? tmpdir() : '/tmp', 'ssh')
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 

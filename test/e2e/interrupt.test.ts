@@ -106,7 +106,7 @@ describe('a deploy killed outright (SIGKILL)', () => {
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
     const pidFile = join(p.base, 'hook.pid')
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000, 'the build hook to start')
-    const left = (): string[] => readdirSync(tmp).filter((name) => name.startsWith(`berth-deploy-${child.pid}-`))
+    const left = (): string[] => readdirSync(tmp).filter((name) => name.startsWith('berth-deploy-') && name.includes(`-${child.pid}-`))
     expect(left()).toHaveLength(1)
     child.kill('SIGKILL')
     await exited

@@ -3,7 +3,7 @@
  * the live one and the last good one before it are never removed (`../retention.ts`).
  * It runs only after a deploy succeeded, and a failure there is a warning.
  */
-import { tryRemoveReleases } from '../../remote/release.js'
+import { REMOVAL_FAILED, tryRemoveReleases } from '../../remote/release.js'
 import type { DeployHost } from '../deploy-host.js'
 import { releasesToRemove } from '../retention.js'
 import type { StepDef, StepInput } from './types.js'
@@ -28,7 +28,9 @@ export const cleanupStep: StepDef = {
       return remove.length === 0 ? null : tryRemoveReleases(input.layout, remove)
     },
     bestEffort: () => 'cleanup failed (the deploy itself succeeded)',
-    done(ctx, facts, input) {
+    done(ctx, facts, input, stderr) {
+      // The removal may fail without failing the round trip (the unlock rides in it): then it says so, and nothing went.
+      if (stderr.includes(REMOVAL_FAILED)) return
       for (const id of releasesToRemoveOn(facts.host, input)) ctx.report({ kind: 'release:removed', host: facts.host.host.name, release: id })
     },
   },

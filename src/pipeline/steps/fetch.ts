@@ -1,9 +1,10 @@
 /**
- * fetch: create the new release's directory and record (state `preparing`), then let
- * the delivery strategy fill it (an upload stream, or a git archive on the host).
+ * fetch: create the new release's directory and record (state `preparing`), let the
+ * delivery strategy fill it (an upload stream, or a git archive on the host), and write
+ * its `REVISION`: the release is complete for every hook that follows.
  */
 import { RemoteCommandError } from '../../errors.js'
-import { createRelease } from '../../remote/release.js'
+import { createRelease, writeRevision } from '../../remote/release.js'
 import { EXIT } from '../../remote/exit-codes.js'
 import { sequence } from '../../remote/script.js'
 import { transition } from '../deploy-host.js'
@@ -14,10 +15,15 @@ export const fetchStep: StepDef = {
   name: 'fetch',
   segment: 'prepare',
   builtin: {
-    describe: (input) => input.delivery.describe(input.release),
+    describe: (input) => `${input.delivery.describe(input.release)}, write REVISION`,
     command: (input, facts) =>
-      sequence(createRelease(input.layout, input.newRecord), facts?.delivery?.command ?? input.delivery.preview(input.layout, input.release)),
+      sequence(
+        createRelease(input.layout, input.newRecord),
+        facts?.delivery?.command ?? input.delivery.preview(input.layout, input.release),
+        writeRevision(input.layout, input.release, input.sha),
+      ),
     stdin: (facts) => facts.delivery?.stdin,
+    isLong: (facts) => facts.delivery?.isLong === true,
     display: (_input, facts) => facts.delivery?.display,
     starting: (_ctx, facts, input) => transition.creating(facts.host, input.newRecord),
     failed(error, facts) {

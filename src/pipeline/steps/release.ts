@@ -1,13 +1,7 @@
-/** release: write `REVISION` into the new release (replaced, never written through). */
-import { writeRevision } from '../../remote/release.js'
+/**
+ * release: the new release is complete on the host (its tree and `REVISION`, written by
+ * the fetch step): the step of the `before_release`/`after_release` hooks.
+ */
 import type { StepDef } from './types.js'
 
-export const releaseStep: StepDef = {
-  name: 'release',
-  segment: 'prepare',
-  builtin: {
-    describe: () => 'write REVISION',
-    command: (input) => writeRevision(input.layout, input.release, input.sha),
-    joinsPrevious: true,
-  },
-}
+export const releaseStep: StepDef = { name: 'release', segment: 'prepare' }

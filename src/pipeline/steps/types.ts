@@ -68,12 +68,14 @@ interface Builtin {
   joinsPrevious?: boolean
   /** What the command reads on stdin (the fetch step's tar stream). */
   stdin?(facts: HostFacts): (() => import('node:stream').Readable) | undefined
+  /** The command may run long: a process of its own (which Ctrl-C stops), not berth's shared shell. */
+  isLong?(facts: HostFacts): boolean
   /** What to show for the command in events and errors, when it is not itself readable. */
   display?(input: StepInput, facts: HostFacts): string | undefined
   /** Before the command runs on a host (a transition: "may have been created"). */
   starting?(ctx: RunContext, facts: HostFacts, input: StepInput): void
-  /** After it succeeded on a host: transitions and events. */
-  done?(ctx: RunContext, facts: HostFacts, input: StepInput): void
+  /** After it succeeded on a host: transitions and events (`stderr`: what it said on the way). */
+  done?(ctx: RunContext, facts: HostFacts, input: StepInput, stderr: string): void
   /** After it failed on a host, before the failure is recorded. */
   failed?(error: unknown, facts: HostFacts): void
   /**
