@@ -92,9 +92,16 @@ describe('npm pack', () => {
     for (const chunk of readdirSync(join(ROOT, 'dist', 'bundle'))) expect(packed).toContain(`dist/bundle/${chunk}`)
   })
 
+  it('ships every file the README links to, so its links work in node_modules/berth-deploy', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const links = [...readme.matchAll(/\]\(([^)#:\s]+)\)/g)].map((match) => match[1]!)
+    expect(links.length).toBeGreaterThan(0)
+    for (const link of links) expect(packed).toContain(link)
+  })
+
   it('ships no tests, fixtures, sources, bench, source maps or the unbundled CLI', () => {
     const unwanted = packed.filter(
-      (path) => /(^|\/)(test|tests|__fixtures__|fixtures|bench|src|scripts|examples|docs|lint)\//.test(path) || /\.test\.|\.map$/.test(path) || path.startsWith('dist/cli/'),
+      (path) => /(^|\/)(test|tests|__fixtures__|fixtures|bench|src|scripts|examples|lint)\//.test(path) || /\.test\.|\.map$/.test(path) || path.startsWith('dist/cli/'),
     )
     expect(unwanted).toEqual([])
   })
