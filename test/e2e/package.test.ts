@@ -174,7 +174,7 @@ describe('installed from the tarball into a fresh project', () => {
     expect(schema.stdout.trim()).toBe(join(realpathSync(app), 'node_modules', 'berth-deploy', 'schema', 'berth.schema.json'))
   })
 
-  it('gives a berth.config.ts its types: a valid config compiles, a wrong field does not', () => {
+  it('gives a berth.config.ts its types (a valid config compiles, a wrong field does not), and berth loads it', () => {
     // This repository's TypeScript and Node types stand in for the user's own.
     const tsconfig = {
       compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] },
@@ -184,11 +184,14 @@ describe('installed from the tarball into a fresh project', () => {
     const config = (deployTo: string) =>
       `import { defineConfig } from 'berth-deploy'\nexport default defineConfig({ app: 'shop', deployTo: ${deployTo}, environments: { production: { hosts: [{ host: 'localhost', transport: 'local' }] } } })\n`
     const tsc = () => run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], app)
-    writeFileSync(join(app, 'berth.config.ts'), config("'/srv/shop'"))
-    expectOk(tsc())
     writeFileSync(join(app, 'berth.config.ts'), config('5'))
     const wrong = tsc()
     expect(wrong.status).not.toBe(0)
     expect(wrong.stdout).toMatch(/berth\.config\.ts\(2,\d+\): error TS2322/)
+    writeFileSync(join(app, 'berth.config.ts'), config(JSON.stringify(target)))
+    expectOk(tsc())
+    // berth reads it through its own `import { defineConfig } from 'berth-deploy'`, resolved in the project.
+    const plan = expectOk(run('npx', ['berth', 'deploy', 'production', '--plan', '-c', 'berth.config.ts'], app))
+    expect(plan.stdout).toContain(target)
   })
 })
