@@ -1,6 +1,37 @@
-/** The commented berth.yml that `berth init` writes: valid as written, and a tour of the options. */
-export function starterConfig(app: string): string {
-  return `# berth deploy configuration. Reference: https://www.npmjs.com/package/berth
+import { existsSync } from 'node:fs'
+import { dirname, join, relative, sep } from 'node:path'
+
+/** Where `npm i -D berth-deploy` puts the JSON Schema, from the directory holding node_modules. */
+const INSTALLED_SCHEMA = join('node_modules', 'berth-deploy', 'schema', 'berth.schema.json')
+
+/**
+ * The `$schema` path for a berth.yml written in `dir`, relative to that file as the YAML
+ * language server reads it: the schema of the nearest installed berth-deploy (in `dir` or a
+ * parent, as in a monorepo whose packages share the root's node_modules), else where
+ * `npm i -D berth-deploy` in `dir` will put it.
+ */
+export function schemaPathFor(dir: string, exists: (path: string) => boolean = existsSync): string {
+  for (let at = dir; ; at = dirname(at)) {
+    const candidate = join(at, INSTALLED_SCHEMA)
+    if (exists(candidate)) return asRelative(relative(dir, candidate))
+    if (dirname(at) === at) return asRelative(INSTALLED_SCHEMA)
+  }
+}
+
+/** `./x` rather than `x`, so the path reads as relative; forward slashes, as in a URL. */
+function asRelative(path: string): string {
+  const slashed = path.split(sep).join('/')
+  return slashed.startsWith('../') ? slashed : `./${slashed}`
+}
+
+/**
+ * The commented berth.yml that `berth init` writes: valid as written, and a tour of the
+ * options. `schemaPath` (see `schemaPathFor`) gives editors completion and checking.
+ */
+export function starterConfig(app: string, schemaPath: string): string {
+  return `# yaml-language-server: $schema=${schemaPath}
+# berth deploy configuration. The options are described in berth-deploy's README
+# (node_modules/berth-deploy/README.md); the schema above lets editors check this file.
 app: ${app}
 # repo: .                 # local path or git URL (default: the git repo this file is in)
 branch: main              # ref deployed when --ref is not given

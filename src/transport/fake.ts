@@ -5,7 +5,7 @@
  * hook hang until Ctrl-C" happen on purpose, then assert what berth did about it.
  *
  * ```ts
- * import { deploy, FakeFleet } from 'berth'
+ * import { deploy, FakeFleet } from 'berth-deploy'
  * const fleet = new FakeFleet({ deployTo: config.deployTo })
  * await deploy(config, { transportFactory: fleet.transportFactory }) // a first release, for real
  * fleet.restart({ host: 'web3', step: 'switch', reply: { exitCode: 1, stderr: 'disk full' } })

@@ -1,14 +1,14 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { UsageError } from '../../errors.js'
-import { starterConfig } from '../starter-config.js'
+import { schemaPathFor, starterConfig } from '../starter-config.js'
 import type { CliIO, GlobalFlags } from '../session.js'
 
 export async function run(_args: string[], flags: GlobalFlags & { force?: boolean }, io: CliIO): Promise<number> {
   const file = join(io.cwd, 'berth.yml')
   if (existsSync(file) && !flags.force) throw new UsageError('berth.yml already exists here', { hint: 'use --force to overwrite it' })
   const app = basename(io.cwd).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app'
-  writeFileSync(file, starterConfig(app), { mode: 0o644 })
+  writeFileSync(file, starterConfig(app, schemaPathFor(io.cwd)), { mode: 0o644 })
   io.stdout(`wrote ${file}\nnext: edit the hosts, then run \`berth check production\` and \`berth deploy production --plan\`\n`)
   return 0
 }
