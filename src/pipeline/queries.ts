@@ -46,17 +46,15 @@ export async function listReleases(config: ResolvedConfig, options: RunOptions =
   return { hosts, disagree: currentsDiffer(hosts) }
 }
 
-/**
- * What `current` is on a host: `live` (a release berth can name, whose directory is there),
- * `broken` (a link to a directory that is gone: nothing can start), `directory` (a real
- * directory, which no switch replaces), `foreign` (a link berth did not make, such as a
- * Capistrano `releases/20231201120000`), or `none`.
- */
-export type CurrentKind = 'live' | 'broken' | 'directory' | 'foreign' | 'none'
-
 export interface HostStatus {
   current: string | null
-  currentKind: CurrentKind
+  /**
+   * What `current` is: `live` (a release berth can name, whose directory is there),
+   * `broken` (a link to a directory that is gone: nothing can start), `directory` (a real
+   * directory, which no switch replaces), `foreign` (a link berth did not make, such as a
+   * Capistrano `releases/20231201120000`), or `none`.
+   */
+  currentKind: 'live' | 'broken' | 'directory' | 'foreign' | 'none'
   /** The `current` symlink's text as it is on the host, or null when there is none. */
   currentLink: string | null
   /** The live release's revision; null when unknown (see `recordUnreadable`). */
@@ -129,7 +127,7 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
   return { entries, unreadable: perHost.filter((e): e is PerHost<never> & { ok: false } => !e.ok) }
 }
 
-function currentKind(state: HostState): CurrentKind {
+function currentKind(state: HostState): HostStatus['currentKind'] {
   if (state.currentIsDirectory) return 'directory'
   if (state.currentLink === null) return 'none'
   if (state.currentDangling || (state.current !== null && !state.releases.includes(state.current))) return 'broken'
