@@ -7,7 +7,7 @@
 import { posix } from 'node:path'
 import { all } from '../../remote/script.js'
 import { HookError, type BerthError } from '../../errors.js'
-import { restoreCurrent, switchRelease, unsetCurrent } from '../../remote/switch.js'
+import { restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '../../remote/switch.js'
 import { writeRecord } from '../../remote/release.js'
 import { recordOf, withState, type ReleaseRecord } from '../../release/record.js'
 import { runHookOnHost } from '../actions.js'
@@ -60,7 +60,7 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
       warn(ctx, host, `${input.release} was taken down again: this host had no live release before this deploy`)
       return
     }
-    await execOn(ctx, host, goBack(ctx, host, failed, failedStep, now), { step: 'rollback', cleanup: true })
+    await execOn(ctx, host, goBack(ctx, host, previousLink, { record: failed, state: 'failed', ...(failedStep === undefined ? {} : { failedStep }) }, now), { step: 'rollback', cleanup: true })
   } catch (error) {
     warn(ctx, host, `could not go back to ${previous ?? previousLink}: ${(error as BerthError).message}`)
     return
@@ -91,14 +91,13 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
  * The host command that puts `current` back: berth's own switch when the link was one berth
  * makes, else exactly the text it had (the records of berth's releases still follow).
  */
-function goBack(ctx: RunContext, host: DeployHost, failed: ReleaseRecord, failedStep: string | undefined, now: Date): string {
-  const { previous, previousLink } = host
-  const leaving = { record: failed, state: 'failed' as const, ...(failedStep === undefined ? {} : { failedStep }) }
-  if (previous !== null && previousLink === ctx.layout.currentTarget(previous)) {
+function goBack(ctx: RunContext, host: DeployHost, link: string, leaving: NonNullable<SwitchTarget['from']>, now: Date): string {
+  const previous = host.previous
+  if (previous !== null && link === ctx.layout.currentTarget(previous)) {
     return switchRelease(ctx.layout, { to: recordOf(host.state?.records, previous), from: leaving, at: now })
   }
   const wasActive = previous === null ? '' : writeRecord(ctx.layout, withState(recordOf(host.state?.records, previous), 'active', now))
-  return all(restoreCurrent(ctx.layout, previousLink!), wasActive, writeRecord(ctx.layout, failed))
+  return all(restoreCurrent(ctx.layout, link), wasActive, writeRecord(ctx.layout, leaving.record))
 }
 
 function warn(ctx: RunContext, host: DeployHost, message: string): void {
