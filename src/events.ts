@@ -8,7 +8,7 @@ import type { BerthError } from './errors.js'
 
 export interface HostOutcome {
   host: string
-  /** Release `current` points at now (null if none). */
+  /** Release `current` points at now (null if none; the link's own text when it names no berth release). */
   live: string | null
   /** Step that failed on this host, if any. */
   failedStep?: string

@@ -13,8 +13,14 @@ import type { HostRun } from './context.js'
 export interface DeployHost extends HostRun {
   /** This run holds the host's lock. */
   locked: boolean
-  /** Release `current` pointed at when the run took the lock. */
+  /** Release `current` pointed at when the run took the lock (null also when it named no berth release). */
   previous: string | null
+  /**
+   * The `current` symlink's text when the run took the lock, exactly as read (null: there
+   * was none). A failed deploy puts back this, not only a release berth can name: a
+   * Capistrano-style `/srv/app/releases/20231201120000` or a hand-made link must survive.
+   */
+  previousLink: string | null
   /** The new release's directory was (or may have been) created on this host. */
   created: boolean
   /** `current` was (or may have been) switched to the new release on this host. */
@@ -23,6 +29,8 @@ export interface DeployHost extends HostRun {
   rolledBack: boolean
   /** Migration hooks started on this host. */
   migrated: boolean
+  /** `restart` or `verify` hooks started on this host: the app may be running the new release. */
+  wentLive: boolean
   /** The new release's record, as last written on this host. */
   record: ReleaseRecord | null
   /** Steps whose work (berth's own and the hooks) finished on this host, in order. */
@@ -33,7 +41,7 @@ export interface DeployHost extends HostRun {
 
 /** The run's own host object grows into a deploy's (the fleet keys connections by it). */
 export function newDeployHost(run: HostRun): DeployHost {
-  return Object.assign(run, { locked: false, previous: null, created: false, switched: false, rolledBack: false, migrated: false, record: null, completed: [], durations: {} })
+  return Object.assign(run, { locked: false, previous: null, previousLink: null, created: false, switched: false, rolledBack: false, migrated: false, wentLive: false, record: null, completed: [], durations: {} })
 }
 
 /** The named transitions: each says what happened on the host, and sets what follows from it. */
@@ -42,6 +50,7 @@ export const transition = {
     host.locked = true
     host.state = state
     host.previous = state.current
+    host.previousLink = state.currentLink
   },
   /** The release directory is about to be created: from now on it may exist. */
   creating(host: DeployHost, record: ReleaseRecord): void {
@@ -62,6 +71,10 @@ export const transition = {
   },
   migrating(host: DeployHost): void {
     host.migrated = true
+  },
+  /** A restart or verify hook is starting: after a revert, the app must be restarted on the old release. */
+  goingLive(host: DeployHost): void {
+    host.wentLive = true
   },
   reverted(host: DeployHost, record: ReleaseRecord): void {
     host.rolledBack = true

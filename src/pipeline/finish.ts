@@ -70,7 +70,7 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
 
   const durationMs = performance.now() - input.started
   const outcomes: HostOutcome[] = hosts.map((host) => {
-    const outcome: HostOutcome = { host: host.host.name, live: isLiveOnNew(host) ? x.plan.release : host.previous, switched: isLiveOnNew(host) }
+    const outcome: HostOutcome = { host: host.host.name, live: isLiveOnNew(host) ? x.plan.release : (host.previous ?? host.previousLink), switched: isLiveOnNew(host) }
     if (host.failed !== null) Object.assign(outcome, { failedStep: host.failed.step, error: host.failed.error })
     else if (error !== null && stoppedByOthers(error, host)) outcome.stoppedAt = failedStep(host)
     else if (error !== null) Object.assign(outcome, { failedStep: failedStep(host), error })

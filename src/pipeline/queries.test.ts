@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ResolvedConfig } from '../config/types.js'
 import { deployEntry } from '../history/entry.js'
-import { getHistory } from './queries.js'
+import { getHistory, getStatus, listReleases } from './queries.js'
 
 let deployTo = ''
 beforeEach(() => {
@@ -44,5 +44,53 @@ describe('getHistory', () => {
     ])
     expect(entries[1]).toMatchObject({ v: 1, machineId: 'mid', failedStep: 'verify' })
     expect(JSON.stringify(entries)).not.toContain('old-token')
+  })
+})
+
+describe('status and releases say what is really there', () => {
+  const R1 = '20300101T120001-aaaaaaa'
+  const R2 = '20300101T120002-bbbbbbb'
+  const record = (release: string, state = 'active') => `${JSON.stringify({ release, state, revision: 'f00dfeed1234abcd', ref: 'main', createdAt: '', updatedAt: '', deployedBy: '' })}\n`
+  const status = async () => {
+    const [host] = (await getStatus(config())).hosts
+    if (!host?.ok) throw new Error('the host could not be read')
+    return host.value
+  }
+  const manifests = () => {
+    mkdirSync(join(deployTo, '.berth', 'releases'), { recursive: true })
+    return join(deployTo, '.berth', 'releases')
+  }
+
+  it('a live release whose directory is gone is broken, not live', async () => {
+    mkdirSync(join(deployTo, 'releases'))
+    writeFileSync(join(manifests(), `${R1}.json`), record(R1))
+    symlinkSync(`releases/${R1}`, join(deployTo, 'current'))
+    expect(await status()).toMatchObject({ current: R1, currentKind: 'broken', currentLink: `releases/${R1}`, revision: 'f00dfeed1234abcd' })
+    mkdirSync(join(deployTo, 'releases', R1))
+    expect((await status()).currentKind).toBe('live')
+  })
+
+  it('a real directory at current is a directory, not "none"; a link berth did not make is foreign', async () => {
+    mkdirSync(join(deployTo, 'current'))
+    expect(await status()).toMatchObject({ current: null, currentKind: 'directory', currentLink: null })
+    rmSync(join(deployTo, 'current'), { recursive: true })
+    mkdirSync(join(deployTo, 'releases', '20231201120000'), { recursive: true })
+    symlinkSync(join(deployTo, 'releases', '20231201120000'), join(deployTo, 'current'))
+    expect(await status()).toMatchObject({ current: null, currentKind: 'foreign', currentLink: join(deployTo, 'releases', '20231201120000') })
+    rmSync(join(deployTo, 'current'))
+    expect((await status()).currentKind).toBe('none')
+  })
+
+  it('a damaged record is unreadable, never a good release', async () => {
+    for (const id of [R1, R2]) mkdirSync(join(deployTo, 'releases', id), { recursive: true })
+    writeFileSync(join(manifests(), `${R1}.json`), record(R1, 'ready'))
+    writeFileSync(join(manifests(), `${R2}.json`), '{"release":"20300101T120002-bbbbbbb","state":"act')
+    symlinkSync(`releases/${R2}`, join(deployTo, 'current'))
+    expect(await status()).toMatchObject({ current: R2, currentKind: 'live', revision: null, recordUnreadable: true })
+    const [host] = (await listReleases(config())).hosts
+    expect(host?.ok && host.value.releases.map((r) => [r.id, r.state])).toEqual([
+      [R2, 'unreadable'],
+      [R1, 'ready'],
+    ])
   })
 })

@@ -15,7 +15,11 @@ import { isStale } from './lock.js'
 
 interface HostReleases {
   current: string | null
-  releases: { id: string; state: ReleaseState | 'unknown'; revision: string }[]
+  /**
+   * `unknown`: no record (made before berth kept them, or not by berth); `unreadable`: a
+   * record file that is damaged, never taken for a good release.
+   */
+  releases: { id: string; state: ReleaseState | 'unknown' | 'unreadable'; revision: string }[]
 }
 
 export interface ReleasesReport {
@@ -35,7 +39,7 @@ export async function listReleases(config: ResolvedConfig, options: RunOptions =
     const state = entry.value
     const releases = sortNewestFirst(state.releases).map((id) => {
       const record = state.records.get(id)
-      return { id, state: record?.state ?? ('unknown' as const), revision: record?.revision ?? '' }
+      return { id, state: record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const)), revision: record?.revision ?? '' }
     })
     return { host: entry.host, ok: true, value: { current: state.current, releases } }
   })
@@ -44,7 +48,19 @@ export async function listReleases(config: ResolvedConfig, options: RunOptions =
 
 export interface HostStatus {
   current: string | null
+  /**
+   * What `current` is: `live` (a release berth can name, whose directory is there),
+   * `broken` (a link to a directory that is gone: nothing can start), `directory` (a real
+   * directory, which no switch replaces), `foreign` (a link berth did not make, such as a
+   * Capistrano `releases/20231201120000`), or `none`.
+   */
+  currentKind: 'live' | 'broken' | 'directory' | 'foreign' | 'none'
+  /** The `current` symlink's text as it is on the host, or null when there is none. */
+  currentLink: string | null
+  /** The live release's revision; null when unknown (see `recordUnreadable`). */
   revision: string | null
+  /** The live release's record exists but cannot be read. */
+  recordUnreadable: boolean
   lock: { holder: string; since: string; reason?: string; stale: boolean } | null
   lastDeploy: Record<string, unknown> | null
 }
@@ -64,7 +80,9 @@ export async function getStatus(config: ResolvedConfig, options: RunOptions = {}
         }
       : null
     const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
-    return { host: entry.host, ok: true, value: { current: state.current, revision, lock, lastDeploy: state.lastHistory } }
+    const recordUnreadable = state.current !== null && state.unreadableRecords.has(state.current)
+    const value = { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
+    return { host: entry.host, ok: true, value }
   })
   return { hosts, disagree: currentsDiffer(hosts) }
 }
@@ -107,6 +125,13 @@ export async function getHistory(config: ResolvedConfig, options: RunOptions & {
   }
   const entries = [...runs.values()].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, limit)
   return { entries, unreadable: perHost.filter((e): e is PerHost<never> & { ok: false } => !e.ok) }
+}
+
+function currentKind(state: HostState): HostStatus['currentKind'] {
+  if (state.currentIsDirectory) return 'directory'
+  if (state.currentLink === null) return 'none'
+  if (state.currentDangling || (state.current !== null && !state.releases.includes(state.current))) return 'broken'
+  return state.current === null ? 'foreign' : 'live'
 }
 
 /** A host that could not be read is not evidence of disagreement: it is listed as unreadable instead. */

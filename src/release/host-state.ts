@@ -6,18 +6,30 @@
 import { posix } from 'node:path'
 import type { LockHolder } from '../errors.js'
 import { isReleaseId } from './id.js'
-import type { ReleaseRecord } from './record.js'
+import { isReleaseState, type ReleaseRecord } from './record.js'
 
 export interface HostState {
   /** deployTo exists at all. */
   exists: boolean
   /** Release id `current` points at, or null. */
   current: string | null
+  /**
+   * The text of the `current` symlink exactly as `readlink` prints it, whoever made it
+   * (berth's `releases/<id>`, another tool's absolute path, a hand-made link), or null
+   * when there is no symlink. A failed deploy puts back exactly this.
+   */
+  currentLink: string | null
+  /** `current` is a symlink to nothing (its release directory is gone). */
+  currentDangling: boolean
   /** `current` exists but is a real directory (refused by every switch). */
   currentIsDirectory: boolean
   /** Release directories present, any order. */
   releases: string[]
+  /** Releases whose directory holds a `REVISION` file: the last thing a release gets, so the ones complete. */
+  complete: Set<string>
   records: Map<string, ReleaseRecord>
+  /** Releases whose record file exists but cannot be read as one (damaged, cut off, another shape). */
+  unreadableRecords: Set<string>
   lock: { holder: LockHolder | null; heartbeat: number | null } | null
   /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
   now: number
@@ -37,9 +49,13 @@ export function parseHostState(output: string): HostState {
   const state: HostState = {
     exists: true,
     current: null,
+    currentLink: null,
+    currentDangling: false,
     currentIsDirectory: false,
     releases: [],
+    complete: new Set(),
     records: new Map(),
+    unreadableRecords: new Set(),
     lock: null,
     now: Math.floor(Date.now() / 1000),
     lastHistory: null,
@@ -60,7 +76,11 @@ export function parseHostState(output: string): HostState {
         state.exists = false
         break
       case 'current':
+        state.currentLink = value
         state.current = parseCurrentTarget(value)
+        break
+      case 'current-dangling':
+        state.currentDangling = true
         break
       case 'current-is-directory':
         state.currentIsDirectory = true
@@ -68,9 +88,17 @@ export function parseHostState(output: string): HostState {
       case 'release':
         if (isReleaseId(value)) state.releases.push(value)
         break
+      case 'revision-file':
+        if (isReleaseId(value)) state.complete.add(value)
+        break
       case 'record': {
-        const record = parseJson<ReleaseRecord>(value)
-        if (record && isReleaseId(record.release)) state.records.set(record.release, record)
+        // `<release> <the record's one line>`: the file's name says whose record a damaged one was.
+        const space = value.indexOf(' ')
+        const release = space === -1 ? value : value.slice(0, space)
+        if (!isReleaseId(release)) break
+        const record = parseRecord(space === -1 ? '' : value.slice(space + 1), release)
+        if (record) state.records.set(release, record)
+        else state.unreadableRecords.add(release)
         break
       }
       case 'lock':
@@ -105,6 +133,13 @@ export function parseHostState(output: string): HostState {
 function parseCurrentTarget(target: string): string | null {
   const id = posix.basename(target.replace(/\/+$/, ''))
   return isReleaseId(id) ? id : null
+}
+
+/** A record only when it is one, for this release: a damaged file must never pass for a good release. */
+function parseRecord(text: string, release: string): ReleaseRecord | null {
+  const record = parseJson<Partial<ReleaseRecord> | null>(text)
+  if (record === null || typeof record !== 'object' || record.release !== release || !isReleaseState(record.state)) return null
+  return record as ReleaseRecord
 }
 
 function parseJson<T>(text: string): T | null {

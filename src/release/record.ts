@@ -6,6 +6,10 @@
 const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
 export type ReleaseState = (typeof RELEASE_STATES)[number]
 
+export function isReleaseState(value: unknown): value is ReleaseState {
+  return (RELEASE_STATES as readonly unknown[]).includes(value)
+}
+
 export interface ReleaseRecord {
   release: string
   state: ReleaseState

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
@@ -84,5 +84,38 @@ describe('inspecting a host', () => {
     const { layout, run } = hostile()
     mkdirSync(layout.current, { recursive: true })
     expect(parseHostState(run(inspectHost(layout)).stdout)).toMatchObject({ current: null, currentIsDirectory: true })
+  })
+
+  it('keeps the exact text of a link berth did not make, and says when it leads nowhere', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.root, { recursive: true })
+    symlinkSync('/srv/app/releases/20231201120000', layout.current)
+    const foreign = parseHostState(run(inspectHost(layout)).stdout)
+    expect(foreign).toMatchObject({ current: null, currentLink: '/srv/app/releases/20231201120000', currentDangling: true, currentIsDirectory: false })
+    rmSync(layout.current)
+    mkdirSync(layout.release(A), { recursive: true })
+    expect(run(switchCurrent(layout, A)).code).toBe(0)
+    expect(parseHostState(run(inspectHost(layout)).stdout)).toMatchObject({ current: A, currentLink: `releases/${A}`, currentDangling: false })
+  })
+
+  it('knows which releases are complete (have REVISION) and which records cannot be read', () => {
+    const { layout, run } = hostile()
+    for (const id of [A, B]) {
+      mkdirSync(layout.release(id), { recursive: true })
+      expect(run(writeRecord(layout, record(id))).code).toBe(0)
+    }
+    writeFileSync(join(layout.release(A), 'REVISION'), 'abc\n')
+    // B's record cut off mid-write; C's names another release; D's is empty; E's has no state berth knows.
+    const C = '20260103T000000-ccccccc'
+    const D = '20260104T000000-ddddddd'
+    const E = '20260105T000000-eeeeeee'
+    writeFileSync(layout.manifest(B), '{"release":"20260102T000000-bbbbbbb","sta')
+    writeFileSync(layout.manifest(C), `${JSON.stringify(record(A))}\n`)
+    writeFileSync(layout.manifest(D), '')
+    writeFileSync(layout.manifest(E), `${JSON.stringify({ ...record(E), state: 'great' })}\n`)
+    const state = parseHostState(run(inspectHost(layout)).stdout)
+    expect([...state.complete]).toEqual([A])
+    expect([...state.records.keys()]).toEqual([A])
+    expect([...state.unreadableRecords].sort()).toEqual([B, C, D, E])
   })
 })

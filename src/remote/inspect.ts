@@ -27,10 +27,13 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
   return script(
     `printf '@now %s\\n' "\${__berth_now:-$(date +%s)}"`,
     `if [ ! -d ${q(layout.root)} ]; then echo '@absent'; exit 0; fi`,
-    `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
+    // `[ -e ]` follows the link: false when the release it names is gone.
+    `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; [ -e ${q(layout.current)} ] || echo '@current-dangling'; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
     // Shell builtins only in these loops: a process per release would cost more than the rest.
-    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}"; done`,
-    `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] && { IFS= read -r r || [ -n "$r" ]; } < "$f" && printf '@record %s\\n' "$r"; done`,
+    // REVISION is the last file a release gets: without it the release is not complete.
+    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}" && [ -f "$d/REVISION" ] && printf '@revision-file %s\\n' "\${d##*/}"; done`,
+    // Each record with its file's name, so one that cannot be read is still known by its release.
+    `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] || continue; r=; { IFS= read -r r || :; } < "$f"; n=\${f##*/}; printf '@record %s %s\\n' "\${n%.json}" "$r"; done`,
     // `read` is a shell builtin: no process for these one-line files.
     `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"; fi`,
     ...(options.withHistory ? [`[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`] : []),

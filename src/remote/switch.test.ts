@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
 import { layoutFor } from '../release/layout.js'
 import { EXIT } from './exit-codes.js'
-import { switchCurrent, unsetCurrent } from './switch.js'
+import { restoreCurrent, switchCurrent, unsetCurrent } from './switch.js'
 
 let box: Sandbox | undefined
 afterEach(() => box?.cleanup())
@@ -24,7 +24,7 @@ describe('switching current', () => {
       [
         `if [ -e /srv/shop/current ] && [ ! -L /srv/shop/current ]; then echo 'berth: /srv/shop/current is a real directory, not a symlink: move it out of the way (berth never deletes it)' >&2; exit 65; fi`,
         `if [ ! -d /srv/shop/releases/20261123T171500-4634f44 ]; then echo 'berth: release 20261123T171500-4634f44 is not on this host' >&2; exit 66; fi`,
-        '{ { [ ! -e /srv/shop/.current.20261123T171500-4634f44.tmp ] && [ ! -L /srv/shop/.current.20261123T171500-4634f44.tmp ]; } || rm -f /srv/shop/.current.20261123T171500-4634f44.tmp; } && ln -s releases/20261123T171500-4634f44 /srv/shop/.current.20261123T171500-4634f44.tmp && mv -T /srv/shop/.current.20261123T171500-4634f44.tmp /srv/shop/current || exit 1',
+        '{ { [ ! -e /srv/shop/.current.20261123T171500-4634f44.tmp ] && [ ! -L /srv/shop/.current.20261123T171500-4634f44.tmp ]; } || rm -f /srv/shop/.current.20261123T171500-4634f44.tmp; } && ln -s -- releases/20261123T171500-4634f44 /srv/shop/.current.20261123T171500-4634f44.tmp && mv -T /srv/shop/.current.20261123T171500-4634f44.tmp /srv/shop/current || exit 1',
         `[ "$(readlink /srv/shop/current)" = releases/20261123T171500-4634f44 ] || { echo 'berth: current does not point at releases/20261123T171500-4634f44 after the switch' >&2; exit 1; }`,
       ].join('\n'),
     )
@@ -39,6 +39,18 @@ describe('switching current', () => {
     expect(readlinkSync(layout.current)).toBe(`releases/${A}`)
     expect(run(switchCurrent(layout, B)).code).toBe(0)
     expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
+    expect(box!.pwned()).toEqual([])
+  })
+
+  it('puts back any link text exactly, atomically, under a hostile path', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.release(B), { recursive: true })
+    symlinkSync(`releases/${B}`, layout.current)
+    for (const link of ['/srv/app/releases/20231201120000', "-it's $(touch pwned1) a b", `../elsewhere/releases/${A}/`]) {
+      expect(run(restoreCurrent(layout, link)), link).toMatchObject({ code: 0, stderr: '' })
+      expect(readlinkSync(layout.current)).toBe(link)
+    }
+    expect(existsSync(join(layout.root, '.current.restore.tmp'))).toBe(false)
     expect(box!.pwned()).toEqual([])
   })
 

@@ -16,12 +16,31 @@ import { all, script } from './script.js'
  * replaced.
  */
 export function switchCurrent(layout: Layout, id: string): string {
-  const target = layout.currentTarget(id)
-  const temp = posix.join(layout.root, `.current.${id}.tmp`)
   return script(
-    `if [ -e ${q(layout.current)} ] && [ ! -L ${q(layout.current)} ]; then echo ${q(`berth: ${layout.current} is a real directory, not a symlink: move it out of the way (berth never deletes it)`)} >&2; exit ${EXIT.currentIsDirectory}; fi`,
+    refuseDirectory(layout),
     `if [ ! -d ${q(layout.release(id))} ]; then echo ${q(`berth: release ${id} is not on this host`)} >&2; exit ${EXIT.releaseMissing}; fi`,
-    `{ { [ ! -e ${q(temp)} ] && [ ! -L ${q(temp)} ]; } || rm -f ${q(temp)}; } && ln -s ${q(target)} ${q(temp)} && mv -T ${q(temp)} ${q(layout.current)} || exit 1`,
+    linkOver(layout, layout.currentTarget(id), posix.join(layout.root, `.current.${id}.tmp`)),
+  )
+}
+
+/**
+ * Puts back the `current` symlink a failed deploy found, with exactly the text it had
+ * (another tool's absolute path, a hand-made link, a release berth cannot name): the same
+ * atomic rename as a switch, so the app is never left without `current`.
+ */
+export function restoreCurrent(layout: Layout, link: string): string {
+  return script(refuseDirectory(layout), linkOver(layout, link, posix.join(layout.root, '.current.restore.tmp')))
+}
+
+function refuseDirectory(layout: Layout): string {
+  return `if [ -e ${q(layout.current)} ] && [ ! -L ${q(layout.current)} ]; then echo ${q(`berth: ${layout.current} is a real directory, not a symlink: move it out of the way (berth never deletes it)`)} >&2; exit ${EXIT.currentIsDirectory}; fi`
+}
+
+/** A new symlink to `target` renamed over `current` (rename(2) is atomic), then checked with readlink. */
+function linkOver(layout: Layout, target: string, temp: string): string {
+  return script(
+    // `--`: a link text another tool wrote may begin with `-`.
+    `{ { [ ! -e ${q(temp)} ] && [ ! -L ${q(temp)} ]; } || rm -f ${q(temp)}; } && ln -s -- ${q(target)} ${q(temp)} && mv -T ${q(temp)} ${q(layout.current)} || exit 1`,
     `[ "$(readlink ${q(layout.current)})" = ${q(target)} ] || { echo ${q(`berth: current does not point at ${target} after the switch`)} >&2; exit 1; }`,
   )
 }

@@ -35,11 +35,29 @@ export function formatStatus(report: { hosts: PerHost<HostStatus>[]; disagree: b
     const s = entry.value
     const lock = s.lock ? `locked by ${s.lock.holder}${s.lock.reason ? ` "${s.lock.reason}"` : ''}${s.lock.stale ? ' (stale)' : ''}` : 'free'
     const last = s.lastDeploy ? `${String(s.lastDeploy.kind)} ${String(s.lastDeploy.result ?? '')} ${String(s.lastDeploy.at ?? '')}` : '-'
-    return [[entry.host.name, s.current ?? '(none)', s.revision?.slice(0, 12) ?? '-', lock, last]]
+    const revision = s.recordUnreadable ? '(record unreadable)' : (s.revision?.slice(0, 12) ?? '-')
+    return [[entry.host.name, describeCurrent(s), revision, lock, last]]
   })
   const lines = [formatTable(rows, { header: ['host', 'current', 'revision', 'lock', 'last'] }), ...unreadable(report.hosts)]
   if (report.disagree) lines.push('', 'hosts disagree: not every host has the same current release')
   return `${lines.join('\n')}\n`
+}
+
+/** What `current` is, in the status table: never "(none)" for something that is there, never a release for a link to nothing. */
+function describeCurrent(s: HostStatus): string {
+  const named = s.current ?? s.currentLink ?? ''
+  switch (s.currentKind) {
+    case 'live':
+      return named
+    case 'broken':
+      return `${named} (BROKEN: its directory is gone)`
+    case 'directory':
+      return '(a real directory, not a symlink)'
+    case 'foreign':
+      return `${named} (not a berth release)`
+    case 'none':
+      return '(none)'
+  }
 }
 
 export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<never>[] = []): string {

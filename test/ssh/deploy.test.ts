@@ -82,7 +82,7 @@ describe('roles, once and host selection', () => {
     '    - { run: echo "restart $BERTH_HOST" >> __BASE__/hooks.log, roles: [web] }',
   ]
 
-  it('runs once hooks on one host and role hooks on their role; --roles and --hosts limit the deploy; status flags the hosts that then disagree', async () => {
+  it('runs once hooks on one host and role hooks on their role; --roles and --hosts limit the deploy; status flags the hosts that then disagree; rollback brings them back together', async () => {
     const { project, hosts } = setup('select', hooks)
     const ran = (step: string): string[] => project.log().filter((line) => line.startsWith(step)).sort()
     const first = await project.berth(['deploy', 'production', '-q'])
@@ -118,15 +118,20 @@ describe('roles, once and host selection', () => {
     const releases = await project.berth(['releases', 'production'])
     expect(releases.stdout).toMatch(/disagree/)
 
-    // No one previous release for hosts on three different ones: say so; --to settles it.
+    // Hosts on three different releases: a plain rollback takes them back to the one they
+    // shared before (v1); web3, already there, is left alone, and the others are restarted.
     const rollback = await project.berth(['rollback', 'production'])
-    expect(rollback.code, all(rollback)).toBe(1)
-    expect(all(rollback)).toContain(`the hosts are on different releases (web1: ${v2}, web2: ${v3}, web3: ${v1})`)
-    expect(all(rollback)).toContain('berth releases production')
-    expect(lives(hosts)).toEqual([v2, v3, v1])
-    const back = await project.berth(['rollback', 'production', '-q', '--to', v1])
-    expect(back.code, all(back)).toBe(0)
+    expect(rollback.code, all(rollback)).toBe(0)
+    expect(all(rollback)).toContain(`rolling back to ${v1}`)
+    expect(all(rollback)).toMatch(/web3 +\S+ +– unchanged/)
     expect(lives(hosts)).toEqual([v1, v1, v1])
+    expect(ran('restart')).toEqual(['restart web1', 'restart web1', 'restart web1', 'restart web2', 'restart web2', 'restart web2', 'restart web2'])
+    expect(hosts[2]!.history().map((entry) => entry.kind)).toEqual(['deploy', 'rollback'])
+    // Nothing older is shared now: it says so, and --to is the way to name one.
+    const again = await project.berth(['rollback', 'production'])
+    expect(again.code, all(again)).toBe(1)
+    expect(all(again)).toContain('no earlier good release is present on every host')
+    expect(all(again)).toContain('berth releases production')
   })
 
   it('refuses an unknown role or host with exit 2 before touching any host', async () => {

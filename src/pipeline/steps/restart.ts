@@ -1,4 +1,6 @@
 /** restart: the config's `restart` hooks, per rollout batch, after the switch. */
+import { transition } from '../deploy-host.js'
 import type { StepDef } from './types.js'
 
-export const restartStep: StepDef = { name: 'restart', segment: 'go-live' }
+// A host whose app was restarted (or checked) on the new release is restarted again if it goes back.
+export const restartStep: StepDef = { name: 'restart', segment: 'go-live', hookStarting: (host) => transition.goingLive(host) }

@@ -1,17 +1,20 @@
 /**
  * switch: point `current` at the new release (atomic rename, checked with readlink) and
  * record it active, the release it replaces ready. Undone on a host whose deploy fails
- * afterwards: back to the release it had, then that host's `rollback` hooks.
+ * afterwards: back to the `current` it had, then that host's `rollback` hooks, then its
+ * `restart` and `verify` hooks when the app had been restarted on the new release.
  */
+import { posix } from 'node:path'
 import { all } from '../../remote/script.js'
 import { HookError, type BerthError } from '../../errors.js'
-import { switchRelease, unsetCurrent } from '../../remote/switch.js'
+import { restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '../../remote/switch.js'
 import { writeRecord } from '../../remote/release.js'
 import { recordOf, withState, type ReleaseRecord } from '../../release/record.js'
 import { runHookOnHost } from '../actions.js'
 import { execOn, type RunContext } from '../context.js'
 import { transition, type DeployHost } from '../deploy-host.js'
 import { planHook } from '../hooks.js'
+import { planRestart } from '../restart-after-rollback.js'
 import type { HostFacts, StepDef, StepInput } from './types.js'
 
 const activeRecord = (facts: HostFacts, input: StepInput): ReleaseRecord => withState(facts.host.record ?? input.newRecord, 'active', facts.now)
@@ -39,34 +42,62 @@ export const switchStep: StepDef = {
   revert: (ctx, host, input) => (host.switched && !host.rolledBack ? switchBack(ctx, host, input) : Promise.resolve()),
 }
 
-/** Puts one host back on the release it had, marks the new one failed and runs the rollback hooks. */
+/**
+ * Puts one host back on the `current` it had (exactly that link, whoever made it), marks
+ * the new release failed, runs the rollback hooks and, when the app had been restarted
+ * or checked on the new release, restarts and verifies it on the old one.
+ */
 async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): Promise<void> {
   const now = ctx.now()
   const failedStep = host.failed?.step ?? input.failedStep?.()
   const failed = withState(host.record ?? input.newRecord, 'failed', now, failedStep)
+  const { previous, previousLink } = host
   try {
-    if (host.previous === null) {
+    if (previousLink === null) {
       // Its first deploy: back to having no live release, as before the run.
       await execOn(ctx, host, all(unsetCurrent(ctx.layout, input.release), writeRecord(ctx.layout, failed)), { step: 'rollback', cleanup: true })
       transition.reverted(host, failed)
       warn(ctx, host, `${input.release} was taken down again: this host had no live release before this deploy`)
       return
     }
-    const previous = recordOf(host.state?.records, host.previous)
-    const command = switchRelease(ctx.layout, { to: previous, from: { record: failed, state: 'failed', ...(failedStep === undefined ? {} : { failedStep }) }, at: now })
-    await execOn(ctx, host, command, { step: 'rollback', cleanup: true })
+    await execOn(ctx, host, goBack(ctx, host, previousLink, { record: failed, state: 'failed', ...(failedStep === undefined ? {} : { failedStep }) }, now), { step: 'rollback', cleanup: true })
   } catch (error) {
-    warn(ctx, host, `could not go back to ${host.previous}: ${(error as BerthError).message}`)
+    warn(ctx, host, `could not go back to ${previous ?? previousLink}: ${(error as BerthError).message}`)
     return
   }
   transition.reverted(host, failed)
-  ctx.report({ kind: 'release:switched', host: host.host.name, from: input.release, to: host.previous })
-  const release = { id: host.previous, revision: recordOf(host.state?.records, host.previous).revision, previous: input.release }
-  const hooks = planHook('rollback', { config: ctx.config, hosts: [host.host], defaultCwd: ctx.layout.release(host.previous), repoHooks: new Map() })
+  const live = previous ?? previousLink
+  ctx.report({ kind: 'release:switched', host: host.host.name, from: input.release, to: live })
+  const releaseDir = posix.resolve(ctx.layout.root, previousLink)
+  const release = { id: previous ?? posix.basename(releaseDir), revision: previous === null ? '' : recordOf(host.state?.records, previous).revision, previous: input.release }
+  const hooks = [
+    ...planHook('rollback', { config: ctx.config, hosts: [host.host], defaultCwd: releaseDir, repoHooks: new Map() }),
+    ...(host.wentLive ? planRestart(ctx.config, [host.host], releaseDir) : []),
+  ]
   for (const invocation of hooks) {
     if (invocation.host === null) continue
-    await runHookOnHost(ctx, host, invocation, release, { cleanup: true }).catch((error: HookError) => warn(ctx, host, error.message))
+    try {
+      await runHookOnHost(ctx, host, invocation, release, { cleanup: true })
+    } catch (error) {
+      const restarting = invocation.hook !== 'rollback'
+      warn(ctx, host, restarting ? `${live} is live again, but ${(error as HookError).message}: the app on this host may be down` : (error as HookError).message)
+      // A verify after a failed restart would only fail again.
+      if (restarting) return
+    }
   }
+}
+
+/**
+ * The host command that puts `current` back: berth's own switch when the link was one berth
+ * makes, else exactly the text it had (the records of berth's releases still follow).
+ */
+function goBack(ctx: RunContext, host: DeployHost, link: string, leaving: NonNullable<SwitchTarget['from']>, now: Date): string {
+  const previous = host.previous
+  if (previous !== null && link === ctx.layout.currentTarget(previous)) {
+    return switchRelease(ctx.layout, { to: recordOf(host.state?.records, previous), from: leaving, at: now })
+  }
+  const wasActive = previous === null ? '' : writeRecord(ctx.layout, withState(recordOf(host.state?.records, previous), 'active', now))
+  return all(restoreCurrent(ctx.layout, link), wasActive, writeRecord(ctx.layout, leaving.record))
 }
 
 function warn(ctx: RunContext, host: DeployHost, message: string): void {
