@@ -47,6 +47,9 @@ describe('parseFlags', () => {
   })
   it('keeps texts as typed, an empty reason included', () => {
     expect(parseFlags({}, typed({ reason: ['0777'], to: ['20300101T120000-abcdef0'] }))).toEqual({ reason: '0777', to: '20300101T120000-abcdef0' })
-    expect(() => parseFlags({}, typed({ to: [''] }))).toThrow(/--to is empty/)
+    expect(parseFlags({}, typed({ reason: [''] }))).toEqual({ reason: '' })
+  })
+  it.each(['', '../../etc', '20300101T120000-abcdef0/..', '$(id)'])('refuses a --to that is not a release name: %j', (to) => {
+    expect(() => parseFlags({}, typed({ to: [to] }))).toThrow(/--to .* is not a release name/)
   })
 })

@@ -6,6 +6,7 @@
  */
 import { parseDuration } from '../config/duration.js'
 import { UsageError } from '../errors.js'
+import { isReleaseId } from '../release/id.js'
 
 export interface Flags {
   /** `-c FILE`. */
@@ -54,7 +55,7 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
   set('roles', parseList('roles', value('roles', 'roles')))
   set('hosts', parseList('hosts', value('hosts', 'hosts')))
   set('ref', parseRef(value('ref', 'ref')))
-  set('to', nonEmpty('to', value('to', 'to')))
+  set('to', parseRelease(value('to', 'to')))
   set('reason', value('reason', 'reason'))
   const rest = parsed['--']
   if (Array.isArray(rest)) flags['--'] = rest.map(String)
@@ -96,6 +97,16 @@ export function parseRef(value: string | undefined): string | undefined {
   return value
 }
 
+/**
+ * `--to`: a release name. Checked here, not first on the hosts: a name that cannot be a
+ * release would otherwise take the lock and leave a failed rollback in every host's history.
+ */
+export function parseRelease(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  if (!isReleaseId(value)) throw new UsageError(`--to ${show(value)} is not a release name (like 20261123T171500-4634f44)`, { hint: 'see the names with `berth releases ENV`' })
+  return value
+}
+
 /** `--hosts a,b`, `--roles web`: names, none empty. An empty list would select every host. */
 export function parseList(flag: string, value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined
@@ -105,7 +116,7 @@ export function parseList(flag: string, value: string | undefined): string[] | u
 }
 
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
-  if (value === '') throw new UsageError(`--${flag} is empty`)
+  if (value === '') throw new UsageError(`--${flag} is empty`, { hint: `leave --${flag} out, or give it a value` })
   return value
 }
 
