@@ -159,3 +159,17 @@ describe('YAML built to hurt the parser', () => {
     expectCleanRefusal(await withConfig('bomb.yml', text), message)
   })
 })
+
+describe('refs that look like numbers', () => {
+  it('deploy the ref typed, not the number it looks like', async () => {
+    const tags = ['202612.10', '202612.1', '0777', '777']
+    const shas = new Map(tags.map((tag) => [tag, p.commit({ 'index.html': `tag ${tag}` })]))
+    for (const tag of tags) p.git('tag', tag, shas.get(tag)!)
+    for (const tag of ['202612.10', '0777']) {
+      const result = await p.berth(['deploy', 'production', '--ref', tag])
+      expect(result.code, result.stderr).toBe(0)
+      expect(p.read('current/index.html')).toBe(`tag ${tag}`)
+      expect(p.record(p.live()!)).toMatchObject({ ref: tag, revision: shas.get(tag) })
+    }
+  })
+})
