@@ -28,7 +28,7 @@ export function processIO(): CliIO {
   const onSignal = (signal: StopSignal): void => {
     if (received !== undefined) {
       // Exiting now would leave the lock held and a release half made: the cleanup is short, and it finishes.
-      if (!hasSaidWait) stderr(`berth: ${signal} again: still cleaning up (reverting, freeing the lock, writing history), please wait\n`)
+      if (!hasSaidWait) stderr(`berth: ${signal} again: still cleaning up (reverting, freeing the lock, writing history); please wait (kill -9 ${process.pid} would leave the lock held)\n`)
       hasSaidWait = true
       return
     }
