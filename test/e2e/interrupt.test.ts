@@ -22,7 +22,7 @@ const config = localConfig(
     '  rollback:',
     '    - run: echo "rollback hook to $BERTH_RELEASE" >> __BASE__/hooks.log',
     '  failed:',
-    '    - run: echo "failed hook at $BERTH_FAILED_STEP" >> __BASE__/hooks.log',
+    '    - run: echo "failed hook at $BERTH_FAILED_STEP" >> __BASE__/hooks.log; if [ -n "$SLOW_FAILED" ]; then touch __BASE__/failed.started; sleep 1; echo "failed hook done" >> __BASE__/hooks.log; fi',
   ].join('\n'),
 )
 
@@ -87,18 +87,20 @@ describe('signals that come again while the run cleans up', () => {
     expect((await p.berth(['deploy', 'production'])).code).toBe(0)
     const good = p.live()!
     p.commit({ 'index.html': 'v2' })
-    const child = p.spawnBerth(['deploy', 'production'], { HANG: '1' })
+    // The `failed` hook runs during the cleanup and takes a second: the later signals land in it.
+    const child = p.spawnBerth(['deploy', 'production'], { HANG: '1', SLOW_FAILED: '1' })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
     const pidFile = join(p.base, 'hook.pid')
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000, 'the build hook to start')
     child.kill('SIGTERM')
-    await waitFor(() => stderr.includes('terminated'), 5000, 'the first signal to be taken')
+    await waitFor(() => existsSync(join(p.base, 'failed.started')), 10_000, 'the cleanup to run the failed hook')
     child.kill('SIGINT')
     child.kill('SIGTERM')
     expect(await exited, stderr).toBe(143)
     expect(stderr.match(/still cleaning up/g)).toHaveLength(1)
+    expect(p.log()).toContain('failed hook done')
     expect(p.current()).toBe(`releases/${good}`)
     expect(p.exists('.berth/lock')).toBe(false)
     expect(p.history().at(-1)).toMatchObject({ kind: 'deploy', result: 'interrupted' })
