@@ -114,7 +114,8 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
   // named within its own minute, after the previous call's and before the next one's.
   const tick = (): number => (clock += 60_000)
   const env = (extra?: NodeJS.ProcessEnv, realClock = false): NodeJS.ProcessEnv => {
-    const vars: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
+    // HOME inside the project: the CLI's caches (~/.cache/berth) are the project's, never the real ones.
+    const vars: NodeJS.ProcessEnv = { ...process.env, HOME: join(base, 'home'), NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
     if (vars.BERTH_TEST_CLOCK === undefined) delete vars.BERTH_TEST_CLOCK
     return vars
   }
