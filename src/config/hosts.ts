@@ -55,6 +55,7 @@ function inventoryHostErrors(hosts: HostConfig[], inventory: Inventory, file: st
       hostNameProblem(host.name),
       host.host === host.name ? undefined : labelled('ansible_host', hostNameProblem(host.host)),
       host.user === undefined ? undefined : labelled('ansible_user', userNameProblem(host.user)),
+      portProblem(inventory.hosts.get(host.name)?.ansible_port),
     ]
     return problems.flatMap((problem) => (problem === undefined ? [] : [{ path, message: `${where}: ${problem}` }]))
   })
@@ -62,6 +63,12 @@ function inventoryHostErrors(hosts: HostConfig[], inventory: Inventory, file: st
 
 export function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: HostConfig[]; errors: RawIssue[] } {
   return finishHosts((written.value ?? []).map(toHostConfig), written.path)
+}
+
+/** An `ansible_port` that is not a port would otherwise be dropped, and port 22 used instead. */
+function portProblem(port: string | undefined): string | undefined {
+  if (port === undefined || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return undefined
+  return `ansible_port ${JSON.stringify(port)} is not a port number from 1 to 65535`
 }
 
 function finishHosts(hosts: HostConfig[], path: KeyPath): { hosts: HostConfig[]; errors: RawIssue[] } {
