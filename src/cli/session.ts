@@ -40,7 +40,7 @@ export function wantsColor(flags: Pick<Flags, 'color' | 'json'>, io: CliIO): boo
 export async function openEnvironment(environment: string, flags: Flags, io: CliIO): Promise<Session> {
   // Loaded here, not at the top: `berth --help`, `--version` and usage errors need neither.
   const [{ loadConfig, resolveEnvironment }, { createReporter }] = await Promise.all([import('../config/index.js'), import('../ui/select.js')])
-  const loaded = await loadConfig({ cwd: io.cwd, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
+  const loaded = await loadConfig({ cwd: io.cwd, signal: io.signal, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
   const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
   // Loading a config can take a moment (an inventory command, a large file): a signal that
   // came meanwhile stops here, before any host is touched.

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -235,6 +235,16 @@ describe('loadConfig with YAML', () => {
       'berth.yml:3 inventory: ./hosts.ini:4: ansible_user "a;id" is not a login name: letters, digits, ".", "-", "_", not starting with "-"',
       'berth.yml:3 inventory: ./hosts.ini:5: ansible_port "22x" is not a port number from 1 to 65535',
     ])
+  })
+})
+
+describe('loadConfig and a signal', () => {
+  it('stops between its stages once the signal is aborted, before the inventory command runs', async () => {
+    const dir = writeProject({ 'berth.yml': 'app: shop\nrepo: /tmp\ninventory: { command: "touch ran; echo {}" }\nenvironments: { production: {} }\n' })
+    const controller = new AbortController()
+    controller.abort()
+    await expect(loadConfig({ cwd: dir, signal: controller.signal })).rejects.toMatchObject({ code: 'INTERRUPTED', exitCode: 130 })
+    expect(existsSync(path.join(dir, 'ran'))).toBe(false)
   })
 })
 
