@@ -1,15 +1,18 @@
 /**
  * berth's command line: argv → flags → one lazily loaded command → exit code. The only
- * place that maps errors to exit codes and messages (README, "Commands": 0 ok, 1 failed on a host,
- * 2 bad usage or config, 3 locked, 130 interrupted).
+ * place that maps errors to exit codes and messages (README, "Commands": 0 ok, 1 failed
+ * on a host, 2 bad usage or config, 3 locked, 128 + N after signal N, 130 for Ctrl-C).
  */
-import { cac } from 'cac'
+import { cac, type CAC } from 'cac'
 import { readFileSync } from 'node:fs'
 import { BerthError, HostsFailedError, UsageError, toBerthError } from '../errors.js'
 import { formatError } from '../ui/format-error.js'
 import { serializeError } from '../errors-json.js'
 import { createRedactor } from '../ui/redact.js'
-import { wantsColor, type CliIO, type GlobalFlags } from './session.js'
+import { parseFlags, type Flags } from './flags.js'
+import { processIO, signalExitCode } from './process-io.js'
+import { readRawArgv, type OptionSpec } from './raw-argv.js'
+import { wantsColor, type CliIO } from './session.js'
 import { registerCommands } from './register.js'
 
 export function version(): string {
@@ -18,16 +21,29 @@ export function version(): string {
 }
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const code = await runCommand(argv, io)
+  // However the run ended, a signal decides the exit code: the caller sent it and waits for that answer.
+  const signal = io.stoppedBy?.()
+  return signal === undefined ? code : signalExitCode(signal)
+}
+
+async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const cli = cac('berth')
-  let flags: GlobalFlags = {}
+  // Until the flags are parsed, errors are shown by the booleans cac read (never numbers).
+  let flags: Flags = {}
   let pending: Promise<number> | null = null
-  registerCommands(cli, io, (run) => (pending = run))
+  registerCommands(cli, (load) => {
+    const typed = readRawArgv(argv, optionSpecs(cli))
+    const commandFlags = parseFlags(cli.options, typed.values)
+    flags = commandFlags
+    pending = load().then((command) => command.run(typed.positionals.slice(1), commandFlags, io))
+  })
   cli.help()
   // `-v` is --verbose (README, "Commands"); cac's default `-v, --version` would swallow it.
   cli.version(version(), '-V, --version')
   try {
     const parsed = cli.parse(['node', 'berth', ...argv], { run: false })
-    flags = parsed.options as GlobalFlags
+    flags = { json: parsed.options.json === true, verbose: parsed.options.verbose === true, ...(parsed.options.color === false ? { color: false } : {}) }
     if (parsed.options.help || parsed.options.version) return 0
     if (!cli.matchedCommand) {
       if (parsed.args.length === 0) {
@@ -45,11 +61,16 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
 }
 
+/** The options of the matched command and the global ones, as cac declared them. */
+function optionSpecs(cli: CAC): OptionSpec[] {
+  return [...cli.globalCommand.options, ...(cli.matchedCommand?.options ?? [])].map((option) => ({ names: option.names, takesValue: option.required !== undefined }))
+}
+
 function isCacError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'CACError'
 }
 
-function reportError(error: BerthError, flags: GlobalFlags, io: CliIO): void {
+function reportError(error: BerthError, flags: Flags, io: CliIO): void {
   const redact = createRedactor(io.secretValues)
   if (flags.json) {
     io.stdout(`${redact(JSON.stringify({ kind: 'error', error: serializeError(error) }))}\n`)
@@ -59,25 +80,4 @@ function reportError(error: BerthError, flags: GlobalFlags, io: CliIO): void {
   const shown = io.summaryShown === true && error instanceof HostsFailedError && flags.verbose !== true
   const text = shown ? `✗ ${error.message}` : formatError(error, { color: wantsColor(flags, io), verbose: flags.verbose === true, redact, version: version() })
   io.stderr(`${redact(text)}\n`)
-}
-
-/** The real process: streams, environment, and Ctrl-C/SIGTERM turned into an AbortSignal. */
-function processIO(): CliIO {
-  const controller = new AbortController()
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130) // a second Ctrl-C: the user insists
-    process.stderr.write(`\nberth: ${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopping and releasing the lock…\n`)
-    controller.abort()
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    isTTY: process.stdout.isTTY === true,
-    env: process.env,
-    cwd: process.cwd(),
-    signal: controller.signal,
-    secretValues: [],
-  }
 }

@@ -3,18 +3,20 @@
  * when that command runs, so `berth --help` and small commands start fast.
  */
 import type { CAC } from 'cac'
-import type { CliIO, GlobalFlags } from './session.js'
+import type { Flags } from './flags.js'
+import type { CliIO } from './session.js'
 
-type Handler = (args: string[], flags: GlobalFlags & Record<string, unknown>, io: CliIO) => Promise<number>
+/** A command file's entry point: its arguments and flags as typed, already checked. */
+type Handler = (args: string[], flags: Flags, io: CliIO) => Promise<number>
+export type CommandLoader = () => Promise<{ run: Handler }>
 
-export function registerCommands(cli: CAC, io: CliIO, start: (run: Promise<number>) => void): void {
-  const lazy =
-    (load: () => Promise<{ run: Handler }>) =>
-    (...params: unknown[]): void => {
-      const flags = params.pop() as GlobalFlags & Record<string, unknown>
-      const args = params.flatMap((p) => (Array.isArray(p) ? p.map(String) : p === undefined ? [] : [String(p)]))
-      start(load().then((command) => command.run(args, flags, io)))
-    }
+/**
+ * `start` is called once cac has matched a command and checked its options. The
+ * arguments and flag values cac parsed are not passed on: it turns numeric-looking
+ * words into numbers, so the caller reads them from argv as typed (see `raw-argv.ts`).
+ */
+export function registerCommands(cli: CAC, start: (load: CommandLoader) => void): void {
+  const lazy = (load: CommandLoader) => (): void => start(load)
   const selection = (c: ReturnType<CAC['command']>) =>
     c.option('--roles <roles>', 'only hosts with one of these roles (comma-separated)').option('--hosts <hosts>', 'only these hosts (comma-separated)')
 

@@ -4,21 +4,11 @@
  * AbortSignal). Commands stay thin: parse flags, call the core, render the result.
  */
 import type { ResolvedConfig } from '../config/types.js'
-import { formatConfigIssue } from '../errors.js'
+import { InterruptedError, formatConfigIssue } from '../errors.js'
 import type { RunOptions } from '../pipeline/context.js'
 import type { ReporterHandle } from '../ui/types.js'
 import { createRedactor } from '../ui/redact.js'
-
-export interface GlobalFlags {
-  config?: string
-  json?: boolean
-  verbose?: boolean
-  quiet?: boolean
-  concurrency?: number
-  color?: boolean
-  roles?: string
-  hosts?: string
-}
+import type { Flags } from './flags.js'
 
 export interface CliIO {
   stdout: (text: string) => void
@@ -26,8 +16,10 @@ export interface CliIO {
   isTTY: boolean
   env: NodeJS.ProcessEnv
   cwd: string
-  /** Aborted on the first Ctrl-C / SIGTERM. */
+  /** Aborted on the first SIGINT, SIGTERM or SIGHUP. */
   signal: AbortSignal
+  /** The signal that aborted `signal`, if one did: the process then exits with 128 + its number. */
+  stoppedBy?: () => NodeJS.Signals | undefined
   /** Secret values of the environment opened, so the final error message masks them too. */
   secretValues: string[]
   /** Set once a per-host summary was shown: the final error need not repeat it. */
@@ -41,23 +33,18 @@ export interface Session {
   run: RunOptions
 }
 
-export function wantsColor(flags: GlobalFlags, io: CliIO): boolean {
+export function wantsColor(flags: Pick<Flags, 'color' | 'json'>, io: CliIO): boolean {
   return flags.color !== false && io.env.NO_COLOR === undefined && io.isTTY && !flags.json
 }
 
-function list(value: string | undefined): string[] | undefined {
-  if (value === undefined || value === '') return undefined
-  return String(value)
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-}
-
-export async function openEnvironment(environment: string, flags: GlobalFlags, io: CliIO): Promise<Session> {
+export async function openEnvironment(environment: string, flags: Flags, io: CliIO): Promise<Session> {
   // Loaded here, not at the top: `berth --help`, `--version` and usage errors need neither.
   const [{ loadConfig, resolveEnvironment }, { createReporter }] = await Promise.all([import('../config/index.js'), import('../ui/select.js')])
-  const loaded = await loadConfig({ cwd: io.cwd, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
+  const loaded = await loadConfig({ cwd: io.cwd, signal: io.signal, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
   const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
+  // Loading a config can take a moment (an inventory command, a large file): a signal that
+  // came meanwhile stops here, before any host is touched.
+  if (io.signal.aborted) throw new InterruptedError('stopped while loading the config: nothing was changed on any host')
   io.secretValues.push(...config.secretValues)
   const reporter = await createReporter({
     json: flags.json === true,
@@ -74,11 +61,9 @@ export async function openEnvironment(environment: string, flags: GlobalFlags, i
   }
   for (const warning of config.warnings ?? []) report({ kind: 'log', level: 'warn', message: formatConfigIssue(warning) })
   const run: RunOptions = { reporter: report, signal: io.signal }
-  if (flags.concurrency !== undefined) run.concurrency = Math.max(1, Number(flags.concurrency))
-  const roles = list(flags.roles)
-  const hosts = list(flags.hosts)
-  if (roles) run.roles = roles
-  if (hosts) run.hosts = hosts
+  if (flags.concurrency !== undefined) run.concurrency = flags.concurrency
+  if (flags.roles !== undefined) run.roles = flags.roles
+  if (flags.hosts !== undefined) run.hosts = flags.hosts
   return { config, reporter, run }
 }
 
@@ -92,7 +77,7 @@ export async function withSession<T>(session: Session, body: () => Promise<T>): 
 }
 
 /** Prints a command's result: a JSON line under --json, text otherwise. */
-export function printResult(flags: GlobalFlags, io: CliIO, command: string, data: unknown, text: () => string): void {
+export function printResult(flags: Flags, io: CliIO, command: string, data: unknown, text: () => string): void {
   // Results quote config values (a plan carries each hook's env), so secrets are masked here too.
   const redact = createRedactor(io.secretValues)
   if (flags.json) io.stdout(`${JSON.stringify({ kind: 'result', command, data }, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value))}\n`)

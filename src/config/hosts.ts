@@ -2,7 +2,8 @@
  * Hosts of one environment: shorthands expanded, the implicit `all` role added, exactly
  * one primary (the first host unless one says `primary: true`), names unique.
  */
-import { inventoryHosts } from '../inventory/ansible.js'
+import { inventoryHosts, type Inventory } from '../inventory/ansible.js'
+import { hostNameProblem, userNameProblem } from './host-names.js'
 import { formatPath, type KeyPath, type RawIssue } from './issue.js'
 import type { LoadedConfig } from './loaded.js'
 import { setting, type Sourced } from './overlay.js'
@@ -32,12 +33,42 @@ export function environmentHosts(loaded: LoadedConfig, environment: string): { h
   if (written.value !== undefined) return resolveHosts(written)
   const inventory = loaded.inventories?.get(environment) ?? loaded.inventories?.get('')
   if (inventory === undefined) return resolveHosts(written)
-  const path = loaded.raw.environments[environment]?.inventory !== undefined ? ['environments', environment, 'inventory'] : ['inventory']
-  return finishHosts(inventoryHosts(inventory, environment), path)
+  const own = loaded.raw.environments[environment]?.inventory
+  const path = own !== undefined ? ['environments', environment, 'inventory'] : ['inventory']
+  const spec = own ?? loaded.raw.inventory
+  const hosts = inventoryHosts(inventory, environment)
+  const finished = finishHosts(hosts, path)
+  const file = typeof spec === 'string' ? spec : 'inventory command'
+  return { hosts: finished.hosts, errors: [...inventoryHostErrors(hosts, inventory, file, path), ...finished.errors] }
+}
+
+/**
+ * berth.yml's hosts are checked by the schema; an inventory's are checked here, with the
+ * inventory file's line when it has one (INI files), since the hosts are not in berth.yml.
+ */
+function inventoryHostErrors(hosts: HostConfig[], inventory: Inventory, file: string, path: KeyPath): RawIssue[] {
+  return hosts.flatMap((host) => {
+    const line = inventory.lines?.get(host.name)
+    const where = line === undefined ? file : `${file}:${line}`
+    const labelled = (label: string, problem: string | undefined) => (problem === undefined ? undefined : `${label} ${problem}`)
+    const problems = [
+      hostNameProblem(host.name),
+      host.host === host.name ? undefined : labelled('ansible_host', hostNameProblem(host.host)),
+      host.user === undefined ? undefined : labelled('ansible_user', userNameProblem(host.user)),
+      portProblem(inventory.hosts.get(host.name)?.ansible_port),
+    ]
+    return problems.flatMap((problem) => (problem === undefined ? [] : [{ path, message: `${where}: ${problem}` }]))
+  })
 }
 
 function resolveHosts(written: Sourced<RawHost[] | undefined>): { hosts: HostConfig[]; errors: RawIssue[] } {
   return finishHosts((written.value ?? []).map(toHostConfig), written.path)
+}
+
+/** An `ansible_port` that is not a port would otherwise be dropped, and port 22 used instead. */
+function portProblem(port: string | undefined): string | undefined {
+  if (port === undefined || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return undefined
+  return `ansible_port ${JSON.stringify(port)} is not a port number from 1 to 65535`
 }
 
 function finishHosts(hosts: HostConfig[], path: KeyPath): { hosts: HostConfig[]; errors: RawIssue[] } {

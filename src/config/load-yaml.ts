@@ -1,7 +1,10 @@
 /**
- * Reads `berth.yml` keeping positions, so every issue can name its line.
+ * Reads `berth.yml` keeping positions, so every issue can name its line. Hostile or huge
+ * files are refused or read in linear time: aliases are capped (a "billion laughs" file
+ * expands to gigabytes), and duplicate keys and issue positions are found through one
+ * index per mapping, not by scanning the mapping for each key (quadratic in its size).
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type YAMLMap } from 'yaml'
 import type { KeyPath } from './issue.js'
 
 interface Position {
@@ -16,17 +19,61 @@ export interface ParsedYaml {
   locate: (path: KeyPath, key?: string) => Position | undefined
 }
 
+/**
+ * How many alias expansions a file may cause. `<<: *base` in each environment is a
+ * handful; a "billion laughs" file needs millions.
+ */
+export const MAX_ALIAS_COUNT = 1000
+
 export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter()
   // `merge: true` allows `<<: *base`, the usual way to share settings between environments.
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false })
-  const syntaxErrors = doc.errors.map((error) => ({ ...lineCounter.linePos(error.pos[0]), message: firstLine(error.message) }))
+  // `uniqueKeys: false`: the parser's own duplicate check scans the whole mapping per key.
+  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: false })
+  const at = (offset: number) => lineCounter.linePos(offset)
+  const syntaxErrors = doc.errors.map((error) => ({ ...at(error.pos[0]), message: firstLine(error.message) }))
+  if (syntaxErrors.length === 0) syntaxErrors.push(...duplicateKeys(doc).map((offset) => ({ ...at(offset), message: 'Map keys must be unique' })))
   const locate = (path: KeyPath, key?: string) => {
     const offset = offsetOf(doc.contents, path, key)
-    return offset === undefined ? undefined : lineCounter.linePos(offset)
+    return offset === undefined ? undefined : at(offset)
   }
-  const data = syntaxErrors.length > 0 ? undefined : withoutEmptyValues(doc.toJS({ maxAliasCount: 1000 }), [])
-  return { data, syntaxErrors, locate }
+  if (syntaxErrors.length > 0) return { data: undefined, syntaxErrors, locate }
+  try {
+    return { data: withoutEmptyValues(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), []), syntaxErrors, locate }
+  } catch (error) {
+    // On a document without syntax errors, toJS throws for the alias cap (and an unknown alias).
+    if (!(error instanceof Error) || !/alias/i.test(error.message)) throw error
+    const firstAlias = firstAliasOffset(doc)
+    const message = `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions): is this a "billion laughs" file? (${error.message})`
+    return { data: undefined, syntaxErrors: [{ ...at(firstAlias ?? 0), message }], locate }
+  }
+}
+
+/** Offsets of keys that repeat an earlier key of the same mapping, in one pass over the document. */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = []
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>()
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue
+        if (seen.has(pair.key.value)) offsets.push(rangeStart(pair.key) ?? 0)
+        seen.add(pair.key.value)
+      }
+    },
+  })
+  return offsets.sort((a, b) => a - b)
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined
+  visit(doc, {
+    Alias(_key, alias) {
+      offset = rangeStart(alias)
+      return visit.BREAK
+    },
+  })
+  return offset
 }
 
 function firstLine(message: string): string {
@@ -58,10 +105,22 @@ function offsetOf(root: unknown, path: KeyPath, key?: string): number | undefine
   return offset
 }
 
+/** Each mapping's pairs by key, built the first time an issue looks into that mapping. */
+const keyIndexes = new WeakMap<YAMLMap, Map<unknown, { key: unknown; value: unknown }>>()
+
 function childOf(node: unknown, segment: string | number): { key?: unknown; value?: unknown } | undefined {
   if (isMap(node)) {
-    const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment)
-    return pair === undefined ? undefined : { key: pair.key, value: pair.value ?? undefined }
+    let index = keyIndexes.get(node)
+    if (index === undefined) {
+      index = new Map()
+      for (const item of node.items) {
+        const key = isScalar(item.key) ? item.key.value : item.key
+        // The first pair wins, as `find` did.
+        if (!index.has(key)) index.set(key, { key: item.key, value: item.value ?? undefined })
+      }
+      keyIndexes.set(node, index)
+    }
+    return index.get(segment)
   }
   if (isSeq(node) && typeof segment === 'number') {
     const item = node.items[segment]

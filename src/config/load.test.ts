@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -222,6 +222,29 @@ describe('loadConfig with YAML', () => {
   it('refuses an inventory that cannot be read, naming the key', async () => {
     const dir = writeProject({ 'berth.yml': 'app: shop\ninventory: ./missing.ini\nenvironments: { production: {} }\n' })
     expect(await loadErrors(dir)).toEqual(['berth.yml:2 inventory: inventory ./missing.ini: not found'])
+  })
+
+  it('refuses inventory hosts and logins that ssh would read as options, naming the inventory line', async () => {
+    const dir = writeProject({
+      'berth.yml': 'app: shop\nrepo: https://example.com/x.git\ninventory: ./hosts.ini\nenvironments: { production: {}, staging: {} }\n',
+      'hosts.ini': '[web]\nweb1\n-oProxyCommand=touch_canary ansible_user=deploy\nweb2 ansible_host=-oX ansible_user="a;id"\nweb3 ansible_port=22x\n',
+    })
+    expect(await loadErrors(dir)).toEqual([
+      'berth.yml:3 inventory: ./hosts.ini:3: "-oProxyCommand=touch_canary" is not a host name, ssh alias or IP address: letters, digits, ".", "-", "_" (IPv6 may be in [brackets]), not starting with "-"; put the login in user:',
+      'berth.yml:3 inventory: ./hosts.ini:4: ansible_host "-oX" is not a host name, ssh alias or IP address: letters, digits, ".", "-", "_" (IPv6 may be in [brackets]), not starting with "-"; put the login in user:',
+      'berth.yml:3 inventory: ./hosts.ini:4: ansible_user "a;id" is not a login name: letters, digits, ".", "-", "_", not starting with "-"',
+      'berth.yml:3 inventory: ./hosts.ini:5: ansible_port "22x" is not a port number from 1 to 65535',
+    ])
+  })
+})
+
+describe('loadConfig and a signal', () => {
+  it('stops between its stages once the signal is aborted, before the inventory command runs', async () => {
+    const dir = writeProject({ 'berth.yml': 'app: shop\nrepo: /tmp\ninventory: { command: "touch ran; echo {}" }\nenvironments: { production: {} }\n' })
+    const controller = new AbortController()
+    controller.abort()
+    await expect(loadConfig({ cwd: dir, signal: controller.signal })).rejects.toMatchObject({ code: 'INTERRUPTED', exitCode: 130 })
+    expect(existsSync(path.join(dir, 'ran'))).toBe(false)
   })
 })
 

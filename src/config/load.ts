@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, type ConfigIssue } from '../errors.js'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { ConfigError, InterruptedError, type ConfigIssue } from '../errors.js'
 import type { Inventory } from '../inventory/ansible.js'
 import { readInventory } from '../inventory/read.js'
 import { toConfigIssues, type ConfigSource, type KeyPath, type RawIssue } from './issue.js'
@@ -55,6 +56,19 @@ export interface LoadConfigOptions {
   cwd?: string
   /** A config file given explicitly (`-c FILE`), relative to `cwd`. */
   configPath?: string
+  /** Stops loading between its stages (reading, parsing, checking, inventories) once aborted. */
+  signal?: AbortSignal
+}
+
+/**
+ * Lets the event loop run (a signal handler, say) between the stages of a load, each of
+ * which is synchronous: a large file or a slow inventory command then does not keep
+ * Ctrl-C or SIGTERM waiting until the whole config is loaded.
+ */
+async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return
+  await nextTurn()
+  if (signal.aborted) throw new InterruptedError('stopped while loading the config: nothing was changed on any host')
 }
 
 function readInventories(raw: RawConfig, rootDir: string): { inventories: Map<string, Inventory>; errors: RawIssue[] } {
@@ -83,6 +97,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const displayName = path.relative(cwd, file) || path.basename(file)
   const isYaml = /\.ya?ml$/.test(file)
   const read = isYaml ? await readYamlConfig(file, displayName) : await readModuleConfig(file, displayName)
+  await checkpoint(options.signal)
 
   const schema = validateSchema(read.data)
   if (schema.value === undefined) throw new ConfigError(toConfigIssues(schema.errors, read.source))
@@ -93,7 +108,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     environments: Object.keys(schema.value.environments),
     source: read.source,
   }
+  await checkpoint(options.signal)
   const inventory = readInventories(schema.value, loaded.rootDir)
+  await checkpoint(options.signal)
   loaded.inventories = inventory.inventories
   if (inventory.errors.length > 0) throw new ConfigError(toConfigIssues(inventory.errors, read.source))
   const rules = checkAllEnvironments(loaded)

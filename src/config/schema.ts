@@ -10,6 +10,7 @@
  */
 import * as z from 'zod'
 import { DURATION_PATTERN } from './duration.js'
+import { HOST_NAME, HOST_NAME_RULE, USER_NAME, USER_NAME_RULE } from './host-names.js'
 import { describeType, describeValue } from './issue.js'
 import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, type HookName } from './types.js'
 
@@ -36,9 +37,6 @@ const APP_NAME = /^[a-z0-9][a-z0-9._-]*$/
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 /** Names a POSIX shell can export. */
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-/** Never starting with "-", so a host can't turn into an ssh option. */
-const HOST_NAME = /^[^\s@/-][^\s@/]*$/
-const USER_NAME = /^[^\s@:/-][^\s@:/]*$/
 /** No commas: `--roles web,db` splits on them. */
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 /** Relative, and unable to climb out of the directory it is relative to. */
@@ -58,7 +56,7 @@ function wholeNumber(min: number, max?: number) {
 const nonEmptyText = (what: string) => z.string(expecting(what)).min(1, expecting(what))
 const relativePath = matching(RELATIVE_PATH, 'a relative path without a leading "/" or ".." parts')
 const roleName = matching(ROLE_NAME, 'a role name of letters, digits, ".", "_" or "-"')
-const hostName = matching(HOST_NAME, 'a host name or ssh alias (no spaces, "@" or "/"; put the login in user:)')
+const hostName = matching(HOST_NAME, HOST_NAME_RULE)
 const variableName = matching(VARIABLE_NAME, 'a variable name of letters, digits and "_", not starting with a digit')
 
 const DURATION_WHAT = 'a duration like "30s", "5m", "1h30m", "500ms" or a number of seconds'
@@ -72,7 +70,7 @@ const envSchema = z.record(variableName, z.union([z.string(), z.number(), z.bool
 
 const hostObjectSchema = z.strictObject({
   host: hostName,
-  user: matching(USER_NAME, 'a login name').optional(),
+  user: matching(USER_NAME, USER_NAME_RULE).optional(),
   port: wholeNumber(1, 65535).optional(),
   roles: z.array(roleName).default([]),
   primary: z.boolean().default(false),

@@ -36,3 +36,12 @@ describe('startBounded', () => {
     expect(peak).toBe(2)
   })
 })
+
+describe('a concurrency that is not a whole number ≥ 1', () => {
+  it.each([Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY])('is a bug, not an empty run (%s)', async (concurrency) => {
+    let ran = 0
+    await expect(settleAll([1, 2], concurrency, async () => ran++)).rejects.toMatchObject({ code: 'BUG' })
+    expect(() => startBounded([1, 2], concurrency, async () => ran++)).toThrow(/whole number/)
+    expect(ran).toBe(0)
+  })
+})

@@ -2,10 +2,12 @@
  * A bounded pool that settles every item: no host is abandoned mid-step because another
  * failed, and the caller sees each result tagged with its item.
  */
+import { BugError } from '../errors.js'
 
 export type Settled<T, R> = { item: T; ok: true; value: R } | { item: T; ok: false; error: unknown }
 
 export async function settleAll<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<Settled<T, R>[]> {
+  assertConcurrency(concurrency)
   const results: Settled<T, R>[] = new Array(items.length)
   let next = 0
   const worker = async (): Promise<void> => {
@@ -30,6 +32,8 @@ export async function settleAll<T, R>(items: readonly T[], concurrency: number, 
  * Rejections are left to those awaits (none is reported as unhandled).
  */
 export function startBounded<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Map<T, Promise<R>> {
+  // Checked here too: the pool below runs detached, where a rejection would go unseen.
+  assertConcurrency(concurrency)
   const promises = new Map<T, Promise<R>>()
   const gates = items.map((item) => {
     let open!: () => void
@@ -44,4 +48,13 @@ export function startBounded<T, R>(items: readonly T[], concurrency: number, fn:
     await g.promise
   })
   return promises
+}
+
+/**
+ * The CLI rejects a bad `--concurrency`; a value that still gets here is a bug. Without
+ * this, `NaN` makes no workers at all: every host "settles" without running, and a deploy
+ * reports success having done nothing (and holding the lock it never got to free).
+ */
+function assertConcurrency(concurrency: number): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new BugError(`concurrency must be a whole number ≥ 1, got ${concurrency}`)
 }

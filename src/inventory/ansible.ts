@@ -13,6 +13,8 @@ export interface Inventory {
   hosts: Map<string, Record<string, string>>
   /** Group name → host names, children included. */
   groups: Map<string, Set<string>>
+  /** Host name → the line that first names it (INI files), so a bad host can be pointed at. */
+  lines?: Map<string, number>
 }
 
 interface RawGroups {
@@ -20,10 +22,11 @@ interface RawGroups {
   direct: Map<string, Set<string>>
   children: Map<string, Set<string>>
   vars: Map<string, Record<string, string>>
+  lines: Map<string, number>
 }
 
 function emptyRaw(): RawGroups {
-  return { hosts: new Map(), direct: new Map(), children: new Map(), vars: new Map() }
+  return { hosts: new Map(), direct: new Map(), children: new Map(), vars: new Map(), lines: new Map() }
 }
 
 function addToGroup(map: Map<string, Set<string>>, group: string, member: string): void {
@@ -59,7 +62,7 @@ export function parseIniInventory(text: string): Inventory {
   const raw = emptyRaw()
   let section = 'ungrouped'
   let kind: 'hosts' | 'children' | 'vars' = 'hosts'
-  for (const rawLine of text.split('\n')) {
+  for (const [index, rawLine] of text.split('\n').entries()) {
     const line = rawLine.trim()
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue
     const header = /^\[([^\]:]+)(?::(children|vars))?\]$/.exec(line)
@@ -76,6 +79,7 @@ export function parseIniInventory(text: string): Inventory {
     } else {
       const [pattern = '', ...rest] = line.split(/\s+/)
       for (const name of expandHostPattern(pattern)) {
+        if (!raw.lines.has(name)) raw.lines.set(name, index + 1)
         raw.hosts.set(name, { ...raw.hosts.get(name), ...parseVars(rest.join(' ')) })
         addToGroup(raw.direct, section, name)
       }
@@ -149,7 +153,7 @@ function finish(raw: RawGroups): Inventory {
     const fromGroups = [...groups].filter(([, members]) => members.has(host)).map(([group]) => raw.vars.get(group) ?? {})
     hosts.set(host, Object.assign({}, raw.vars.get('all'), ...fromGroups, own))
   }
-  return { hosts, groups }
+  return raw.lines.size === 0 ? { hosts, groups } : { hosts, groups, lines: raw.lines }
 }
 
 const NOT_ROLES = new Set(['all', 'ungrouped'])

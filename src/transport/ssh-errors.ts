@@ -5,6 +5,7 @@
  * the start of a line so a command's output rarely matches by accident.
  */
 import { TransportError } from '../errors.js'
+import { shellJoin } from './quote.js'
 
 type SshFailureKind =
   | 'host-key-changed'
@@ -68,6 +69,14 @@ export interface SshEndpoint {
   destination: string
 }
 
+/**
+ * The command a hint asks the user to paste, quoted like every command berth builds: a host
+ * or login is checked when the config loads, and this keeps a hint safe to paste even so.
+ */
+export function pasteable(...argv: string[]): string {
+  return `\`${shellJoin(argv)}\``
+}
+
 /** A `TransportError` that names the host, says what ssh saw and what to do about it. */
 export function toTransportError(failure: SshFailure, endpoint: SshEndpoint, step?: string): TransportError {
   const { name, destination } = endpoint
@@ -78,23 +87,23 @@ export function toTransportError(failure: SshFailure, endpoint: SshEndpoint, ste
         return [
           'host key does not match known_hosts',
           `the host key of ${host}${failure.fingerprint === undefined ? '' : ` is now ${failure.fingerprint} and`} does not match known_hosts: ` +
-            `if the server was really reinstalled (check that fingerprint), remove the old key with \`${failure.removeWith ?? `ssh-keygen -R ${host}`}\` and connect again`,
+            `if the server was really reinstalled (check that fingerprint), remove the old key with ${failure.removeWith === undefined ? pasteable('ssh-keygen', '-R', host) : `\`${failure.removeWith}\``} and connect again`,
         ]
       case 'host-key-unknown':
         return [
           'host key is not known',
-          `add the host key to known_hosts (\`ssh ${destination}\` once and check the fingerprint), or set \`ssh.strictHostKeyChecking: accept-new\` to record it on first use`,
+          `add the host key to known_hosts (${pasteable('ssh', destination)} once and check the fingerprint), or set \`ssh.strictHostKeyChecking: accept-new\` to record it on first use`,
         ]
       case 'auth':
-        return ['authentication failed', `check the user and key berth uses: run \`ssh -v ${destination}\``]
+        return ['authentication failed', `check the user and key berth uses: run ${pasteable('ssh', '-v', destination)}`]
       case 'refused':
-        return ['connection refused', `is sshd running on ${host}, and is the port right? run \`ssh -v ${destination}\``]
+        return ['connection refused', `is sshd running on ${host}, and is the port right? run ${pasteable('ssh', '-v', destination)}`]
       case 'timeout':
-        return ['connection timed out', `is ${host} up and reachable from here? run \`ssh -v ${destination}\``]
+        return ['connection timed out', `is ${host} up and reachable from here? run ${pasteable('ssh', '-v', destination)}`]
       case 'resolve':
         return ['host name does not resolve', `check the host name, or add a Host block for it to your ssh config`]
       case 'closed':
-        return ['connection closed', `the server or the network dropped the connection: run \`ssh -v ${destination}\``]
+        return ['connection closed', `the server or the network dropped the connection: run ${pasteable('ssh', '-v', destination)}`]
       case 'config':
         return ['ssh configuration error', 'fix the ssh_config file ssh reported']
       case 'multiplex':

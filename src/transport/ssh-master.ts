@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { InterruptedError, TransportError } from '../errors.js'
 import { runProcess } from './process.js'
 import { buildControlArgs, buildMasterArgs, type SshTarget } from './ssh-args.js'
-import { classifySshStderr, toTransportError, type SshEndpoint } from './ssh-errors.js'
+import { classifySshStderr, pasteable, toTransportError, type SshEndpoint } from './ssh-errors.js'
 import { SessionShell } from './ssh-session.js'
 
 /** Beyond ssh's own ConnectTimeout (TCP and banner), authentication may also hang. */
@@ -158,7 +158,7 @@ export class SshMaster {
     const detail = this.stderr.trim().split('\n').pop() || `ssh exited with code ${this.child.exitCode}`
     return new TransportError(`cannot connect to ${this.endpoint.name}: ${detail}`, {
       host: this.endpoint.name,
-      hint: `run \`ssh -v ${this.endpoint.destination}\``,
+      hint: `run ${pasteable('ssh', '-v', this.endpoint.destination)}`,
     })
   }
 
@@ -166,6 +166,6 @@ export class SshMaster {
     const host = this.endpoint.name
     if (signal?.aborted === true) return new InterruptedError(`interrupted while connecting to ${host}`, { host })
     if (Date.now() <= deadline) return undefined
-    return new TransportError(`cannot connect to ${host}: no answer in time`, { host, hint: `run \`ssh -v ${this.endpoint.destination}\`` })
+    return new TransportError(`cannot connect to ${host}: no answer in time`, { host, hint: `run ${pasteable('ssh', '-v', this.endpoint.destination)}` })
   }
 }

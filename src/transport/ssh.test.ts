@@ -157,4 +157,12 @@ describe('ssh failures', () => {
     expect(toTransportError({ kind: 'host-key-unknown', detail: '' }, endpoint).hint).toContain('ssh.strictHostKeyChecking: accept-new')
     expect(toTransportError({ kind: 'auth', detail: '' }, endpoint).hint).toContain('ssh -v deploy@10.0.0.5')
   })
+
+  it('quotes what it asks the user to paste', () => {
+    const hostile = { name: 'web1', destination: "deploy@web1;touch /tmp/x'" }
+    for (const kind of ['auth', 'refused', 'timeout', 'closed'] as const) {
+      expect(toTransportError({ kind, detail: '' }, hostile).hint).toContain(`\`ssh -v 'deploy@web1;touch /tmp/x'\\'''\``)
+    }
+    expect(toTransportError({ kind: 'host-key-unknown', detail: '' }, hostile).hint).toContain(`\`ssh 'deploy@web1;touch /tmp/x'\\'''\` once`)
+  })
 })

@@ -1,9 +1,9 @@
 /**
- * Ctrl-C and SIGTERM in the middle of a deploy, sent to the real CLI process: it stops the
- * running hook, leaves the old release live, marks the new one failed, frees the lock and
- * exits 130.
+ * Ctrl-C, SIGTERM and SIGHUP in the middle of a deploy, sent to the real CLI process: it
+ * stops the running hook, leaves the old release live, marks the new one failed, frees the
+ * lock, writes history and only then exits, with 128 + the signal's number.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
@@ -22,7 +22,7 @@ const config = localConfig(
     '  rollback:',
     '    - run: echo "rollback hook to $BERTH_RELEASE" >> __BASE__/hooks.log',
     '  failed:',
-    '    - run: echo "failed hook at $BERTH_FAILED_STEP" >> __BASE__/hooks.log',
+    '    - run: echo "failed hook at $BERTH_FAILED_STEP" >> __BASE__/hooks.log; if [ -n "$SLOW_FAILED" ]; then touch __BASE__/failed.started; sleep 1; echo "failed hook done" >> __BASE__/hooks.log; fi',
   ].join('\n'),
 )
 
@@ -35,8 +35,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe.each(['SIGINT', 'SIGTERM'] as const)('%s during a deploy', (signal) => {
-  it('exits 130 with the old release live, the new one failed and the lock released', async () => {
+describe.each([
+  ['SIGINT', 130, /interrupted/],
+  ['SIGTERM', 143, /terminated/],
+  ['SIGHUP', 129, /hung up/],
+] as const)('%s during a deploy', (signal, exitCode, said) => {
+  it(`exits ${exitCode} with the old release live, the new one failed and the lock released`, async () => {
     const p = (project = createProject(config))
     expect((await p.berth(['deploy', 'production'])).code).toBe(0)
     const good = p.live()!
@@ -54,7 +58,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s during a deploy', (signal) => 
 
     const sent = Date.now()
     child.kill(signal)
-    expect(await exited, output).toBe(130)
+    expect(await exited, output).toBe(exitCode)
     expect(Date.now() - sent).toBeLessThan(10_000)
 
     expect(p.current()).toBe(`releases/${good}`)
@@ -67,12 +71,56 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s during a deploy', (signal) => 
     await waitFor(() => !isAlive(hookPid), 5000, 'the hook to be gone')
     expect(p.log()).not.toContain('not stopped')
     expect(p.log()).toContain('failed hook at build')
-    expect(output).toMatch(signal === 'SIGINT' ? /interrupted/ : /terminated/)
+    expect(output).toMatch(said)
+    expect(output).not.toMatch(/\n\s+at /)
     expect(output).toContain('nothing destructive happened')
 
     // The next deploy goes through as usual.
     const next = await p.berth(['deploy', 'production'])
     expect(next.code, next.stdout + next.stderr).toBe(0)
+  })
+})
+
+describe('signals that come again while the run cleans up', () => {
+  it('do not cut the cleanup short, and are answered once', async () => {
+    const p = (project = createProject(config))
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    const good = p.live()!
+    p.commit({ 'index.html': 'v2' })
+    // The `failed` hook runs during the cleanup and takes a second: the later signals land in it.
+    const child = p.spawnBerth(['deploy', 'production'], { HANG: '1', SLOW_FAILED: '1' })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const pidFile = join(p.base, 'hook.pid')
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 15_000, 'the build hook to start')
+    child.kill('SIGTERM')
+    await waitFor(() => existsSync(join(p.base, 'failed.started')), 10_000, 'the cleanup to run the failed hook')
+    child.kill('SIGINT')
+    child.kill('SIGTERM')
+    expect(await exited, stderr).toBe(143)
+    expect(stderr.match(/still cleaning up/g)).toHaveLength(1)
+    expect(p.log()).toContain('failed hook done')
+    expect(p.current()).toBe(`releases/${good}`)
+    expect(p.exists('.berth/lock')).toBe(false)
+    expect(p.history().at(-1)).toMatchObject({ kind: 'deploy', result: 'interrupted' })
+  })
+})
+
+describe('a signal while the config is loading', () => {
+  it('exits with the signal\'s code, without a stack trace, and touches no host', async () => {
+    const p = (project = createProject(localConfig().replace(/ {4}hosts:\n.*\n/, '') + '\ninventory: { command: "touch __BASE__/loading; sleep 2; cat __BASE__/inventory.json" }\n'))
+    writeFileSync(join(p.base, 'inventory.json'), JSON.stringify({ all: { hosts: ['localhost'] }, _meta: { hostvars: { localhost: { ansible_connection: 'local' } } } }))
+    const child = p.spawnBerth(['deploy', 'production'])
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await waitFor(() => existsSync(join(p.base, 'loading')), 15_000, 'the config to be loading')
+    child.kill('SIGHUP')
+    expect(await exited, output).toBe(129)
+    expect(output).not.toMatch(/\n\s+at |internal error/)
+    expect(existsSync(p.target)).toBe(false)
   })
 })
 

@@ -18,7 +18,7 @@ const CLOCK_START = Date.UTC(2030, 0, 1, 12, 0, 0)
 
 export type FileSpec = string | { content: string; mode?: number }
 
-interface CliResult {
+export interface CliResult {
   code: number | null
   stdout: string
   stderr: string
@@ -119,7 +119,8 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
   // named within its own minute, after the previous call's and before the next one's.
   const tick = (): number => (clock += 60_000)
   const env = (extra?: NodeJS.ProcessEnv, realClock = false): NodeJS.ProcessEnv => {
-    const vars: NodeJS.ProcessEnv = { ...process.env, ...isolated.env, NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
+    // HOME inside the project too: nothing the CLI does reaches the real ~/.cache or ~/.config.
+    const vars: NodeJS.ProcessEnv = { ...process.env, ...isolated.env, HOME: join(base, 'home'), NO_COLOR: '1', BERTH_TEST_CLOCK: realClock ? undefined : String(tick()), ...extra }
     if (vars.BERTH_TEST_CLOCK === undefined) delete vars.BERTH_TEST_CLOCK
     return vars
   }

@@ -2,9 +2,10 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { UsageError } from '../../errors.js'
 import { schemaPathFor, starterConfig } from '../starter-config.js'
-import type { CliIO, GlobalFlags } from '../session.js'
+import type { CliIO } from '../session.js'
+import type { Flags } from '../flags.js'
 
-export async function run(_args: string[], flags: GlobalFlags & { force?: boolean }, io: CliIO): Promise<number> {
+export async function run(_args: string[], flags: Flags, io: CliIO): Promise<number> {
   const file = join(io.cwd, 'berth.yml')
   if (existsSync(file) && !flags.force) throw new UsageError('berth.yml already exists here', { hint: 'use --force to overwrite it' })
   const app = basename(io.cwd).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app'

@@ -1,8 +1,9 @@
 import { listReleases } from '../../pipeline/queries.js'
 import { formatReleases } from '../../ui/render-queries.js'
-import { openEnvironment, printResult, withSession, type CliIO, type GlobalFlags } from '../session.js'
+import { openEnvironment, printResult, withSession, type CliIO } from '../session.js'
+import type { Flags } from '../flags.js'
 
-export async function run([environment = '']: string[], flags: GlobalFlags, io: CliIO): Promise<number> {
+export async function run([environment = '']: string[], flags: Flags, io: CliIO): Promise<number> {
   const session = await openEnvironment(environment, flags, io)
   return withSession(session, async () => {
     const report = await listReleases(session.config, session.run)

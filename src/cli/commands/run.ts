@@ -1,9 +1,10 @@
 import { UsageError } from '../../errors.js'
 import { runAdhoc } from '../../pipeline/adhoc.js'
 import { formatAdhoc } from '../../ui/render-queries.js'
-import { openEnvironment, printResult, withSession, type CliIO, type GlobalFlags } from '../session.js'
+import { openEnvironment, printResult, withSession, type CliIO } from '../session.js'
+import type { Flags } from '../flags.js'
 
-export async function run([environment = '', ...words]: string[], flags: GlobalFlags & { '--'?: string[] }, io: CliIO): Promise<number> {
+export async function run([environment = '', ...words]: string[], flags: Flags, io: CliIO): Promise<number> {
   // Everything after `--` is the command, passed to the host's shell as written.
   const command = [...words, ...(flags['--'] ?? [])].join(' ').trim()
   if (command === '') throw new UsageError('no command given', { hint: `berth run ${environment} -- 'uptime'` })
