@@ -105,7 +105,7 @@ export function parseManifest(lines: Iterable<string>): Manifest | null {
 }
 
 export interface Delta {
-  /** Files identical in the base release: hard-linked from it on the host. */
+  /** Files identical in the base release: copied from it on the host. */
   link: string[]
   /** Everything else: sent in the tar stream. */
   send: string[]

@@ -1,7 +1,7 @@
 /**
  * The `upload` delivery: the release is read from git on this machine (or exported and
  * built, with `build` steps), and each host receives one tar stream of only the files its
- * live release lacks, the rest hard-linked from that release on arrival (`upload.ts`).
+ * live release lacks, the rest copied from that release on arrival (`upload.ts`).
  * Without build steps, packing starts at once for the release this machine last left live
  * on each host (`live-cache.ts`), while connections are still being made; the host's own
  * answer, read under the lock, decides what is really sent.
@@ -33,8 +33,8 @@ export function uploadStrategy(): DeliveryStrategy {
     name: 'upload',
     hostTools: [],
     inspect: { withFiles: true },
-    describe: (release) => `upload new and changed files into releases/${release} (the rest hard-linked from the live release)`,
-    preview: (layout, release) => receiveRelease(layout, release, null),
+    describe: (release) => `upload new and changed files into releases/${release} (the rest copied on the host from the live release)`,
+    preview: (layout, release) => receiveRelease(layout, release, null, '<live release>'),
     start(ctx, hosts, input) {
       const { config } = ctx
       const isCommitAsIs = config.build.length === 0
@@ -60,7 +60,7 @@ export function uploadStrategy(): DeliveryStrategy {
                 return [
                   base.host,
                   {
-                    command: receiveRelease(ctx.layout, input.release, shipment.compressed),
+                    command: receiveRelease(ctx.layout, input.release, shipment.compressed, shipment.base),
                     stdin: shipment.open,
                     display: `unpack the release into ${ctx.layout.release(input.release)}`,
                     sent: { bytes: shipment.bytesSent, files: shipment.filesSent },

@@ -1,20 +1,19 @@
 /**
  * Incremental upload: each host gets one tar stream (gzipped when small) of only the files
- * its live release lacks (new or changed), then a hard-link entry for each unchanged file,
- * pointing at the same file in its live release, so one `tar -x` in `releases/` builds the
- * whole new release. Hosts on the same live release share one packed stream. A host with
+ * its live release lacks (new or changed), then the list of the unchanged ones, which the
+ * host copies from its live release (see `remote/release.ts`, `receiveRelease`). Hosts on
+ * the same live release share one packed stream. A host with
  * no live release, or a damaged file list, gets everything.
  */
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { appendFile, stat, writeFile } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { pack as tarPack } from 'tar-stream'
-import { DELIVERY_DIR } from '../remote/release.js'
-import { encodeLinkEntries } from './link-entries.js'
+import { deliveryName } from '../release/layout.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
 
 /** A release tree the upload can read: its manifest, and a way to pack some of its files. */
@@ -37,13 +36,14 @@ export interface HostBase {
 interface Shipment {
   file: string
   open(): Readable
-  /** Release the host hard-links unchanged files from, or null for a full upload. */
+  /** Release the host copies unchanged files from, or null for a full upload. */
   base: string | null
   /** The stream is gzip-compressed (`tar -z`). */
   compressed: boolean
   filesSent: number
   bytesSent: number
-  filesLinked: number
+  /** Files the host copies from its live release instead of receiving them. */
+  filesReused: number
 }
 
 /** Beyond this many changed files, one full archive is simpler than naming each path. */
@@ -107,7 +107,7 @@ async function pack(source: ReleaseSource, listing: string, from: { live: string
   }
   await writeFile(file, '')
   if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file, release)
-  await appendLinksAndList(file, release, base, delta.link, listing)
+  await appendDeliveryFiles(file, release, base === null ? [] : delta.link, listing)
   const compressed = gzip && (await stat(file)).size <= GZIP_MAX_BYTES
   const sent = compressed ? await gzipFile(file) : file
   return {
@@ -117,7 +117,7 @@ async function pack(source: ReleaseSource, listing: string, from: { live: string
     compressed,
     filesSent: delta.send.length,
     bytesSent: delta.bytesSent,
-    filesLinked: delta.link.length,
+    filesReused: base === null ? 0 : delta.link.length,
   }
 }
 
@@ -127,16 +127,17 @@ async function gzipFile(file: string): Promise<string> {
 }
 
 /**
- * A second archive after the files (the host reads both with `tar -i`): a hard-link entry
- * for each unchanged file, `<release>/<path>` to `<base>/<path>` (names relative to
- * `releases/`, so no `..` is ever needed), then the new release's file list, which the
- * host moves beside the release.
+ * A second archive after the files (the host reads both with `tar -i`), into the release's
+ * delivery directory beside it (`Layout.delivery`): the new release's file list, which the
+ * host files beside the release, and the paths of the unchanged files, NUL-separated (any
+ * byte but NUL may be in a path), which the host copies from its live release.
  */
-async function appendLinksAndList(file: string, release: string, base: string | null, links: string[], listing: string): Promise<void> {
-  if (base !== null && links.length > 0) await appendFile(file, encodeLinkEntries(links.map((path) => ({ name: `${release}/${path}`, target: `${base}/${path}` }))))
+async function appendDeliveryFiles(file: string, release: string, reuse: string[], listing: string): Promise<void> {
   const archive = tarPack()
   const written = pipeline(archive, createWriteStream(file, { flags: 'a' }))
-  archive.entry({ name: `${release}/${DELIVERY_DIR}/files`, mode: 0o644 }, listing)
+  const dir = deliveryName(release)
+  archive.entry({ name: `${dir}/files`, mode: 0o644 }, listing)
+  if (reuse.length > 0) archive.entry({ name: `${dir}/reuse`, mode: 0o644 }, `${reuse.join('\0')}\0`)
   archive.finalize()
   await written
 }

@@ -18,6 +18,12 @@ export interface Layout {
   manifest(id: string): string
   /** The release's file list (path, mode, size, hash), for incremental uploads. */
   files(id: string): string
+  /**
+   * Where an upload's own files (the new file list, the paths to copy from the live release)
+   * land beside the release while it is received: never inside the app's tree, so an app
+   * may have a directory of any name; a dot-name, so no listing of releases sees it.
+   */
+  delivery(id: string): string
   /** Target written into the `current` symlink: relative, so the tree can be moved. */
   currentTarget(id: string): string
 }
@@ -38,6 +44,12 @@ export function layoutFor(deployTo: string): Layout {
     release: (id) => join('releases', id),
     manifest: (id) => join('.berth', 'releases', `${id}.json`),
     files: (id) => join('.berth', 'releases', `${id}.files`),
+    delivery: (id) => join('releases', deliveryName(id)),
     currentTarget: (id) => `releases/${id}`,
   }
+}
+
+/** The name of a release's delivery directory inside `releases/` (see `Layout.delivery`). */
+export function deliveryName(id: string): string {
+  return `.${id}.delivery`
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSandbox, HOSTILE_VALUES, sh, type Sandbox } from '../../test/helpers/sh.js'
@@ -44,13 +44,15 @@ describe('release commands', () => {
 
   it('receive an upload with one tar -x, then file the list and drop the delivery directory', () => {
     expect(receiveRelease(plain, A)).toBe(
-      `tar -x -i -f - --no-same-owner -C /srv/shop/releases && mv -f /srv/shop/releases/${A}/.berth-delivery/files /srv/shop/.berth/releases/${A}.files && rm -rf /srv/shop/releases/${A}/.berth-delivery`,
+      `tar -x -i -f - --no-same-owner -C /srv/shop/releases && mv -f /srv/shop/releases/.${A}.delivery/files /srv/shop/.berth/releases/${A}.files && rm -rf /srv/shop/releases/.${A}.delivery`,
     )
+    expect(receiveRelease(plain, A, false, B)).toContain(`xargs -0 cp -P -p --reflink=auto --parents -t /srv/shop/releases/${A} -- < /srv/shop/releases/.${A}.delivery/reuse`)
     expect(receiveRelease(plain, A, true).startsWith('tar -x -z -i -f - ')).toBe(true)
   })
 
   it('remove releases with their records, or report and go on', () => {
-    expect(removeReleases(plain, [A])).toBe(`rm -rf /srv/shop/releases/${A} /srv/shop/.berth/releases/${A}.json /srv/shop/.berth/releases/${A}.files`)
+    // The delivery directory too: an upload cut off mid-way leaves one beside its release.
+    expect(removeReleases(plain, [A])).toBe(`rm -rf /srv/shop/releases/${A} /srv/shop/.berth/releases/${A}.json /srv/shop/.berth/releases/${A}.files /srv/shop/releases/.${A}.delivery`)
     expect(removeReleases(plain, [])).toBe(':')
     expect(tryRemoveReleases(plain, [A])).toBe(`${removeReleases(plain, [A])} || echo 'berth: removing old releases failed' >&2`)
     expect(tryRemoveReleases(plain, [])).toBe('')
@@ -77,21 +79,75 @@ describe('release commands', () => {
     expect(box!.pwned()).toEqual([])
   })
 
-  it('unpacks a plain or a gzipped stream into the new release, in a path full of shell syntax', () => {
+  it.each([
+    ['with GNU cp', ''],
+    // A host without xargs (or a cp that refuses the options) copies through tar | tar.
+    ['through tar | tar', 'xargs() { return 127; }\n'],
+  ])('copies the unchanged files from the live release %s, never linking them, names full of shell syntax included', (_how, prelude) => {
+    const { layout, run } = hostile()
+    const names = ['plain.txt', 'sub dir/it\'s $(touch pwned1).txt', '-dash/`touch pwned2`', 'nl\nname', 'link-to-plain']
+    mkdirSync(join(layout.release(A), 'sub dir'), { recursive: true })
+    mkdirSync(join(layout.release(A), '-dash'), { recursive: true })
+    for (const name of names.slice(0, 4)) writeFileSync(join(layout.release(A), name), `old ${name}`, { mode: 0o755 })
+    run(`ln -s plain.txt ${shellQuote(join(layout.release(A), 'link-to-plain'))}`)
+    mkdirSync(layout.manifests, { recursive: true })
+    // The stream: one changed file, and the delivery files (the list, the paths to reuse).
+    const src = join(box!.base, 'src')
+    mkdirSync(join(src, B), { recursive: true })
+    mkdirSync(join(src, `.${B}.delivery`), { recursive: true })
+    writeFileSync(join(src, B, 'changed.txt'), 'new')
+    writeFileSync(join(src, `.${B}.delivery`, 'files'), 'list\n')
+    writeFileSync(join(src, `.${B}.delivery`, 'reuse'), `${names.join('\0')}\0`)
+    mkdirSync(layout.release(B), { recursive: true })
+    const received = run(`${prelude}tar -c -f - -C ${shellQuote(src)} ${B} .${B}.delivery | { ${receiveRelease(layout, B, false, A)}; }`)
+    expect(received, received.stderr).toMatchObject({ code: 0 })
+    for (const name of names.slice(0, 4)) {
+      expect(readFileSync(join(layout.release(B), name), 'utf8')).toBe(`old ${name}`)
+      const [copy, original] = [join(layout.release(B), name), join(layout.release(A), name)].map((path) => statSync(path))
+      expect(copy!.ino).not.toBe(original!.ino)
+      expect(copy!.mode).toBe(original!.mode)
+    }
+    expect(run(`readlink ${shellQuote(join(layout.release(B), 'link-to-plain'))}`).stdout).toBe('plain.txt\n')
+    expect(readFileSync(join(layout.release(B), 'changed.txt'), 'utf8')).toBe('new')
+    expect(existsSync(layout.delivery(B))).toBe(false)
+    expect(box!.pwned()).toEqual([])
+  })
+
+  it('fails, saying so, when a file it should copy is gone from the live release', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.release(A), { recursive: true })
+    mkdirSync(layout.manifests, { recursive: true })
+    const src = join(box!.base, 'src')
+    mkdirSync(join(src, B), { recursive: true })
+    mkdirSync(join(src, `.${B}.delivery`), { recursive: true })
+    writeFileSync(join(src, B, 'changed.txt'), 'new')
+    writeFileSync(join(src, `.${B}.delivery`, 'files'), 'list\n')
+    writeFileSync(join(src, `.${B}.delivery`, 'reuse'), 'missing.txt\0')
+    mkdirSync(layout.release(B), { recursive: true })
+    const received = run(`tar -c -f - -C ${shellQuote(src)} ${B} .${B}.delivery | { ${receiveRelease(layout, B, false, A)}; }`)
+    expect(received.code).toBe(1)
+    expect(received.stderr).toContain(`berth: could not copy the unchanged files from ${A}`)
+  })
+
+    it('unpacks a plain or a gzipped stream into the new release, in a path full of shell syntax', () => {
     const { layout, run } = hostile()
     const src = join(box!.base, 'src')
     for (const [id, compressed] of [[A, false], [B, true]] as const) {
       // The stream names every entry under the release's own directory.
+      mkdirSync(join(src, `.${id}.delivery`), { recursive: true })
       mkdirSync(join(src, id, '.berth-delivery'), { recursive: true })
       writeFileSync(join(src, id, 'a.txt'), id)
-      writeFileSync(join(src, id, '.berth-delivery', 'files'), `list of ${id}\n`)
+      // The app's own directory of that name is the app's: kept.
+      writeFileSync(join(src, id, '.berth-delivery', 'mine'), 'app\n')
+      writeFileSync(join(src, `.${id}.delivery`, 'files'), `list of ${id}\n`)
       mkdirSync(layout.release(id), { recursive: true })
       mkdirSync(layout.manifests, { recursive: true })
-      const pack = `tar -c ${compressed ? '-z ' : ''}-f - -C ${shellQuote(src)} ${id}`
+      const pack = `tar -c ${compressed ? '-z ' : ''}-f - -C ${shellQuote(src)} ${id} .${id}.delivery`
       expect(run(`${pack} | { ${receiveRelease(layout, id, compressed)}; }`).code).toBe(0)
       expect(readFileSync(join(layout.release(id), 'a.txt'), 'utf8')).toBe(id)
       expect(readFileSync(layout.files(id), 'utf8')).toBe(`list of ${id}\n`)
-      expect(existsSync(join(layout.release(id), '.berth-delivery'))).toBe(false)
+      expect(readFileSync(join(layout.release(id), '.berth-delivery', 'mine'), 'utf8')).toBe('app\n')
+      expect(existsSync(layout.delivery(id))).toBe(false)
       expect(run(writeRevision(layout, id, 'abc123')).code).toBe(0)
       expect(readFileSync(join(layout.release(id), 'REVISION'), 'utf8')).toBe('abc123\n')
     }

@@ -28,29 +28,47 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
   )
 }
 
-/** Directory inside an upload stream that carries berth's own delivery files; removed on arrival. */
-export const DELIVERY_DIR = '.berth-delivery'
-
 /**
- * Receives an upload into a new release: one `tar -x` in `releases/` unpacks the new and
- * changed files and hard-links every unchanged one from the live release (entries named
- * `<release>/...`; a link is a second name for the same content, and later releases replace
- * files, they never write through), then berth's delivery files as a second archive (hence
- * `-i`); the release's file list is filed beside it. Owners are not taken from the stream.
+ * Receives an upload into a new release. One `tar -x` in `releases/` unpacks the new and
+ * changed files (entries named `<release>/...`) and, beside the release, berth's own
+ * delivery files as a second archive (hence `-i`): the new file list and, when the host
+ * has a live release, the NUL-separated paths of the files that did not change. Those are
+ * copied from the live release — never hard-linked: a file shared with an older release
+ * would change there when a hook or the app writes to it — with `cp --reflink=auto`, which
+ * costs nothing on a filesystem that shares blocks (Btrfs, XFS), through `tar | tar` where
+ * `cp` cannot (no GNU cp or no `xargs`). Owners are not taken from the stream.
+ *
+ * `compressed` and `base` are null in a plan made before the host answered.
  */
-export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false): string {
-  const delivery = posix.join(layout.release(id), DELIVERY_DIR)
+export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false, base: string | null = null): string {
+  const delivery = layout.delivery(id)
   const options = shellJoin(['-i', '-f', '-', '--no-same-owner', '-C', layout.releases])
-  // null: not known yet (a plan made before the host said whether it has gzip).
   const z = compressed === null ? '<-z when the stream is gzipped> ' : compressed ? '-z ' : ''
   return all(
     `tar -x ${z}${options}`,
+    base === null ? '' : copyUnchanged(layout, id, base),
     shellJoin(['mv', '-f', `${delivery}/files`, layout.files(id)]),
     shellJoin(['rm', '-rf', delivery]),
   )
 }
 
-/** Replaces (never writes through) REVISION: the app's own REVISION may be a hard link into an older release. */
+/** The unchanged files, copied from `base` into the new release (see `receiveRelease`). */
+function copyUnchanged(layout: Layout, id: string, base: string): string {
+  const list = `${layout.delivery(id)}/reuse`
+  const to = layout.release(id)
+  const failed = `${layout.delivery(id)}/copy-failed`
+  return [
+    `if [ -s ${q(list)} ]; then`,
+    `  ( cd ${q(layout.release(base))} || exit 1`,
+    `    xargs -0 cp -P -p --reflink=auto --parents -t ${q(to)} -- < ${q(list)} 2>/dev/null && exit 0`,
+    // The pipeline's status is the last tar's: the first one's failure is kept in a file.
+    `    { tar -c -f - --null -T ${q(list)} || : > ${q(failed)}; } | tar -x -f - --no-same-owner -C ${q(to)} && [ ! -e ${q(failed)} ]`,
+    `  ) || { echo ${q(`berth: could not copy the unchanged files from ${base}`)} >&2; exit 1; }`,
+    `fi`,
+  ].join('\n')
+}
+
+/** Replaces REVISION (the app may ship one of its own: it is replaced, not written into). */
 export function writeRevision(layout: Layout, id: string, sha: string): string {
   const file = posix.join(layout.release(id), 'REVISION')
   return all(`printf '%s\\n' ${q(sha)} > ${q(`${file}.tmp`)}`, shellJoin(['mv', '-f', `${file}.tmp`, file]))
@@ -59,7 +77,7 @@ export function writeRevision(layout: Layout, id: string, sha: string): string {
 /** Deletes releases and their records. Callers pass only validated release ids. */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
-  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id)])])
+  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.delivery(id)])])
 }
 
 /** What `tryRemoveReleases` says (after `berth: `) when the removal failed. */

@@ -17,7 +17,7 @@ function uploads(stdout: string): { bytes: number; files: number }[] {
 const files = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`src/file${i}.txt`, `content ${i}\n`]))
 
 describe('incremental upload', () => {
-  it('sends only changed files, links the rest, and never changes an older release', async () => {
+  it('sends only changed files, copies the rest on the host, and never changes an older release', async () => {
     project = createProject(localConfig(), { ...files(40), 'REVISION': 'the app ships its own REVISION\n', 'keep.txt': 'kept\n', 'gone.txt': 'bye\n' })
     const first = await project.berth(['deploy', 'production', '--json'])
     expect(first.code).toBe(0)
@@ -31,12 +31,14 @@ describe('incremental upload', () => {
     const second = await project.berth(['deploy', 'production', '--json'])
     expect(second.code).toBe(0)
     const sent = uploads(second.stdout)[0]!
-    expect(sent.files).toBe(2) // src/file3.txt and new.txt; the other 42 files are links
+    expect(sent.files).toBe(2) // src/file3.txt and new.txt; the other 42 files are copied on the host
     const v2 = project.releases().find((r) => r !== v1)!
     const v2Dir = join(project.target, 'releases', v2)
 
-    // Unchanged files are the same inode; changed ones are new files; old content intact.
-    expect(statSync(join(v2Dir, 'keep.txt')).ino).toBe(statSync(join(v1Dir, 'keep.txt')).ino)
+    // Unchanged files are copies (never the same inode: nothing can write through into v1); old content intact.
+    expect(readFileSync(join(v2Dir, 'keep.txt'), 'utf8')).toBe('kept\n')
+    expect(statSync(join(v2Dir, 'keep.txt')).ino).not.toBe(statSync(join(v1Dir, 'keep.txt')).ino)
+    expect(statSync(join(v2Dir, 'keep.txt')).mode).toBe(statSync(join(v1Dir, 'keep.txt')).mode)
     expect(statSync(join(v2Dir, 'src/file3.txt')).ino).not.toBe(statSync(join(v1Dir, 'src/file3.txt')).ino)
     expect(readFileSync(join(v1Dir, 'src/file3.txt'), 'utf8')).toBe('content 3\n')
     expect(readFileSync(join(v2Dir, 'src/file3.txt'), 'utf8')).toBe('changed\n')
@@ -46,7 +48,8 @@ describe('incremental upload', () => {
     // REVISION is replaced in the new release, never written through into the old one.
     expect(readFileSync(join(v1Dir, 'REVISION'), 'utf8')).toBe(v1Revision)
     expect(readFileSync(join(v2Dir, 'REVISION'), 'utf8').trim()).toBe(project.git('rev-parse', 'HEAD'))
-    expect(existsSync(join(v2Dir, '.berth-delivery'))).toBe(false)
+    // berth's own delivery files are gone from beside the release, and never were inside it.
+    expect(readdirSync(join(project.target, 'releases')).filter((name) => name.startsWith('.'))).toEqual([])
   })
 
   it('sends no file content when nothing changed', async () => {
@@ -111,8 +114,42 @@ describe('incremental upload', () => {
     // Against v1: file1 (changed in v2, so not in v1 either) and file2 travel.
     expect(uploads(third.stdout)[0]!.files).toBe(2)
     const v3Dir = join(project.target, project.current()!)
-    expect(statSync(join(v3Dir, 'src/file5.txt')).ino).toBe(statSync(join(project.target, 'releases', v1!, 'src/file5.txt')).ino)
+    expect(readFileSync(join(v3Dir, 'src/file5.txt'), 'utf8')).toBe('content 5\n')
     expect(readFileSync(join(v3Dir, 'src/file1.txt'), 'utf8')).toBe('v2\n')
     expect(readFileSync(join(v3Dir, 'src/file2.txt'), 'utf8')).toBe('v3\n')
+  })
+
+  it('a hook that writes into tracked files of the new release never changes the live one or an older one', async () => {
+    const hooks = [
+      'hooks:',
+      '  build:',
+      // Writes through (truncate, append, chmod) the ways bundlers and scripts do; then fails when told to.
+      "    - run: echo compiled > keep.txt && echo more >> src/file1.txt && chmod 600 src/file2.txt && if [ -f __BASE__/fail ]; then exit 3; fi",
+    ]
+    project = createProject(localConfig(hooks.join('\n')), { ...files(5), 'keep.txt': 'kept\n' })
+    writeFileSync(join(project.base, 'fail'), '')
+    expect((await project.berth(['deploy', 'production'])).code).toBe(1)
+    rmSync(join(project.base, 'fail'))
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    const v1 = project.live()!
+    const v1Dir = join(project.target, 'releases', v1)
+    const before = { keep: readFileSync(join(v1Dir, 'keep.txt'), 'utf8'), one: readFileSync(join(v1Dir, 'src/file1.txt'), 'utf8'), mode: statSync(join(v1Dir, 'src/file2.txt')).mode }
+    expect(before.keep).toBe('compiled\n')
+
+    // A redeploy whose build hook fails after writing: the live release must be exactly as it was.
+    project.commit({ 'src/file4.txt': 'v2\n' })
+    writeFileSync(join(project.base, 'fail'), '')
+    expect((await project.berth(['deploy', 'production'])).code).toBe(1)
+    expect(project.live()).toBe(v1)
+    expect(readFileSync(join(v1Dir, 'keep.txt'), 'utf8')).toBe(before.keep)
+    expect(readFileSync(join(v1Dir, 'src/file1.txt'), 'utf8')).toBe(before.one)
+    expect(statSync(join(v1Dir, 'src/file2.txt')).mode).toBe(before.mode)
+
+    // And one that succeeds: the new release has its own copies, the old one is untouched.
+    rmSync(join(project.base, 'fail'))
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    expect(project.live()).not.toBe(v1)
+    expect(readFileSync(join(v1Dir, 'src/file1.txt'), 'utf8')).toBe(before.one)
+    expect(statSync(join(v1Dir, 'src/file2.txt')).mode).toBe(before.mode)
   })
 })
