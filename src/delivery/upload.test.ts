@@ -31,8 +31,8 @@ describe('createShipper', () => {
     const base = { host: 'web1', live: '20261130T080000-1234567', files: oldList, gzip: false }
     const [one, two, full] = await Promise.all([shipper.shipFor(base), shipper.shipFor({ ...base, host: 'web2' }), shipper.shipFor({ ...base, host: 'web3', live: null, files: null })])
     expect(one).toBe(two)
-    expect(one).toMatchObject({ base: '20261130T080000-1234567', filesSent: 1, filesLinked: 1 })
-    expect(full).toMatchObject({ base: null, filesSent: 2, filesLinked: 0 })
+    expect(one).toMatchObject({ base: '20261130T080000-1234567', filesSent: 1, filesReused: 1 })
+    expect(full).toMatchObject({ base: null, filesSent: 2, filesReused: 0 })
     // One pack per base, in whichever order the two finished.
     expect(source.packed).toHaveLength(2)
     expect(source.packed).toEqual(expect.arrayContaining([['b.txt'], 'all']))
