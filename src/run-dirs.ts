@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { isProcessAlive } from './process-alive.js'
 
 /** The host name, short (a control socket's path must stay under ~107 bytes) and safe in a file name. */
 const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
@@ -44,14 +45,4 @@ export function sweepDeadRunDirs(base: string, isAlive: (pid: number) => boolean
     }
   }
   return removed
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
-  }
 }

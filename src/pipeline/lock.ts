@@ -15,6 +15,7 @@ import { inspectHost, type InspectOptions } from '../remote/inspect.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat } from '../remote/lock.js'
 import { script } from '../remote/script.js'
 import { execOn, type HostRun, type Identity, type RunContext } from './context.js'
+import { isProcessAlive } from '../process-alive.js'
 
 /** A lock whose heartbeat is older than this is reported as stale. */
 const LOCK_LEASE_SECONDS = 120
@@ -92,7 +93,7 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
 }
 
 /** Taken from this same machine by a process that no longer exists. */
-export function isProvablyDead(holder: LockHolder, identity: Identity, isRunning: (pid: number) => boolean = isProcessRunning): boolean {
+export function isProvablyDead(holder: LockHolder, identity: Identity, isRunning: (pid: number) => boolean = isProcessAlive): boolean {
   if (holder.manual || !Number.isInteger(holder.pid) || !isSameMachine(holder, identity)) return false
   return !isRunning(holder.pid)
 }
@@ -110,16 +111,6 @@ export function isOwnLock(holder: LockHolder, identity: Identity): boolean {
 function isSameMachine(holder: LockHolder, identity: Identity): boolean {
   if (holder.machineId !== undefined) return holder.machineId === identity.machineId
   return holder.machine === identity.machine
-}
-
-function isProcessRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, as someone else's process.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
-  }
 }
 
 export function isStale(state: HostState): boolean {
