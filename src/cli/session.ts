@@ -54,6 +54,7 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
     color: wantsColor(flags, io),
     secretValues: config.secretValues,
     write: io.stdout,
+    ...(flags.config === undefined ? {} : { configFlag: flags.config }),
   })
   const report: RunOptions['reporter'] = (event) => {
     if (event.kind === 'run:summary') io.summaryShown = true
