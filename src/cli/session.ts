@@ -37,11 +37,18 @@ export function wantsColor(flags: Pick<Flags, 'color' | 'json'>, io: CliIO): boo
   return flags.color !== false && io.env.NO_COLOR === undefined && io.isTTY && !flags.json
 }
 
-export async function openEnvironment(environment: string, flags: Flags, io: CliIO): Promise<Session> {
+/**
+ * `read`: the command changes nothing and runs no hook (status, releases, history, check,
+ * config, a plan), so it runs without the deploy's secrets; an unset `${VAR}` in an `env`
+ * value shows as `<unset: VAR>`. `change` needs every variable the config names.
+ */
+export type Access = 'read' | 'change'
+
+export async function openEnvironment(environment: string, flags: Flags, io: CliIO, access: Access = 'change'): Promise<Session> {
   // Loaded here, not at the top: `berth --help`, `--version` and usage errors need neither.
   const [{ loadConfig, resolveEnvironment }, { createReporter }] = await Promise.all([import('../config/index.js'), import('../ui/select.js')])
   const loaded = await loadConfig({ cwd: io.cwd, signal: io.signal, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
-  const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
+  const config = resolveEnvironment(loaded, environment, { processEnv: io.env, allowUnsetValues: access === 'read' })
   // Loading a config can take a moment (an inventory command, a large file): a signal that
   // came meanwhile stops here, before any host is touched.
   if (io.signal.aborted) throw new InterruptedError('stopped while loading the config: nothing was changed on any host')
