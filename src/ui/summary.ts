@@ -21,6 +21,8 @@ export interface SummaryOptions {
   redact: Redact
   /** Makes the berth commands of the next-step line run as pasted (the `-c` that was typed). */
   paste?: PasteCommand
+  /** Where this run's hook output was kept on this machine, if any hook ran. */
+  hookLog?: () => string | undefined
 }
 
 /** Commands whose purpose is to move `current`; for others, "unchanged" would mislead. */
@@ -40,6 +42,8 @@ export function formatSummary(summary: RunSummary, options: SummaryOptions): str
   if (!summary.ok || failed.length > 0) sections.push(formatDestructive(summary, p, r))
   for (const outcome of failed) sections.push(formatFailure(outcome, options, p))
   if (summary.ok && failed.length === 0) sections.push(formatNext(summary, p, r, options.paste ?? ((text) => text)))
+  const log = options.hookLog?.()
+  if (log !== undefined) sections.push(p.dim(`  full hook output: ${r(log)}`))
   return sections.filter((section) => section !== '').join('\n\n')
 }
 

@@ -19,6 +19,8 @@ export interface ReporterOptions {
   quiet: boolean
   /** Makes the berth commands in hints run as pasted (the `-c` that was typed). */
   paste?: PasteCommand
+  /** Where this run's hook output is kept on this machine, for the summary to say. */
+  hookLog?: () => string | undefined
 }
 
 export interface ReporterHandle {
