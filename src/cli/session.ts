@@ -48,7 +48,7 @@ export type Access = 'read' | 'change'
 
 export interface OpenOptions {
   /** Keep every hook's output in `.berth/log/<release>.log` beside the config (a deploy). */
-  hookLog?: boolean
+  hasHookLog?: boolean
 }
 
 export async function openEnvironment(environment: string, flags: Flags, io: CliIO, access: Access = 'change', open: OpenOptions = {}): Promise<Session> {
@@ -60,7 +60,7 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
   // came meanwhile stops here, before any host is touched.
   if (io.signal.aborted) throw new InterruptedError('stopped while loading the config: nothing was changed on any host')
   io.secretValues.push(...config.secretValues)
-  const log = open.hookLog === true ? createHookLog(config.rootDir, createRedactor(config.secretValues)) : undefined
+  const log = open.hasHookLog === true ? createHookLog(config.rootDir, createRedactor(config.secretValues)) : undefined
   const logPath = (): string | undefined => {
     const file = log?.path()
     if (file === undefined) return undefined
