@@ -19,6 +19,8 @@ const needs = [
   { check: () => existsSync('/usr/sbin/sshd'), pkg: 'openssh-server' },
   { check: () => has('tar'), pkg: 'tar' },
   { check: () => has('unshare'), pkg: 'util-linux' },
+  // `script` gives the CLI a terminal in the live-view tests (test/e2e/hook-output.test.ts).
+  { check: () => has('script'), pkg: 'bsdutils' },
   { check: () => has('sudo'), pkg: 'sudo' },
 ]
 const missing = needs.filter((n) => !n.check()).map((n) => n.pkg)

@@ -48,6 +48,8 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
   }
   set('config', nonEmpty('config', value('config', 'config')))
   for (const key of ['json', 'verbose', 'quiet', 'plan', 'force'] as const) set(key, isOn(parsed[key]))
+  // `--dry-run` is what other deploy tools call it; it plans, like --plan.
+  if (isOn(parsed.dryRun) === true) flags.plan = true
   if (parsed.color === false) flags.color = false
   set('concurrency', parseCount('concurrency', value('concurrency', 'concurrency')))
   set('limit', parseCount('limit', value('limit', 'limit')))

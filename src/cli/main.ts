@@ -14,6 +14,8 @@ import { processIO, signalExitCode } from './process-io.js'
 import { readRawArgv, type OptionSpec } from './raw-argv.js'
 import { wantsColor, type CliIO } from './session.js'
 import { registerCommands } from './register.js'
+import { readHelpAndVersion, tidyHelp, unknownCommand, unknownOption } from './usage-errors.js'
+import { pasteCommand } from '../ui/paste-command.js'
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -27,8 +29,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   return signal === undefined ? code : signalExitCode(signal)
 }
 
-async function runCommand(argv: string[], io: CliIO): Promise<number> {
+async function runCommand(typedArgv: string[], io: CliIO): Promise<number> {
   const cli = cac('berth')
+  let argv = typedArgv
   // Until the flags are parsed, errors are shown by the booleans cac read (never numbers).
   let flags: Flags = {}
   let pending: Promise<number> | null = null
@@ -38,10 +41,14 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
     flags = commandFlags
     pending = load().then((command) => command.run(typed.positionals.slice(1), commandFlags, io))
   })
-  cli.help()
+  cli.command('help [command]', 'show the help of berth or of one command')
+  cli.command('version', 'show berth\'s version')
+  cli.help(tidyHelp)
   // `-v` is --verbose (README, "Commands"); cac's default `-v, --version` would swallow it.
   cli.version(version(), '-V, --version')
+  const commands = cli.commands.map((command) => command.name)
   try {
+    argv = readHelpAndVersion(argv, commands)
     const parsed = cli.parse(['node', 'berth', ...argv], { run: false })
     flags = { json: parsed.options.json === true, verbose: parsed.options.verbose === true, ...(parsed.options.color === false ? { color: false } : {}) }
     if (parsed.options.help || parsed.options.version) return 0
@@ -50,12 +57,12 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
         cli.outputHelp()
         return 2
       }
-      throw new UsageError(`unknown command "${parsed.args[0]}"`, { hint: 'see `berth --help`' })
+      throw unknownCommand(String(parsed.args[0]), commands)
     }
     await cli.runMatchedCommand()
     return await (pending ?? Promise.resolve(0))
   } catch (caught) {
-    const error = isCacError(caught) ? new UsageError(caught.message, { hint: 'see `berth --help`' }) : toBerthError(caught)
+    const error = isCacError(caught) ? usageError(caught, argv, cli) : toBerthError(caught)
     reportError(error, flags, io)
     return error.exitCode
   }
@@ -64,6 +71,13 @@ async function runCommand(argv: string[], io: CliIO): Promise<number> {
 /** The options of the matched command and the global ones, as cac declared them. */
 function optionSpecs(cli: CAC): OptionSpec[] {
   return [...cli.globalCommand.options, ...(cli.matchedCommand?.options ?? [])].map((option) => ({ names: option.names, takesValue: option.required !== undefined }))
+}
+
+/** cac's own message, or one naming the option as typed with what was meant. */
+function usageError(caught: Error, argv: readonly string[], cli: CAC): UsageError {
+  const command = cli.matchedCommand?.name
+  const options = [...cli.globalCommand.options, ...(cli.matchedCommand?.options ?? [])]
+  return unknownOption(caught.message, argv, command, options) ?? new UsageError(caught.message, { hint: `see \`berth ${command === undefined ? '' : `${command} `}--help\`` })
 }
 
 function isCacError(error: unknown): error is Error {
@@ -78,6 +92,6 @@ function reportError(error: BerthError, flags: Flags, io: CliIO): void {
   }
   // The summary already showed each failed host in full: one line says how it ended.
   const shown = io.summaryShown === true && error instanceof HostsFailedError && flags.verbose !== true
-  const text = shown ? `✗ ${error.message}` : formatError(error, { color: wantsColor(flags, io), verbose: flags.verbose === true, redact, version: version() })
+  const text = shown ? `✗ ${error.message}` : formatError(error, { color: wantsColor(flags, io), verbose: flags.verbose === true, redact, version: version(), paste: pasteCommand(flags.config) })
   io.stderr(`${redact(text)}\n`)
 }

@@ -22,7 +22,7 @@ export interface RawArgv {
 }
 
 /** cac's own rule for option keys: `lock-wait` → `lockWait`. */
-function camelcase(name: string): string {
+export function camelcase(name: string): string {
   return name.replaceAll(/([a-z])-([a-z])/g, (_, before: string, after: string) => before + after.toUpperCase())
 }
 

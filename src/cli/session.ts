@@ -3,11 +3,13 @@
  * environment (config loaded and resolved, reporter chosen, Ctrl-C wired to the core's
  * AbortSignal). Commands stay thin: parse flags, call the core, render the result.
  */
+import { isAbsolute, relative } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InterruptedError, formatConfigIssue } from '../errors.js'
 import type { RunOptions } from '../pipeline/context.js'
 import type { ReporterHandle } from '../ui/types.js'
 import { createRedactor } from '../ui/redact.js'
+import { createHookLog } from './hook-log.js'
 import type { Flags } from './flags.js'
 
 export interface CliIO {
@@ -37,15 +39,34 @@ export function wantsColor(flags: Pick<Flags, 'color' | 'json'>, io: CliIO): boo
   return flags.color !== false && io.env.NO_COLOR === undefined && io.isTTY && !flags.json
 }
 
-export async function openEnvironment(environment: string, flags: Flags, io: CliIO): Promise<Session> {
+/**
+ * `read`: the command changes nothing and runs no hook (status, releases, history, check,
+ * config, a plan), so it runs without the deploy's secrets; an unset `${VAR}` in an `env`
+ * value shows as `<unset: VAR>`. `change` needs every variable the config names.
+ */
+export type Access = 'read' | 'change'
+
+export interface OpenOptions {
+  /** Keep every hook's output in `.berth/log/<release>.log` beside the config (a deploy). */
+  hasHookLog?: boolean
+}
+
+export async function openEnvironment(environment: string, flags: Flags, io: CliIO, access: Access = 'change', open: OpenOptions = {}): Promise<Session> {
   // Loaded here, not at the top: `berth --help`, `--version` and usage errors need neither.
   const [{ loadConfig, resolveEnvironment }, { createReporter }] = await Promise.all([import('../config/index.js'), import('../ui/select.js')])
   const loaded = await loadConfig({ cwd: io.cwd, signal: io.signal, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
-  const config = resolveEnvironment(loaded, environment, { processEnv: io.env })
+  const config = resolveEnvironment(loaded, environment, { processEnv: io.env, allowUnsetValues: access === 'read' })
   // Loading a config can take a moment (an inventory command, a large file): a signal that
   // came meanwhile stops here, before any host is touched.
   if (io.signal.aborted) throw new InterruptedError('stopped while loading the config: nothing was changed on any host')
   io.secretValues.push(...config.secretValues)
+  const log = open.hasHookLog === true ? createHookLog(config.rootDir, createRedactor(config.secretValues)) : undefined
+  const logPath = (): string | undefined => {
+    const file = log?.path()
+    if (file === undefined) return undefined
+    const shown = relative(io.cwd, file)
+    return shown.startsWith('..') || isAbsolute(shown) ? file : shown
+  }
   const reporter = await createReporter({
     json: flags.json === true,
     tty: io.isTTY,
@@ -54,9 +75,12 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
     color: wantsColor(flags, io),
     secretValues: config.secretValues,
     write: io.stdout,
+    ...(flags.config === undefined ? {} : { configFlag: flags.config }),
+    ...(log === undefined ? {} : { hookLog: logPath }),
   })
   const report: RunOptions['reporter'] = (event) => {
     if (event.kind === 'run:summary') io.summaryShown = true
+    log?.record(event)
     reporter.report(event)
   }
   for (const warning of config.warnings ?? []) report({ kind: 'log', level: 'warn', message: formatConfigIssue(warning) })
@@ -64,7 +88,11 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
   if (flags.concurrency !== undefined) run.concurrency = flags.concurrency
   if (flags.roles !== undefined) run.roles = flags.roles
   if (flags.hosts !== undefined) run.hosts = flags.hosts
-  return { config, reporter, run }
+  const finish = (): void => {
+    log?.close()
+    reporter.finish()
+  }
+  return { config, reporter: { ...reporter, finish }, run }
 }
 
 /** Runs a command body with the session's reporter finished however it ends. */

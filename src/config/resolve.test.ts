@@ -235,6 +235,18 @@ describe('interpolation and secrets', () => {
     ])
   })
 
+  it('lets a read-only command go without the secrets, naming each one unset', async () => {
+    const dir = writeProject({ 'berth.yml': withVariables })
+    const loaded = await loadConfig({ cwd: dir })
+    const config = resolveEnvironment(loaded, 'production', { processEnv: { BASE: '/opt' }, allowUnsetValues: true })
+    expect(config.env).toMatchObject({ DATABASE_URL: 'postgres://app:<unset: DB_PASSWORD>@db/shop' })
+    expect(config.hooks.migrate[0]?.env).toEqual({ TOKEN: '<unset: API_TOKEN>', LABEL: 'none' })
+    expect(config.secretValues).toEqual([])
+    // Where to deploy is never guessed: without BASE there is no deployTo to read.
+    expect(() => resolveEnvironment(loaded, 'production', { processEnv: {}, allowUnsetValues: true })).toThrow(/deployTo: environment variable "BASE" is not set/)
+    expect(() => resolveEnvironment(loaded, 'production', { processEnv: { BASE: '/opt' } })).toThrow(/API_TOKEN/)
+  })
+
   it('refuses bad ${...} syntax at load time', async () => {
     const dir = writeProject({ 'berth.yml': 'app: shop\nenv: { A: "${A" }\nhosts: [web1]\nenvironments: { production: {} }\n' })
     await expect(loadConfig({ cwd: dir })).rejects.toThrow(

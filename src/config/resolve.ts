@@ -23,6 +23,13 @@ import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings } from './t
 export interface ResolveOptions {
   /** Where `${VAR}` and secret values are read from. @default process.env */
   processEnv?: NodeJS.ProcessEnv
+  /**
+   * For commands that only read (status, releases, history, check, config, a plan): an
+   * unset `${VAR}` in an `env` value or a hook's `env` reads as `<unset: VAR>` instead of
+   * refusing, so they run without the deploy's secrets. Where to deploy (`deployTo`,
+   * `repo`, `branch`) still needs every variable it names.
+   */
+  allowUnsetValues?: boolean
 }
 
 /** Resolves `environment`; throws one `ConfigError` with every problem found. */
@@ -36,7 +43,7 @@ export function resolveEnvironment(loaded: LoadedConfig, environment: string, op
     }
     throw new ConfigError(toConfigIssues([issue], source))
   }
-  const context = { processEnv: options.processEnv ?? process.env, isStructural: false, fileNames: hostNamesInFile(loaded) }
+  const context: BuildContext = { processEnv: options.processEnv ?? process.env, isStructural: false, allowUnsetValues: options.allowUnsetValues === true, fileNames: hostNamesInFile(loaded) }
   const result = buildEnvironment(loaded, environment, context)
   if (result.config === undefined || result.errors.length > 0) throw new ConfigError(toConfigIssues(result.errors, source))
   if (result.warnings.length > 0) result.config.warnings = toConfigIssues(result.warnings, source)
@@ -47,6 +54,8 @@ interface BuildContext {
   processEnv: NodeJS.ProcessEnv
   /** Check the file only: unset variables are not errors and git is not asked. */
   isStructural: boolean
+  /** `env` values may name unset variables (see `ResolveOptions`). */
+  allowUnsetValues: boolean
   /** Hosts and roles of every environment, for checking top-level hook entries. */
   fileNames: HostNames
 }
@@ -74,16 +83,25 @@ function buildEnvironment(
     if (isSecret && result.value !== '') secretValues.add(result.value)
     return result.value
   }
+  // An `env` value only matters when a hook runs: a read-only command shows which variable is missing instead.
+  const interpolateValue: Interpolator = (template, at) => {
+    const missing = context.allowUnsetValues ? interpolate(template, context.processEnv).missing : []
+    if (missing.length === 0) return interpolateAt(template, at)
+    const placeholders = Object.fromEntries(missing.map((name) => [name, `<unset: ${name}>`]))
+    const result = interpolate(template, { ...context.processEnv, ...placeholders })
+    for (const problem of result.problems) errors.push({ path: at, message: problem })
+    return result.value
+  }
 
   const { hosts, errors: hostErrors } = environmentHosts(loaded, environment)
   const { lists, errors: overlayErrors } = mergedHooks(raw, environment)
-  const { hooks, errors: hookErrors } = resolveHooks(lists, interpolateAt)
+  const { hooks, errors: hookErrors } = resolveHooks(lists, interpolateValue)
   const presence = checkHostsPresent(raw, environment, hosts)
   errors.push(...hostErrors, ...overlayErrors, ...hookErrors, ...presence.errors)
   errors.push(...checkHookTargets(environment, lists, hooks, namesOf(hosts), context.fileNames))
 
   const env: Record<string, string> = {}
-  for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateAt(String(entry.value), entry.path)
+  for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateValue(String(entry.value), entry.path)
   // Secrets reach hooks through their environment (never argv), like `env`; one
   // that is unset here is left out, for hooks that read it on the host instead.
   for (const name of secrets) {
@@ -211,7 +229,7 @@ function toFailurePolicy(raw: RawOnFailure): FailurePolicy {
 
 /** Used by `loadConfig`: every environment's problems that need no deployer environment. */
 export function checkAllEnvironments(loaded: LoadedConfig): Validation {
-  const context: BuildContext = { processEnv: {}, isStructural: true, fileNames: hostNamesInFile(loaded) }
+  const context: BuildContext = { processEnv: {}, isStructural: true, allowUnsetValues: false, fileNames: hostNamesInFile(loaded) }
   const results = loaded.environments.map((name) => buildEnvironment(loaded, name, context))
   return { errors: results.flatMap((r) => r.errors), warnings: results.flatMap((r) => r.warnings) }
 }

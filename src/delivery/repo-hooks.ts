@@ -1,29 +1,52 @@
 /**
  * Hooks that live in the app's own repo: executable files in the release's `deploy/`
  * directory named after a hook (`deploy/before_migrate`, `deploy/after_switch.sh`), found
- * from the commit itself so the plan can show them before anything runs.
+ * from the commit itself so the plan can show them before anything runs. A script that
+ * looks meant as a hook but would not run (misnamed, or committed without its x bit) is
+ * told through `warn`: skipping it without a word left people wondering why it never ran.
  */
+import { closestMatch } from '../config/did-you-mean.js'
 import { HOOK_ALIASES, HOOK_NAMES, type HookName } from '../config/types.js'
 import { git } from './local-git.js'
 
-export async function findRepoHooks(repoDir: string, sha: string, subdir?: string): Promise<Map<HookName, string[]>> {
+/** Names a script in deploy/ may have: no extension, or a script language's. */
+const SCRIPT = /^[^.]+(\.(sh|bash|zsh|py|rb|pl|js|mjs|ts|php))?$/
+
+export async function findRepoHooks(repoDir: string, sha: string, subdir?: string, warn: (message: string) => void = () => {}): Promise<Map<HookName, string[]>> {
   const prefix = subdir === undefined ? '' : `${subdir.replace(/\/+$/, '')}/`
   const out = await git(['ls-tree', '-z', `${sha}:${prefix}deploy`], repoDir).catch(() => '')
   const hooks = new Map<HookName, string[]>()
   for (const entry of out.split('\0')) {
     const [meta = '', name = ''] = entry.split('\t')
-    // Only executable files (git mode 100755) are hooks; anything else in deploy/ is data.
-    if (!meta.startsWith('100755 blob ')) continue
     const hook = hookNameOf(name)
-    if (hook === undefined) continue
+    const problem = notRunning(meta, name, hook)
+    if (problem !== undefined) warn(`${prefix}deploy/${name} ${problem}`)
+    // Only executable files (git mode 100755) are hooks; anything else in deploy/ is data.
+    if (!meta.startsWith('100755 blob ') || hook === undefined) continue
     hooks.set(hook, [...(hooks.get(hook) ?? []), `deploy/${name}`])
   }
   for (const files of hooks.values()) files.sort()
   return hooks
 }
 
+/** Why a script in deploy/ that looks like a hook will not run, or undefined. */
+function notRunning(meta: string, name: string, hook: HookName | undefined): string | undefined {
+  const isFile = meta.startsWith('100644 blob ') || meta.startsWith('100755 blob ')
+  if (!isFile || !SCRIPT.test(name)) return undefined
+  if (hook === undefined) {
+    const meant = closestMatch(baseOf(name), [...HOOK_NAMES, ...Object.keys(HOOK_ALIASES)])
+    return meant === undefined ? undefined : `is not a hook name, so it never runs (did you mean "${meant}"?)`
+  }
+  if (meta.startsWith('100644 ')) return `is not executable, so the ${hook} hook does not run it: chmod +x it and commit`
+  return undefined
+}
+
+function baseOf(file: string): string {
+  return file.replace(/\.[A-Za-z0-9]+$/, '')
+}
+
 function hookNameOf(file: string): HookName | undefined {
-  const base = file.replace(/\.[A-Za-z0-9]+$/, '')
+  const base = baseOf(file)
   if ((HOOK_NAMES as readonly string[]).includes(base)) return base as HookName
   return HOOK_ALIASES[base]
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import type { ResolvedConfig } from '../config/types.js'
 import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
+import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
@@ -61,7 +62,10 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const deliveries = new DeliveryRun(strategy, ctx, hosts, { repoDir, sha, workDir })
     try {
       if (workDir !== null) deliveries.start(planInput.release)
-      planInput.repoHooks = await findRepoHooks(repoDir, sha, config.subdir)
+      const warn = (message: string): void => ctx.report({ kind: 'log', level: 'warn', message })
+      const [repoHooks, uncommitted] = await Promise.all([findRepoHooks(repoDir, sha, config.subdir, warn), uncommittedWarning(repoDir, sha, config.subdir)])
+      planInput.repoHooks = repoHooks
+      if (uncommitted !== undefined) warn(uncommitted)
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
       return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })

@@ -17,6 +17,7 @@ import {
 } from '../errors.js'
 import { SYMBOLS, createPalette, type Palette } from './colors.js'
 import { explainExit } from './exit-code.js'
+import type { PasteCommand } from './paste-command.js'
 import type { Redact } from './redact.js'
 
 export interface FormatErrorOptions {
@@ -26,6 +27,8 @@ export interface FormatErrorOptions {
   redact: Redact
   /** berth's version, printed with bugs so reports say what ran. */
   version?: string
+  /** Makes the berth commands a hint names run as pasted (the `-c` that was typed). */
+  paste?: PasteCommand
 }
 
 /** Output lines shown for a failed command unless verbose (the error may hold more). */
@@ -36,6 +39,7 @@ interface Context {
   verbose: boolean
   redact: Redact
   version?: string
+  paste?: PasteCommand
 }
 
 /** The whole message for the top-level handler: headline, details, hint, causes. */
@@ -65,6 +69,7 @@ function detailLines(error: BerthError, ctx: Context): string[] {
 function toContext(options: FormatErrorOptions): Context {
   const ctx: Context = { p: createPalette(options.color), verbose: options.verbose, redact: options.redact }
   if (options.version !== undefined) ctx.version = options.version
+  if (options.paste !== undefined) ctx.paste = options.paste
   return ctx
 }
 
@@ -164,7 +169,8 @@ function bugLines(error: BugError, ctx: Context): string[] {
 
 function hintLines(error: BerthError, ctx: Context): string[] {
   if (error.hint === undefined || error.hint === '') return []
-  const [first = '', ...rest] = ctx.redact(error.hint).split('\n')
+  const hint = ctx.paste === undefined ? error.hint : ctx.paste(error.hint)
+  const [first = '', ...rest] = ctx.redact(hint).split('\n')
   return [ctx.p.warn(`hint: ${first}`), ...rest.map((line) => `      ${line}`)]
 }
 

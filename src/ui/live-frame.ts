@@ -97,6 +97,9 @@ function elapsedOf(row: HostRow, now: number): string {
 
 function detailOf(row: HostRow, p: Palette): string {
   if (row.state === 'failed') return p.fail(row.detail ?? '')
+  // A running hook shows its name and its newest line: a silent row for a minute-long
+  // migration reads as a hang.
+  if (row.detail !== undefined && row.lastLine !== undefined) return `${row.detail} ${p.dim(`· ${row.lastLine}`)}`
   if (row.detail !== undefined) return row.detail
   return p.dim(row.lastLine ?? '')
 }

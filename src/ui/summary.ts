@@ -9,6 +9,7 @@ import { NOTHING_DESTRUCTIVE } from '../attention-text.js'
 import { SYMBOLS, createPalette, type Palette } from './colors.js'
 import { formatDuration } from './duration.js'
 import { formatErrorDetails } from './format-error.js'
+import type { PasteCommand } from './paste-command.js'
 import type { Redact } from './redact.js'
 import { formatTable } from './tables.js'
 
@@ -18,6 +19,10 @@ export interface SummaryOptions {
   color: boolean
   verbose: boolean
   redact: Redact
+  /** Makes the berth commands of the next-step line run as pasted (the `-c` that was typed). */
+  paste?: PasteCommand
+  /** Where this run's hook output was kept on this machine, if any hook ran. */
+  hookLog?: () => string | undefined
 }
 
 /** Commands whose purpose is to move `current`; for others, "unchanged" would mislead. */
@@ -36,7 +41,9 @@ export function formatSummary(summary: RunSummary, options: SummaryOptions): str
   if (summary.outcomes.length > 0) sections.push(formatHostTable(summary, p, r))
   if (!summary.ok || failed.length > 0) sections.push(formatDestructive(summary, p, r))
   for (const outcome of failed) sections.push(formatFailure(outcome, options, p))
-  if (summary.ok && failed.length === 0) sections.push(formatNext(summary, p, r))
+  if (summary.ok && failed.length === 0) sections.push(formatNext(summary, p, r, options.paste ?? ((text) => text)))
+  const log = options.hookLog?.()
+  if (log !== undefined) sections.push(p.dim(`  full hook output: ${r(log)}`))
   return sections.filter((section) => section !== '').join('\n\n')
 }
 
@@ -73,11 +80,11 @@ function failedStepOf(outcome: HostOutcome): string {
 }
 
 /** After a successful deploy or rollback: where it is live, and what to run next. */
-function formatNext(summary: RunSummary, p: Palette, r: Redact): string {
+function formatNext(summary: RunSummary, p: Palette, r: Redact, paste: PasteCommand): string {
   if (summary.where === undefined || !SWITCHING_COMMANDS.has(summary.command)) return ''
   const { environment, deployTo } = summary.where
   const next = summary.command === 'rollback' ? `berth releases ${environment}` : `berth releases ${environment} · back: berth rollback ${environment}`
-  return p.dim(`  live at ${r(deployTo)}/current · ${r(next)}`)
+  return p.dim(`  live at ${r(deployTo)}/current · ${r(paste(next))}`)
 }
 
 function formatDestructive(summary: RunSummary, p: Palette, r: Redact): string {

@@ -89,7 +89,18 @@ describe('tty reporter', () => {
     expect(screen[0]).toMatch(/^. deploy production R2 · build · \d/)
     expect(screen).toContain('  web1 ✓ build 1.2s')
     expect(screen).toContain('  web2 ✗ build 400ms  `npm ci` exited with code 127 (command not found)')
-    expect(screen.find((l) => l.startsWith('  db1'))).toMatch(/^ {2}db1 {2}⠋ build 600ms {2}hook before_build$/)
+    // A running hook's newest line shows live, after its name.
+    expect(screen.find((l) => l.startsWith('  db1'))).toMatch(/^ {2}db1 {2}⠋ build 600ms {2}hook before_build · compiling assets$/)
+  })
+
+  it('shows only the running hook\'s own output on its row', () => {
+    const tty = setup()
+    tty.feed([
+      ...deploy,
+      { kind: 'hook:done', host: 'db1', hook: 'before_build', durationMs: 50 },
+      { kind: 'hook:start', host: 'db1', hook: 'build', command: 'true', local: false },
+    ])
+    expect(tty.screen().find((l) => l.startsWith('  db1'))).toMatch(/hook build$/)
   })
 
   it('leaves a final frame with every host’s state, then the summary', () => {

@@ -31,9 +31,11 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
   const { redact: r, verbose, quiet } = options
   const p = createPalette(options.color)
   const now = options.now ?? Date.now
-  // The CLI writes reporters to stdout, so that is the terminal to measure by default.
-  const width = (): number => (options.columns ?? (() => process.stdout.columns))() ?? 80
-  const height = (): number => (options.rows ?? (() => process.stdout.rows))() ?? 24
+  // The CLI writes reporters to stdout, so that is the terminal to measure by default. A
+  // terminal that reports no size (0×0, as under `script` or some CI runners) gets the
+  // defaults: sized 0, the live area would show nothing at all.
+  const width = (): number => (options.columns ?? (() => process.stdout.columns))() || 80
+  const height = (): number => (options.rows ?? (() => process.stdout.rows))() || 24
   const live = createLogUpdate(terminalStream(options, width, height), { defaultWidth: 80, defaultHeight: 24 })
 
   const state: LiveState = { title: '', startedAt: now(), rows: [] }
@@ -142,7 +144,10 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
       draw()
     },
     'hook:start': (e) => {
-      rowFor(e.host).detail = `hook ${r(e.hook)}`
+      const row = rowFor(e.host)
+      row.detail = `hook ${r(e.hook)}`
+      // The line shown is the running hook's own, never the previous hook's.
+      delete row.lastLine
       if (verbose) hostLine(e.host, `hook ${e.hook}${e.local ? ' (local)' : ''}: ${p.command(r(e.command))}`)
       drawSoon()
     },

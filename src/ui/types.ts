@@ -3,6 +3,7 @@
  * event kind a compile error until each reporter decides how to show it.
  */
 import type { BerthEvent, BerthEventKind, Reporter } from '../events.js'
+import type { PasteCommand } from './paste-command.js'
 import type { Redact } from './redact.js'
 
 export interface ReporterOptions {
@@ -16,6 +17,10 @@ export interface ReporterOptions {
   verbose: boolean
   /** Only warnings, failures and the final summary. */
   quiet: boolean
+  /** Makes the berth commands in hints run as pasted (the `-c` that was typed). */
+  paste?: PasteCommand
+  /** Where this run's hook output is kept on this machine, for the summary to say. */
+  hookLog?: () => string | undefined
 }
 
 export interface ReporterHandle {

@@ -54,7 +54,7 @@ describe('flag values', () => {
     [['deploy', 'production', '--roles', ','], /--roles is empty/],
     [['deploy', 'production', '--ref', 'main', '--ref', 'other'], /--ref is given 2 times/],
     [['deploy', 'production', '--ref'], /--ref <ref>` value is missing/],
-    [['deploy', 'production', '--bogus'], /Unknown option `--bogus`/],
+    [['deploy', 'production', '--bogus'], /unknown option --bogus\n/],
   ])('berth %j', async (args, message) => {
     expectCleanRefusal(await p.berth(args), message)
   })

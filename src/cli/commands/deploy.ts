@@ -4,7 +4,7 @@ import type { Flags } from '../flags.js'
 import { openEnvironment, printResult, withSession, type CliIO } from '../session.js'
 
 export async function run([environment = '']: string[], flags: Flags, io: CliIO): Promise<number> {
-  const session = await openEnvironment(environment, flags, io)
+  const session = await (flags.plan === true ? openEnvironment(environment, flags, io, 'read') : openEnvironment(environment, flags, io, 'change', { hasHookLog: true }))
   return withSession(session, async () => {
     const result = await deploy(session.config, {
       ...session.run,

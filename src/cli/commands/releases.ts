@@ -4,7 +4,7 @@ import { openEnvironment, printResult, withSession, type CliIO } from '../sessio
 import type { Flags } from '../flags.js'
 
 export async function run([environment = '']: string[], flags: Flags, io: CliIO): Promise<number> {
-  const session = await openEnvironment(environment, flags, io)
+  const session = await openEnvironment(environment, flags, io, 'read')
   return withSession(session, async () => {
     const report = await listReleases(session.config, session.run)
     printResult(flags, io, 'releases', report, () => formatReleases(report))
