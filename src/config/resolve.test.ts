@@ -402,4 +402,29 @@ describe('warnings', () => {
     expect(warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['environments.production.tag: tagging the deployed commit is not supported yet: nothing will be tagged'])
     expect(warnings[0]!.line).toBe(8)
   })
+
+  it('says once per name that a secret shorter than 3 characters cannot be masked, where it is named', async () => {
+    const text = yaml`
+      app: shop
+      deployTo: /srv/shop
+      secrets: [PIN, TOKEN]
+      env:
+        DB_PASS: \${SHORT_PASS}
+      environments:
+        production:
+          hosts: [{ host: p1 }]
+          secrets: [DB_PASS, EMPTY]
+    `
+    const processEnv = { PIN: '42', TOKEN: 'long-enough', SHORT_PASS: 'x', EMPTY: '' }
+    const { config } = await resolveYaml(text, 'production', processEnv)
+    const warnings = config.warnings ?? []
+    expect(warnings.map((w) => `${w.line} ${w.path}: ${w.message}`)).toEqual([
+      '3 secrets[0]: secret PIN is shorter than 3 characters: berth cannot mask it in output',
+      // A value set through an interpolated setting is pointed at where it is set.
+      '5 env.DB_PASS: secret DB_PASS is shorter than 3 characters: berth cannot mask it in output',
+    ])
+    // Long enough values say nothing.
+    const quiet = await resolveYaml(text, 'production', { PIN: '4242', TOKEN: 'abc', SHORT_PASS: 'xyz' })
+    expect(quiet.config.warnings).toBeUndefined()
+  })
 })
