@@ -384,6 +384,22 @@ describe('onFailure', () => {
   })
 })
 
+describe('shared entries together', () => {
+  it('refuses the release itself, an entry listed twice, and one inside a shared directory, at their lines', async () => {
+    const text = 'app: shop\nshared:\n  dirs: [config, log, ./]\n  files: [config/app.env, log, .env]\nhosts: [web1]\nenvironments: { production: {} }\n'
+    await expect(loadConfig({ cwd: writeProject({ 'berth.yml': text }) })).rejects.toThrow(
+      [
+        'berth.yml:3 shared.dirs[2]: is the release itself: name a file or directory inside it',
+        'berth.yml:4 shared.files[0]: "config/app.env" is inside the shared directory "config", which is linked as a whole: leave it out (it is shared already)',
+        'berth.yml:4 shared.files[1]: "log" is already shared (shared.dirs[1]): list it once',
+      ].join('\n'),
+    )
+    // Siblings and look-alike prefixes are fine.
+    const fine = 'app: shop\nshared:\n  dirs: [config, log]\n  files: [config.yml, logs/app.log, .env]\nhosts: [web1]\nenvironments: { production: {} }\n'
+    await expect(loadConfig({ cwd: writeProject({ 'berth.yml': fine }) })).resolves.toBeDefined()
+  })
+})
+
 describe('warnings', () => {
   it('says that tag is not acted on, where it is set, and only for the environment that sets it', async () => {
     const text = yaml`

@@ -18,6 +18,7 @@ import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
 import { checkHookTargets, checkHostsPresent, checkNotYetSupported, namesOf, type HostNames } from './rules.js'
 import { secretPath, ShortSecrets } from './secret-length.js'
+import { checkShared } from './shared-rules.js'
 import { SSH_DEFAULTS, type RawBuild, type RawOnFailure } from './schema.js'
 import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings } from './types.js'
 
@@ -85,6 +86,7 @@ function buildEnvironment(
   const presence = checkHostsPresent(raw, environment, hosts)
   errors.push(...hostErrors, ...overlayErrors, ...hookErrors, ...presence.errors)
   errors.push(...checkHookTargets(environment, lists, hooks, namesOf(hosts), context.fileNames))
+  errors.push(...checkShared(raw, environment))
 
   const env: Record<string, string> = {}
   for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateAt(String(entry.value), entry.path)
