@@ -423,9 +423,10 @@ describe('warnings', () => {
     const text = yaml`
       app: shop
       deployTo: /srv/shop
-      secrets: [PIN, TOKEN]
+      secrets: [PIN, TOKEN, ALSO_PIN]
       env:
         DB_PASS: \${SHORT_PASS}
+        ALSO_PIN: \${PIN}
       environments:
         production:
           hosts: [{ host: p1 }]

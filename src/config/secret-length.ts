@@ -17,13 +17,19 @@ import type { RawConfig } from './schema.js'
  */
 export const MIN_SECRET_LENGTH = 3
 
-/** Collects, per secret name, a too-short value and the path that set it; warns once per name. */
+/**
+ * Collects too-short secret values with the name and path that set them; warns once per
+ * name, and once per value (`X: ${PIN}` does not repeat what was said about PIN).
+ */
 export class ShortSecrets {
   private readonly found = new Map<string, KeyPath>()
+  private readonly values = new Set<string>()
 
   /** Records `value` of secret `name` (set at `path`) if it is too short to mask. */
   note(name: string, value: string, path: KeyPath): void {
-    if (value !== '' && value.length < MIN_SECRET_LENGTH && !this.found.has(name)) this.found.set(name, path)
+    if (value === '' || value.length >= MIN_SECRET_LENGTH || this.found.has(name) || this.values.has(value)) return
+    this.found.set(name, path)
+    this.values.add(value)
   }
 
   warnings(): RawIssue[] {

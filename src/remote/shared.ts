@@ -43,8 +43,8 @@ export function linkShared(layout: Layout, id: string, shared: SharedEntries): s
 }
 
 /**
- * One `[ -L ]` test (a shell builtin, so nothing on the host can be fooled by the link) per
- * directory between the release and the entry, outermost first. The tests run right before
+ * One `[ -L ]` test per directory between the release and the entry, outermost first
+ * (`[` is a shell builtin: it needs no tool on the host, and it does not follow the link). The tests run right before
  * the entry is linked, so a link made by an earlier entry (a shared dir holding a shared
  * file) is caught too.
  */
