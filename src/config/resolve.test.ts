@@ -396,6 +396,22 @@ describe('onFailure', () => {
   })
 })
 
+describe('shared entries together', () => {
+  it('refuses the release itself, an entry listed twice, and one inside a shared directory, at their lines', async () => {
+    const text = 'app: shop\nshared:\n  dirs: [config, log, ./]\n  files: [config/app.env, log, .env]\nhosts: [web1]\nenvironments: { production: {} }\n'
+    await expect(loadConfig({ cwd: writeProject({ 'berth.yml': text }) })).rejects.toThrow(
+      [
+        'berth.yml:3 shared.dirs[2]: is the release itself: name a file or directory inside it',
+        'berth.yml:4 shared.files[0]: "config/app.env" is inside the shared directory "config", which is linked as a whole: leave it out (it is shared already)',
+        'berth.yml:4 shared.files[1]: "log" is already shared (shared.dirs[1]): list it once',
+      ].join('\n'),
+    )
+    // Siblings and look-alike prefixes are fine.
+    const fine = 'app: shop\nshared:\n  dirs: [config, log]\n  files: [config.yml, logs/app.log, .env]\nhosts: [web1]\nenvironments: { production: {} }\n'
+    await expect(loadConfig({ cwd: writeProject({ 'berth.yml': fine }) })).resolves.toBeDefined()
+  })
+})
+
 describe('warnings', () => {
   it('says that tag is not acted on, where it is set, and only for the environment that sets it', async () => {
     const text = yaml`
@@ -413,5 +429,31 @@ describe('warnings', () => {
     const warnings = resolveEnvironment(loaded, 'production', { processEnv: {} }).warnings ?? []
     expect(warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['environments.production.tag: tagging the deployed commit is not supported yet: nothing will be tagged'])
     expect(warnings[0]!.line).toBe(8)
+  })
+
+  it('says once per name that a secret shorter than 3 characters cannot be masked, where it is named', async () => {
+    const text = yaml`
+      app: shop
+      deployTo: /srv/shop
+      secrets: [PIN, TOKEN, ALSO_PIN]
+      env:
+        DB_PASS: \${SHORT_PASS}
+        ALSO_PIN: \${PIN}
+      environments:
+        production:
+          hosts: [{ host: p1 }]
+          secrets: [DB_PASS, EMPTY]
+    `
+    const processEnv = { PIN: '42', TOKEN: 'long-enough', SHORT_PASS: 'x', EMPTY: '' }
+    const { config } = await resolveYaml(text, 'production', processEnv)
+    const warnings = config.warnings ?? []
+    expect(warnings.map((w) => `${w.line} ${w.path}: ${w.message}`)).toEqual([
+      '3 secrets[0]: secret PIN is shorter than 3 characters: berth cannot mask it in output',
+      // A value set through an interpolated setting is pointed at where it is set.
+      '5 env.DB_PASS: secret DB_PASS is shorter than 3 characters: berth cannot mask it in output',
+    ])
+    // Long enough values say nothing.
+    const quiet = await resolveYaml(text, 'production', { PIN: '4242', TOKEN: 'abc', SHORT_PASS: 'xyz' })
+    expect(quiet.config.warnings).toBeUndefined()
   })
 })

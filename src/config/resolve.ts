@@ -17,6 +17,8 @@ import type { LoadedConfig } from './loaded.js'
 import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
 import { checkHookTargets, checkHostsPresent, checkNotYetSupported, namesOf, type HostNames } from './rules.js'
+import { secretPath, ShortSecrets } from './secret-length.js'
+import { checkShared } from './shared-rules.js'
 import { SSH_DEFAULTS, type RawBuild, type RawOnFailure } from './schema.js'
 import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings } from './types.js'
 
@@ -69,6 +71,8 @@ function buildEnvironment(
   const errors: RawIssue[] = []
   const secrets = mergedSecrets(raw, environment)
   const secretValues = new Set(secrets.flatMap((name) => context.processEnv[name] || []))
+  const short = new ShortSecrets()
+  for (const name of secrets) short.note(name, context.processEnv[name] ?? '', secretPath(raw, environment, name))
   /** Paths whose value is unknown because a variable is unset: checks on them would only add noise. */
   const unresolved = new Set<string>()
 
@@ -81,6 +85,7 @@ function buildEnvironment(
     }
     const isSecret = result.references.some((name) => secrets.includes(name)) || secrets.includes(String(at.at(-1)))
     if (isSecret && result.value !== '') secretValues.add(result.value)
+    if (isSecret) short.note(String(at.at(-1)), result.value, at)
     return result.value
   }
   // An `env` value only matters when a hook runs: a read-only command shows which variable is missing instead.
@@ -99,6 +104,7 @@ function buildEnvironment(
   const presence = checkHostsPresent(raw, environment, hosts)
   errors.push(...hostErrors, ...overlayErrors, ...hookErrors, ...presence.errors)
   errors.push(...checkHookTargets(environment, lists, hooks, namesOf(hosts), context.fileNames))
+  errors.push(...checkShared(raw, environment))
 
   const env: Record<string, string> = {}
   for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateValue(String(entry.value), entry.path)
@@ -140,7 +146,9 @@ function buildEnvironment(
   if (rollout !== undefined) config.rollout = { batch: rollout.batch, pauseMs: parseDuration(rollout.pause ?? 0) ?? 0 }
   const tag = setting(raw, environment, 'tag').value
   if (tag !== undefined) config.tag = tag
-  return { config, errors, warnings: [...presence.warnings, ...checkNotYetSupported(raw, environment).warnings] }
+  // Only for a real run: a structural check has no values to look at.
+  const shortWarnings = context.isStructural ? [] : short.warnings()
+  return { config, errors, warnings: [...presence.warnings, ...checkNotYetSupported(raw, environment).warnings, ...shortWarnings] }
 }
 
 function resolveDeployTo(

@@ -104,8 +104,10 @@ async function readBlobs(repoDir: string, ids: string[]): Promise<Map<string, st
 
 /** `git archive` of some paths of one part (all when null) under `into/`, appended to `file`. */
 function archiveInto(part: Part, paths: string[] | null, file: string, into: string): Promise<void> {
-  // Literal pathspecs: a file named `*.js` or `:x` means itself, not a pattern.
-  const args = ['--literal-pathspecs', 'archive', '--format=tar', `--prefix=${posix.join(into, part.prefix)}/`]
+  // Literal pathspecs: a file named `*.js` or `:x` means itself, not a pattern. tar.umask:
+  // git's default (0002) makes entries 0664/0775, and root's `tar -x` on a host keeps them
+  // as they are; 022 gives 0644/0755, the modes the manifest records.
+  const args = ['-c', 'tar.umask=022', '--literal-pathspecs', 'archive', '--format=tar', `--prefix=${posix.join(into, part.prefix)}/`]
   args.push(part.treeish)
   if (paths !== null) args.push('--', ...paths)
   return appendOutput(file, 'git', args, part.repoDir).catch((error: Error) => {

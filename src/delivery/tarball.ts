@@ -9,6 +9,13 @@ import { hashTree } from './manifest.js'
 import type { ReleaseTree } from './tree.js'
 import type { ReleaseSource } from './upload.js'
 
+/**
+ * 0755 for directories and files with any execute bit, 0644 for the rest (what the manifest
+ * records), whatever umask the build ran with: root's `tar -x` on a host keeps an archive's
+ * modes as they are, so a build's 0666 would be a world-writable file in the release.
+ */
+const NORMAL_MODES = '--mode=u=rwX,go=rX'
+
 export async function stagedSource(tree: ReleaseTree, workDir: string): Promise<ReleaseSource> {
   const manifest = await hashTree(tree.root, tree.paths)
   let lists = 0
@@ -19,7 +26,7 @@ export async function stagedSource(tree: ReleaseTree, workDir: string): Promise<
       await writeFile(list, (paths === 'all' ? [...manifest.keys()] : paths).map((path) => `${path}\0`).join(''))
       // Names go under `into/`; symlink targets (`S`) are left as they are.
       const prefix = `--transform=s,^,${into}/,S`
-      await appendTar(['-c', '-f', '-', '-C', tree.root, prefix, '--no-recursion', '--null', '-T', list], file)
+      await appendTar(['-c', '-f', '-', '-C', tree.root, prefix, NORMAL_MODES, '--no-recursion', '--null', '-T', list], file)
     },
   }
 }

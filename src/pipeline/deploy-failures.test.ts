@@ -61,6 +61,27 @@ describe('deploy on a fleet of fake hosts', () => {
     expect(p.fleet.callsAt('unlock').map((c) => c.host).sort()).toEqual(p.hosts)
   })
 
+  it('the fetch fails on one host (a full disk): its incomplete release is removed, its record kept as failed', async () => {
+    const previous = await fleetWithRelease(3)
+    // The upload really lands on web2's disk, then its round trip reports failure.
+    p.rescript({ host: 'web2', step: 'fetch', reply: { exitCode: 2, stderr: 'tar: Cannot write: No space left on device', isRunFirst: true } })
+
+    await failure(deploy(p.config, p.options()))
+
+    const release = summaryOf(p.events).release!
+    for (const host of p.hosts) {
+      expect(p.live(host), host).toBe(previous)
+      expect(p.isLocked(host), host).toBe(false)
+      expect(JSON.parse(p.read(host, `.berth/releases/${release}.json`)).state, host).toBe('failed')
+    }
+    // Half a tree is nothing to inspect, and may be what filled the disk; the complete
+    // releases of the hosts stopped by web2's failure stay for inspection.
+    expect(p.releases('web2')).toEqual([previous])
+    expect(p.releases('web1')).toEqual([previous, release])
+    expect(p.releases('web3')).toEqual([previous, release])
+    expect(warnings(p.events).filter((w) => w.message.includes('could not mark'))).toEqual([])
+  })
+
   it('the unlock fails on one host: a warning names it, and the deploy is still reported done', async () => {
     await fleetWithRelease(3)
     p.rescript({ host: 'web2', step: 'unlock', reply: { exitCode: 1, stderr: 'Read-only file system' } })

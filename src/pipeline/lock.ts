@@ -75,7 +75,11 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
   const holder = options.holder ?? lockHolder(ctx, options)
   const deadline = Date.now() + (options.waitMs ?? 0)
   for (let brokeDeadHolder = false; ; ) {
-    const out = await execOn(ctx, run, script(takeLock(ctx.layout, holder), inspectHost(ctx.layout, options.inspect)), { step: 'lock' })
+    const out = await execOn(ctx, run, script(takeLock(ctx.layout, holder), inspectHost(ctx.layout, options.inspect)), {
+      step: 'lock',
+      // A failure (a full disk) names what was tried, not the whole script.
+      display: `take the lock ${ctx.layout.lock} and read the host's releases`,
+    })
     run.state = parseHostState(out.stdout)
     if (out.stdout.includes('@lock acquired')) return
     const held = run.state.lock?.holder ?? null

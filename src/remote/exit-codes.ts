@@ -6,4 +6,5 @@ export const EXIT = {
   currentIsDirectory: 65,
   releaseMissing: 66,
   releaseExists: 67,
+  sharedThroughSymlink: 68,
 } as const

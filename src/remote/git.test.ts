@@ -30,7 +30,7 @@ describe('git strategy commands', () => {
     expect(archiveFromMirror('/srv/app/repo', '/srv/app/releases/r', { url: 'u', sha, prefix: 'lib', tree: '' })).toBe(
       [
         `git -C /srv/app/repo cat-file -e '${sha}^{commit}' 2>/dev/null || { echo 'berth: commit ${sha} is not in u: push it first' >&2; exit 1; }`,
-        `git -C /srv/app/repo archive --format=tar --prefix=lib/ ${sha} | tar -x -f - --no-same-owner -C /srv/app/releases/r`,
+        `git -c tar.umask=022 -C /srv/app/repo archive --format=tar --prefix=lib/ ${sha} | tar -x -f - --no-same-owner -C /srv/app/releases/r`,
       ].join('\n'),
     )
   })

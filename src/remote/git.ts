@@ -39,13 +39,16 @@ export function updateMirror(dir: string, url: string): string {
   )
 }
 
-/** Unpacks one commit (or a subtree of it) from its mirror into the release directory. */
+/**
+ * Unpacks one commit (or a subtree of it) from its mirror into the release directory.
+ * tar.umask=022: git's default (0002) makes entries 0664/0775, which root's `tar -x` keeps.
+ */
 export function archiveFromMirror(dir: string, releaseDir: string, commit: MirroredCommit): string {
   const treeish = commit.tree === '' ? commit.sha : `${commit.sha}:${commit.tree}`
   const prefix = commit.prefix === '' ? [] : [`--prefix=${commit.prefix}/`]
   return script(
     `git -C ${q(dir)} cat-file -e ${q(`${commit.sha}^{commit}`)} 2>/dev/null || { echo ${q(`berth: commit ${commit.sha} is not in ${commit.url}: push it first`)} >&2; exit 1; }`,
-    `git -C ${q(dir)} archive --format=tar ${prefix.map(q).join(' ')} ${q(treeish)} | tar -x -f - --no-same-owner -C ${q(releaseDir)}`,
+    `git -c tar.umask=022 -C ${q(dir)} archive --format=tar ${prefix.map(q).join(' ')} ${q(treeish)} | tar -x -f - --no-same-owner -C ${q(releaseDir)}`,
   )
 }
 

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
@@ -21,9 +21,9 @@ describe('shared entries', () => {
   it('are seeded once, then linked, two lines each', () => {
     expect(linkShared(layoutFor('/srv/shop'), A, { files: ['.env'], dirs: ['log'] })).toBe(
       [
-        `if [ ! -e /srv/shop/shared/log ] && [ ! -L /srv/shop/shared/log ]; then mkdir -p /srv/shop/shared && if [ -e /srv/shop/releases/${A}/log ]; then cp -Rp /srv/shop/releases/${A}/log /srv/shop/shared/log; else mkdir -p /srv/shop/shared/log; fi || exit 1; fi`,
+        `if [ ! -e /srv/shop/shared/log ] && [ ! -L /srv/shop/shared/log ]; then mkdir -p /srv/shop/shared && if [ -e /srv/shop/releases/${A}/log ] && [ ! -L /srv/shop/releases/${A}/log ]; then cp -Rp /srv/shop/releases/${A}/log /srv/shop/shared/log; else mkdir -p /srv/shop/shared/log; fi || exit 1; fi`,
         `rm -rf /srv/shop/releases/${A}/log && mkdir -p /srv/shop/releases/${A} && ln -s /srv/shop/shared/log /srv/shop/releases/${A}/log || exit 1`,
-        `if [ ! -e /srv/shop/shared/.env ] && [ ! -L /srv/shop/shared/.env ]; then mkdir -p /srv/shop/shared && if [ -e /srv/shop/releases/${A}/.env ]; then cp -Rp /srv/shop/releases/${A}/.env /srv/shop/shared/.env; else : > /srv/shop/shared/.env; fi || exit 1; fi`,
+        `if [ ! -e /srv/shop/shared/.env ] && [ ! -L /srv/shop/shared/.env ]; then mkdir -p /srv/shop/shared && if [ -e /srv/shop/releases/${A}/.env ] && [ ! -L /srv/shop/releases/${A}/.env ]; then cp -Rp /srv/shop/releases/${A}/.env /srv/shop/shared/.env; else : > /srv/shop/shared/.env; fi || exit 1; fi`,
         `rm -rf /srv/shop/releases/${A}/.env && mkdir -p /srv/shop/releases/${A} && ln -s /srv/shop/shared/.env /srv/shop/releases/${A}/.env || exit 1`,
       ].join('\n'),
     )
@@ -51,6 +51,52 @@ describe('shared entries', () => {
     expect(readFileSync(join(next, 'config', 'app.env'), 'utf8')).toBe('EDITED=1')
     expect(readFileSync(join(layout.shared, 'config', 'app.env'), 'utf8')).toBe('EDITED=1')
     expect(box!.pwned()).toEqual([])
+  })
+
+  it('check every directory above an entry for a symlink first', () => {
+    const script = linkShared(layoutFor('/srv/shop'), A, { files: ['config/deep/app.env'], dirs: [] }).split('\n')
+    expect(script[0]).toMatch(new RegExp(`^if \\[ -L /srv/shop/releases/${A}/config \\]; then echo 'berth: shared path config/deep/app\\.env: config in the release is a symlink; .*' >&2; exit 68; fi$`))
+    expect(script[1]).toMatch(new RegExp(`^if \\[ -L /srv/shop/releases/${A}/config/deep \\]; then echo 'berth: shared path config/deep/app\\.env: config/deep in the release`))
+    expect(script[2]).toMatch(/^if \[ ! -e \/srv\/shop\/shared\/config\/deep\/app\.env \]/)
+  })
+
+  it('refuse a shared path under a symlink that leads out of the release, touching nothing outside', () => {
+    const { layout, run } = hostile()
+    const release = layout.release(A)
+    const outside = join(box!.base, 'outside $(touch pwned5)')
+    mkdirSync(outside, { recursive: true })
+    writeFileSync(join(outside, 'app.env'), 'PRECIOUS=1')
+    mkdirSync(release, { recursive: true })
+    symlinkSync(outside, join(release, 'config'))
+    const result = run(linkShared(layout, A, { files: ['config/app.env'], dirs: [] }))
+    expect(result.code).toBe(68)
+    expect(result.stderr).toContain('berth: shared path config/app.env: config in the release is a symlink')
+    expect(readdirSync(outside)).toEqual(['app.env'])
+    expect(lstatSync(join(outside, 'app.env')).isFile()).toBe(true)
+    expect(readFileSync(join(outside, 'app.env'), 'utf8')).toBe('PRECIOUS=1')
+    expect(existsSync(join(layout.shared, 'config'))).toBe(false)
+    expect(box!.pwned()).toEqual([])
+  })
+
+  it('refuse a shared file under a shared directory (already a link) instead of deleting through it', () => {
+    const { layout, run } = hostile()
+    mkdirSync(layout.release(A), { recursive: true })
+    mkdirSync(join(layout.shared, 'config'), { recursive: true })
+    writeFileSync(join(layout.shared, 'config', 'app.env'), 'KEEP=1')
+    const result = run(linkShared(layout, A, { files: ['config/app.env'], dirs: ['config'] }))
+    expect(result.code).toBe(68)
+    expect(readFileSync(join(layout.shared, 'config', 'app.env'), 'utf8')).toBe('KEEP=1')
+  })
+
+  it('never seed shared/ from a symlink in the release', () => {
+    const { layout, run } = hostile()
+    const release = layout.release(A)
+    mkdirSync(release, { recursive: true })
+    symlinkSync('/etc/hostname', join(release, '.env'))
+    expect(run(linkShared(layout, A, { files: ['.env'], dirs: [] })).code).toBe(0)
+    expect(lstatSync(join(layout.shared, '.env')).isFile()).toBe(true)
+    expect(readFileSync(join(layout.shared, '.env'), 'utf8')).toBe('')
+    expect(readlinkSync(join(release, '.env'))).toBe(join(layout.shared, '.env'))
   })
 
   it('get their directories from setup, with the layout', () => {

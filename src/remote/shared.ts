@@ -7,6 +7,7 @@ import { posix } from 'node:path'
 import type { Layout } from '../release/layout.js'
 import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import { ensureLayout } from './directories.js'
+import { EXIT } from './exit-codes.js'
 import { all, script } from './script.js'
 
 export interface SharedEntries {
@@ -16,7 +17,13 @@ export interface SharedEntries {
 
 /**
  * Links each shared file and directory into the release. A missing shared entry is seeded
- * from the release's own copy when it has one (else created empty).
+ * from the release's own copy when it has one (else created empty); a copy that is itself
+ * a symlink is never seeded from, so `shared/` never starts out pointing somewhere else.
+ *
+ * Before an entry's `rm -rf`, `mkdir -p` and `ln -s`, every directory above it inside the
+ * release is checked with `[ -L ]`: the release holds whatever the repository holds, and a
+ * committed `config -> /etc` would otherwise make `config/app.env` delete and replace a file
+ * outside the deploy directory. Such an entry is refused (README, "What a deploy does").
  */
 export function linkShared(layout: Layout, id: string, shared: SharedEntries): string {
   const release = layout.release(id)
@@ -25,13 +32,29 @@ export function linkShared(layout: Layout, id: string, shared: SharedEntries): s
     const target = posix.join(layout.shared, entry)
     const inRelease = posix.join(release, entry)
     lines.push(
-      `if [ ! -e ${q(target)} ] && [ ! -L ${q(target)} ]; then mkdir -p ${q(posix.dirname(target))} && if [ -e ${q(inRelease)} ]; then cp -Rp ${q(inRelease)} ${q(target)}; else ${create} ${q(target)}; fi || exit 1; fi`,
+      ...refuseSymlinkedParents(release, entry),
+      `if [ ! -e ${q(target)} ] && [ ! -L ${q(target)} ]; then mkdir -p ${q(posix.dirname(target))} && if [ -e ${q(inRelease)} ] && [ ! -L ${q(inRelease)} ]; then cp -Rp ${q(inRelease)} ${q(target)}; else ${create} ${q(target)}; fi || exit 1; fi`,
       `rm -rf ${q(inRelease)} && mkdir -p ${q(posix.dirname(inRelease))} && ln -s ${q(target)} ${q(inRelease)} || exit 1`,
     )
   }
   for (const dir of shared.dirs) link(dir, 'mkdir -p')
   for (const file of shared.files) link(file, ': >')
   return script(...lines)
+}
+
+/**
+ * One `[ -L ]` test per directory between the release and the entry, outermost first
+ * (`[` is a shell builtin: it needs no tool on the host, and it does not follow the link). The tests run right before
+ * the entry is linked, so a link made by an earlier entry (a shared dir holding a shared
+ * file) is caught too.
+ */
+function refuseSymlinkedParents(release: string, entry: string): string[] {
+  const parts = posix.normalize(entry).split('/').filter((part) => part !== '' && part !== '.')
+  return parts.slice(0, -1).map((_, i) => {
+    const parent = parts.slice(0, i + 1).join('/')
+    const message = `berth: shared path ${entry}: ${parent} in the release is a symlink; berth never links a shared path through a symlink (it could lead out of the release). Remove the link from the repository, or share ${parent} itself`
+    return `if [ -L ${q(posix.join(release, parent))} ]; then echo ${q(message)} >&2; exit ${EXIT.sharedThroughSymlink}; fi`
+  })
 }
 
 /**

@@ -4,18 +4,10 @@
  * or hint can quote it; so every reporter runs every string through a redactor before it
  * reaches the terminal, a CI log or a JSON consumer.
  */
+import { MIN_SECRET_LENGTH } from '../config/secret-length.js'
 
 /** What a secret is replaced with: fixed width, so the mask does not leak the secret's length. */
 export const REDACTED = '••••••'
-
-/**
- * Values shorter than this are not masked. A one- or two-character "secret" (`1`, `on`,
- * `no`) occurs inside almost every line, so masking it would garble all output while
- * protecting nothing: a value that short is guessable anyway. Three characters is the
- * shortest value that is still rare enough in ordinary output to mask without harm.
- * @default 3
- */
-const MIN_SECRET_LENGTH = 3
 
 export type Redact = (text: string) => string
 

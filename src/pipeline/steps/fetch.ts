@@ -35,6 +35,8 @@ export const fetchStep: StepDef = {
       if (sent) ctx.report({ kind: 'upload:progress', host: facts.host.host.name, bytes: sent.bytes, files: sent.files })
     },
   },
-  // A release that did not go live is kept for inspection, marked failed.
-  revert: (ctx, host, input) => (host.created && !host.rolledBack ? markFailed(ctx, host, input) : Promise.resolve()),
+  // A release that did not go live is kept for inspection, marked failed; one whose fetch
+  // round trip did not finish is incomplete, and is removed (its record stays).
+  revert: (ctx, host, input) =>
+    host.created && !host.rolledBack ? markFailed(ctx, host, input, { isPartial: !host.completed.includes('fetch') }) : Promise.resolve(),
 }
