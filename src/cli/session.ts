@@ -49,6 +49,8 @@ export type Access = 'read' | 'change'
 export interface OpenOptions {
   /** Keep every hook's output in `.berth/log/<release>.log` beside the config (a deploy). */
   hasHookLog?: boolean
+  /** The command prints data on stdout (`config`): the config's warnings go to stderr instead. */
+  isStdoutData?: boolean
 }
 
 export async function openEnvironment(environment: string, flags: Flags, io: CliIO, access: Access = 'change', open: OpenOptions = {}): Promise<Session> {
@@ -83,7 +85,10 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
     log?.record(event)
     reporter.report(event)
   }
-  for (const warning of config.warnings ?? []) report({ kind: 'log', level: 'warn', message: formatConfigIssue(warning) })
+  for (const warning of config.warnings ?? []) {
+    if (open.isStdoutData === true && flags.json !== true) io.stderr(`⚠ ${formatConfigIssue(warning)}\n`)
+    else report({ kind: 'log', level: 'warn', message: formatConfigIssue(warning) })
+  }
   const run: RunOptions = { reporter: report, signal: io.signal }
   if (flags.concurrency !== undefined) run.concurrency = flags.concurrency
   if (flags.roles !== undefined) run.roles = flags.roles
