@@ -10,6 +10,7 @@ import { HostsFailedError, InterruptedError, LockHeldError, TransportError, type
 import type { BerthEvent } from '../events.js'
 import { createFleetProject, type FleetProject } from './__fixtures__/fake-fleet.js'
 import { deploy } from './deploy.js'
+import { isProcessAlive } from '../process-alive.js'
 
 let p: FleetProject
 afterEach(() => p.cleanup())
@@ -126,7 +127,7 @@ describe('deploy on a fleet of fake hosts', () => {
         ['web2', 'interrupted'],
       ]),
     )
-    expect(isAlive(readPid(pidFile)!)).toBe(false)
+    expect(isProcessAlive(readPid(pidFile)!)).toBe(false)
     expect(p.fleet.callsAt('switch')).toEqual([])
     for (const host of p.hosts) {
       expect(p.live(host), host).toBe(previous)
@@ -189,14 +190,6 @@ function readPid(file: string): number | null {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { describe, expect, it } from 'vitest'
+import { hostileHost, sh } from '../../test/helpers/sh.js'
 import { parseHostState } from '../release/host-state.js'
 import { layoutFor } from '../release/layout.js'
 import { appendHistoryLine } from './history.js'
@@ -10,17 +10,11 @@ import { takeLock } from './lock.js'
 import { writeRecord } from './release.js'
 import { switchCurrent } from './switch.js'
 
-let box: Sandbox | undefined
-afterEach(() => box?.cleanup())
 
 const A = '20260101T000000-aaaaaaa'
 const B = '20260102T000000-bbbbbbb'
 const record = (release: string) => ({ release, state: 'ready' as const, revision: 'r', ref: "it's $(x)", createdAt: '', updatedAt: '', deployedBy: '' })
 
-function hostile() {
-  box = createSandbox()
-  return { layout: layoutFor(box.deployTo), run: (text: string) => sh(text, { cwd: box!.base }) }
-}
 
 describe('inspecting a host', () => {
   it('asks for the optional parts only when told to', () => {
@@ -37,7 +31,7 @@ describe('inspecting a host', () => {
   })
 
   it('says a host without deployTo is absent', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     const out = run(inspectHost(layout, { withHistory: true, withFiles: true, withRollbackHooks: true }))
     expect(out.code).toBe(0)
     expect(out.stdout).toMatch(/^@now \d+\n@absent\n$/)
@@ -45,7 +39,7 @@ describe('inspecting a host', () => {
   })
 
   it('reads back everything under a hostile path', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     for (const id of [A, B]) {
       mkdirSync(join(layout.release(id), 'deploy'), { recursive: true })
       expect(run(writeRecord(layout, record(id))).code).toBe(0)
@@ -77,17 +71,17 @@ describe('inspecting a host', () => {
     expect(state.rollbackHooks).toEqual(new Map([[A, ['deploy/rollback', 'deploy/rollback.notify']]]))
     expect(run(readLiveFiles(layout, B)).stdout).toBe('a.txt f 420 1 x\n')
     expect(run(readLiveFiles(layout, A))).toEqual({ code: 0, stdout: '', stderr: '' })
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('tells a real directory at current from a link', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     mkdirSync(layout.current, { recursive: true })
     expect(parseHostState(run(inspectHost(layout)).stdout)).toMatchObject({ current: null, currentIsDirectory: true })
   })
 
   it('keeps the exact text of a link berth did not make, and says when it leads nowhere', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     mkdirSync(layout.root, { recursive: true })
     symlinkSync('/srv/app/releases/20231201120000', layout.current)
     const foreign = parseHostState(run(inspectHost(layout)).stdout)
@@ -99,7 +93,7 @@ describe('inspecting a host', () => {
   })
 
   it('knows which releases are complete (have REVISION) and which records cannot be read', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     for (const id of [A, B]) {
       mkdirSync(layout.release(id), { recursive: true })
       expect(run(writeRecord(layout, record(id))).code).toBe(0)

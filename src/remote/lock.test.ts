@@ -1,18 +1,12 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSandbox, HOSTILE_VALUES, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { describe, expect, it } from 'vitest'
+import { HOSTILE_VALUES, hostileHost } from '../../test/helpers/sh.js'
 import { layoutFor } from '../release/layout.js'
 import { shellQuote } from '../transport/quote.js'
 import { breakLock, releaseLock, takeLock, touchHeartbeat } from './lock.js'
 
-let box: Sandbox | undefined
-afterEach(() => box?.cleanup())
 
-function hostile() {
-  box = createSandbox()
-  return { layout: layoutFor(box.deployTo), run: (script: string) => sh(script, { cwd: box!.base }) }
-}
 
 const holder = { user: 'ann', machine: 'm1', pid: 1, since: 'now', token: 't-1', reason: `it's "urgent" $(touch pwned1) \`touch pwned2\`` }
 
@@ -28,7 +22,7 @@ describe('the lock', () => {
   })
 
   it('is taken once; a second taker sees the holder; only the token frees it', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     const first = run(takeLock(layout, holder))
     expect(first).toMatchObject({ code: 0, stdout: '@lock acquired\n' })
     expect(JSON.parse(readFileSync(join(layout.lock, 'info.json'), 'utf8'))).toEqual(holder)
@@ -39,11 +33,11 @@ describe('the lock', () => {
     expect(existsSync(layout.lock)).toBe(true)
     run(releaseLock(layout, 't-1'))
     expect(existsSync(layout.lock)).toBe(false)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('leaves no lock behind when its holder cannot be written (a full disk)', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     // The host's writes fail once the lock directory exists, as on a disk that just filled up.
     const failing = run(`printf() { return 1; }\n${takeLock(layout, holder)}`)
     expect(failing.code).toBe(1)
@@ -53,7 +47,7 @@ describe('the lock', () => {
   })
 
   it('waits a moment for a lock caught without its files, then reports or takes it', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     run(takeLock(layout, holder))
     const info = shellQuote(join(layout.lock, 'info.json'))
     const heartbeat = shellQuote(join(layout.lock, 'heartbeat'))
@@ -71,7 +65,7 @@ describe('the lock', () => {
   })
 
   it('keeps any token inert, and compares it exactly', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     for (const token of HOSTILE_VALUES.filter((value) => value !== '' && !value.includes('\n'))) {
       expect(run(takeLock(layout, { ...holder, token })).stdout).toBe('@lock acquired\n')
       writeFileSync(join(layout.lock, 'heartbeat'), '1\n')
@@ -84,11 +78,11 @@ describe('the lock', () => {
       run(releaseLock(layout, token))
       expect(existsSync(layout.lock), token).toBe(false)
     }
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('is forced open whoever holds it', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     run(takeLock(layout, holder))
     expect(run(breakLock(layout, 'other')).code).toBe(0)
     expect(existsSync(layout.lock)).toBe(true)

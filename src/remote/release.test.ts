@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSandbox, HOSTILE_VALUES, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { describe, expect, it } from 'vitest'
+import { HOSTILE_VALUES, hostileHost, sh } from '../../test/helpers/sh.js'
 import { layoutFor } from '../release/layout.js'
 import type { ReleaseRecord } from '../release/record.js'
 import { shellQuote } from '../transport/quote.js'
@@ -9,17 +9,11 @@ import { EXIT } from './exit-codes.js'
 import { createRelease, receiveRelease, removeReleases, tryRemoveReleases, writeRecord, writeRevision } from './release.js'
 import { script } from './script.js'
 
-let box: Sandbox | undefined
-afterEach(() => box?.cleanup())
 
 const A = '20260101T000000-aaaaaaa'
 const B = '20260102T000000-bbbbbbb'
 const record = (release: string, ref = 'main'): ReleaseRecord => ({ release, state: 'preparing', revision: 'f'.repeat(40), ref, createdAt: 'c', updatedAt: 'u', deployedBy: 'me@m' })
 
-function hostile() {
-  box = createSandbox()
-  return { layout: layoutFor(box.deployTo), run: (text: string, input?: Buffer) => sh(text, { cwd: box!.base, ...(input ? { input } : {}) }) }
-}
 
 describe('release commands', () => {
   const plain = layoutFor('/srv/shop')
@@ -59,24 +53,24 @@ describe('release commands', () => {
   })
 
   it('writes records as valid JSON whatever they hold, in a hostile path', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     for (const ref of HOSTILE_VALUES) {
       const written = { ...record(A, ref), deployedBy: `${ref}@${ref}` }
       expect(run(writeRecord(layout, written)).code, ref).toBe(0)
       expect(JSON.parse(readFileSync(layout.manifest(A), 'utf8'))).toEqual(written)
     }
     expect(readdirSync(layout.manifests)).toEqual([`${A}.json`])
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('creates a release once: a second try fails with its own exit code and keeps the first record', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     expect(run(createRelease(layout, record(A, 'first'))).code).toBe(0)
     expect(existsSync(layout.release(A))).toBe(true)
     const again = run(createRelease(layout, record(A, 'second')))
     expect(again).toMatchObject({ code: EXIT.releaseExists, stderr: `berth: ${layout.release(A)} already exists\n` })
     expect(JSON.parse(readFileSync(layout.manifest(A), 'utf8'))).toMatchObject({ ref: 'first' })
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it.each([
@@ -84,7 +78,7 @@ describe('release commands', () => {
     // A host without xargs (or a cp that refuses the options) copies through tar | tar.
     ['through tar | tar', 'xargs() { return 127; }\n'],
   ])('copies the unchanged files from the live release %s, never linking them, names full of shell syntax included', (_how, prelude) => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     const names = ['plain.txt', 'sub dir/it\'s $(touch pwned1).txt', '-dash/`touch pwned2`', 'nl\nname', 'link-to-plain']
     mkdirSync(join(layout.release(A), 'sub dir'), { recursive: true })
     mkdirSync(join(layout.release(A), '-dash'), { recursive: true })
@@ -92,7 +86,7 @@ describe('release commands', () => {
     run(`ln -s plain.txt ${shellQuote(join(layout.release(A), 'link-to-plain'))}`)
     mkdirSync(layout.manifests, { recursive: true })
     // The stream: one changed file, and the delivery files (the list, the paths to reuse).
-    const src = join(box!.base, 'src')
+    const src = join(box.base, 'src')
     mkdirSync(join(src, B), { recursive: true })
     mkdirSync(join(src, `.${B}.delivery`), { recursive: true })
     writeFileSync(join(src, B, 'changed.txt'), 'new')
@@ -110,14 +104,14 @@ describe('release commands', () => {
     expect(run(`readlink ${shellQuote(join(layout.release(B), 'link-to-plain'))}`).stdout).toBe('plain.txt\n')
     expect(readFileSync(join(layout.release(B), 'changed.txt'), 'utf8')).toBe('new')
     expect(existsSync(layout.delivery(B))).toBe(false)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('fails, saying so, when a file it should copy is gone from the live release', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     mkdirSync(layout.release(A), { recursive: true })
     mkdirSync(layout.manifests, { recursive: true })
-    const src = join(box!.base, 'src')
+    const src = join(box.base, 'src')
     mkdirSync(join(src, B), { recursive: true })
     mkdirSync(join(src, `.${B}.delivery`), { recursive: true })
     writeFileSync(join(src, B, 'changed.txt'), 'new')
@@ -130,8 +124,8 @@ describe('release commands', () => {
   })
 
     it('unpacks a plain or a gzipped stream into the new release, in a path full of shell syntax', () => {
-    const { layout, run } = hostile()
-    const src = join(box!.base, 'src')
+    const { layout, run, box } = hostileHost()
+    const src = join(box.base, 'src')
     for (const [id, compressed] of [[A, false], [B, true]] as const) {
       // The stream names every entry under the release's own directory.
       mkdirSync(join(src, `.${id}.delivery`), { recursive: true })
@@ -151,11 +145,11 @@ describe('release commands', () => {
       expect(run(writeRevision(layout, id, 'abc123')).code).toBe(0)
       expect(readFileSync(join(layout.release(id), 'REVISION'), 'utf8')).toBe('abc123\n')
     }
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('removes releases and their records; a failure is a warning, and what follows still runs', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     for (const id of [A, B]) {
       mkdirSync(join(layout.release(id), 'sub'), { recursive: true })
       expect(run(writeRecord(layout, record(id))).code).toBe(0)
@@ -165,10 +159,10 @@ describe('release commands', () => {
     expect([existsSync(layout.release(A)), existsSync(layout.manifest(A)), existsSync(layout.files(A))]).toEqual([false, false, false])
     expect([existsSync(layout.release(B)), existsSync(layout.manifest(B))]).toEqual([true, true])
     // No rm on the PATH: the removal fails (permissions would not stop root).
-    const failing = sh(script(tryRemoveReleases(layout, [B]), 'echo next'), { cwd: box!.base, env: { PATH: '/nonexistent' } })
+    const failing = sh(script(tryRemoveReleases(layout, [B]), 'echo next'), { cwd: box.base, env: { PATH: '/nonexistent' } })
     expect(failing).toMatchObject({ code: 0, stdout: 'next\n' })
     expect(failing.stderr).toMatch(/rm: not found\nberth: removing old releases failed\n$/)
     expect(existsSync(layout.release(B))).toBe(true)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 })

@@ -1,21 +1,15 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { describe, expect, it } from 'vitest'
+import { hostileHost } from '../../test/helpers/sh.js'
 import { layoutFor } from '../release/layout.js'
 import { ensureLayout } from './directories.js'
 import { linkShared, setupLayout } from './shared.js'
 
-let box: Sandbox | undefined
-afterEach(() => box?.cleanup())
 
 const A = '20260101T000000-aaaaaaa'
 const B = '20260102T000000-bbbbbbb'
 
-function hostile() {
-  box = createSandbox()
-  return { layout: layoutFor(box.deployTo), run: (script: string) => sh(script, { cwd: box!.base }) }
-}
 
 describe('shared entries', () => {
   it('are seeded once, then linked, two lines each', () => {
@@ -31,7 +25,7 @@ describe('shared entries', () => {
   })
 
   it('are linked under a hostile path, seeded from the release once and never overwritten', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     const release = layout.release(A)
     mkdirSync(join(release, 'config'), { recursive: true })
     writeFileSync(join(release, 'config', 'app.env'), 'DEFAULT=1')
@@ -50,7 +44,7 @@ describe('shared entries', () => {
     expect(run(linkShared(layout, B, shared)).code).toBe(0)
     expect(readFileSync(join(next, 'config', 'app.env'), 'utf8')).toBe('EDITED=1')
     expect(readFileSync(join(layout.shared, 'config', 'app.env'), 'utf8')).toBe('EDITED=1')
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('check every directory above an entry for a symlink first', () => {
@@ -61,9 +55,9 @@ describe('shared entries', () => {
   })
 
   it('refuse a shared path under a symlink that leads out of the release, touching nothing outside', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     const release = layout.release(A)
-    const outside = join(box!.base, 'outside $(touch pwned5)')
+    const outside = join(box.base, 'outside $(touch pwned5)')
     mkdirSync(outside, { recursive: true })
     writeFileSync(join(outside, 'app.env'), 'PRECIOUS=1')
     mkdirSync(release, { recursive: true })
@@ -75,11 +69,11 @@ describe('shared entries', () => {
     expect(lstatSync(join(outside, 'app.env')).isFile()).toBe(true)
     expect(readFileSync(join(outside, 'app.env'), 'utf8')).toBe('PRECIOUS=1')
     expect(existsSync(join(layout.shared, 'config'))).toBe(false)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('refuse a shared file under a shared directory (already a link) instead of deleting through it', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     mkdirSync(layout.release(A), { recursive: true })
     mkdirSync(join(layout.shared, 'config'), { recursive: true })
     writeFileSync(join(layout.shared, 'config', 'app.env'), 'KEEP=1')
@@ -89,7 +83,7 @@ describe('shared entries', () => {
   })
 
   it('never seed shared/ from a symlink in the release', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     const release = layout.release(A)
     mkdirSync(release, { recursive: true })
     symlinkSync('/etc/hostname', join(release, '.env'))
@@ -104,15 +98,15 @@ describe('shared entries', () => {
     expect(setupLayout(plain, { files: ['config/app.env', 'config/db.yml', '.env'], dirs: ['log'] })).toBe(
       `${ensureLayout(plain)} && mkdir -p /srv/shop/shared/log /srv/shop/shared/config /srv/shop/shared`,
     )
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     expect(run(setupLayout(layout, { files: ["a $(touch pwned4)/b"], dirs: ['log', '-p x'] })).code).toBe(0)
     for (const dir of ['log', '-p x', 'a $(touch pwned4)']) expect(lstatSync(join(layout.shared, dir)).isDirectory()).toBe(true)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('leave setup with only the layout to create when there are none', () => {
     expect(setupLayout(layoutFor('/srv/shop'), { files: [], dirs: [] })).toBe(ensureLayout(layoutFor('/srv/shop')))
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     expect(run(setupLayout(layout, { files: [], dirs: [] }))).toMatchObject({ code: 0, stderr: '' })
     expect(lstatSync(layout.releases).isDirectory()).toBe(true)
   })

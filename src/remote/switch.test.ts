@@ -1,21 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createSandbox, sh, type Sandbox } from '../../test/helpers/sh.js'
+import { describe, expect, it } from 'vitest'
+import { hostileHost } from '../../test/helpers/sh.js'
 import { layoutFor } from '../release/layout.js'
 import { EXIT } from './exit-codes.js'
 import { restoreCurrent, switchCurrent, unsetCurrent } from './switch.js'
 
-let box: Sandbox | undefined
-afterEach(() => box?.cleanup())
 
 const A = '20260101T000000-aaaaaaa'
 const B = '20260102T000000-bbbbbbb'
 
-function hostile() {
-  box = createSandbox()
-  return { layout: layoutFor(box.deployTo), run: (script: string) => sh(script, { cwd: box!.base }) }
-}
 
 describe('switching current', () => {
   it('is four lines: refuse a directory, refuse a missing release, rename a new link over, check it', () => {
@@ -32,18 +26,18 @@ describe('switching current', () => {
   })
 
   it('switches atomically under a hostile path, and back', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     mkdirSync(layout.release(A), { recursive: true })
     mkdirSync(layout.release(B), { recursive: true })
     expect(run(switchCurrent(layout, A)).code).toBe(0)
     expect(readlinkSync(layout.current)).toBe(`releases/${A}`)
     expect(run(switchCurrent(layout, B)).code).toBe(0)
     expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('puts back any link text exactly, atomically, under a hostile path', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     mkdirSync(layout.release(B), { recursive: true })
     symlinkSync(`releases/${B}`, layout.current)
     for (const link of ['/srv/app/releases/20231201120000', "-it's $(touch pwned1) a b", `../elsewhere/releases/${A}/`]) {
@@ -51,11 +45,11 @@ describe('switching current', () => {
       expect(readlinkSync(layout.current)).toBe(link)
     }
     expect(existsSync(join(layout.root, '.current.restore.tmp'))).toBe(false)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 
   it('refuses a real directory at current and leaves it alone', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     mkdirSync(layout.release(A), { recursive: true })
     mkdirSync(layout.current)
     writeFileSync(join(layout.current, 'keep'), 'data')
@@ -66,14 +60,14 @@ describe('switching current', () => {
   })
 
   it('refuses to switch to a release that is not there', () => {
-    const { layout, run } = hostile()
+    const { layout, run } = hostileHost()
     mkdirSync(layout.releases, { recursive: true })
     expect(run(switchCurrent(layout, A))).toMatchObject({ code: EXIT.releaseMissing, stderr: `berth: release ${A} is not on this host\n` })
     expect(existsSync(layout.current)).toBe(false)
   })
 
   it('takes current away only while it still points at the failed release', () => {
-    const { layout, run } = hostile()
+    const { layout, run, box } = hostileHost()
     mkdirSync(layout.release(A), { recursive: true })
     mkdirSync(layout.release(B), { recursive: true })
     expect(run(switchCurrent(layout, B)).code).toBe(0)
@@ -81,6 +75,6 @@ describe('switching current', () => {
     expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
     expect(run(unsetCurrent(layout, B)).code).toBe(0)
     expect(existsSync(layout.current)).toBe(false)
-    expect(box!.pwned()).toEqual([])
+    expect(box.pwned()).toEqual([])
   })
 })

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
 import { waitFor } from '../helpers/wait.js'
+import { isProcessAlive } from '../../src/process-alive.js'
 
 let project: Project | undefined
 afterEach(() => project?.cleanup())
@@ -26,14 +27,6 @@ const config = localConfig(
   ].join('\n'),
 )
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe.each([
   ['SIGINT', 130, /interrupted/],
@@ -68,7 +61,7 @@ describe.each([
     expect(p.record(interrupted!)).toMatchObject({ state: 'failed', failedStep: 'build' })
     expect(p.history().at(-1)).toMatchObject({ kind: 'deploy', result: 'interrupted', release: interrupted })
     // The hook was stopped with its process group, not left running.
-    await waitFor(() => !isAlive(hookPid), 5000, 'the hook to be gone')
+    await waitFor(() => !isProcessAlive(hookPid), 5000, 'the hook to be gone')
     expect(p.log()).not.toContain('not stopped')
     expect(p.log()).toContain('failed hook at build')
     expect(output).toMatch(said)

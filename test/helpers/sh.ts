@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { onTestFinished } from 'vitest'
+import { layoutFor, type Layout } from '../../src/release/layout.js'
 
 export interface ShResult {
   code: number
@@ -67,4 +69,11 @@ export function createSandbox(): Sandbox {
     pwned: () => readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((path) => /^pwned\d*$/.test(path.split('/').pop() ?? '')),
     cleanup: () => rmSync(base, { recursive: true, force: true }),
   }
+}
+
+/** A host under a hostile path for one test: its layout and a runner for scripts there, removed when the test ends. */
+export function hostileHost(): { box: Sandbox; layout: Layout; run: (script: string, input?: Buffer) => ShResult } {
+  const box = createSandbox()
+  onTestFinished(() => box.cleanup())
+  return { box, layout: layoutFor(box.deployTo), run: (script, input) => sh(script, { cwd: box.base, ...(input ? { input } : {}) }) }
 }
