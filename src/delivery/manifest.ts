@@ -112,12 +112,16 @@ export interface Delta {
   bytesSent: number
 }
 
-/** What must travel to a host whose live release has `base` (null: everything). */
+/**
+ * What must travel to a host whose live release has `base` (null: everything). A path
+ * holding a newline always travels: the host's check of what changed since delivery reads
+ * paths one a line (see `Layout.paths`), so such a file could not be checked before reuse.
+ */
 export function diffManifests(base: Manifest | null, next: Manifest): Delta {
   const delta: Delta = { link: [], send: [], bytesSent: 0 }
   for (const entry of next.values()) {
     const old = base?.get(entry.path)
-    if (entry.type === 'file' && old?.type === 'file' && old.hash === entry.hash && old.mode === entry.mode) {
+    if (entry.type === 'file' && old?.type === 'file' && old.hash === entry.hash && old.mode === entry.mode && !entry.path.includes('\n')) {
       delta.link.push(entry.path)
     } else {
       delta.send.push(entry.path)

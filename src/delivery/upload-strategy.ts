@@ -111,7 +111,20 @@ async function hostBase(ctx: DeliveryContext, host: DeliveryHost): Promise<HostB
   if (live === null || host.state?.currentHasFiles !== true) return { host: name, live, files: null, gzip }
   const sum = host.state.currentFilesSum
   const text = (sum === null ? null : await readCachedManifest(sum, manifestCacheDir(ctx.cacheDir))) ?? (await ctx.exec(name, readLiveFiles(ctx.layout, live))).stdout
-  return { host: name, live, files: text.split('\n'), gzip }
+  // A file changed on the host since it was delivered is not the file its list names: sent again.
+  const modified = new Set(host.state.modifiedFiles)
+  const files = text.split('\n').filter((line) => modified.size === 0 || !modified.has(pathOfLine(line)))
+  return { host: name, live, files, gzip }
+}
+
+/** The path a file-list line names (see `manifest.ts`); '' for a line it cannot read. */
+function pathOfLine(line: string): string {
+  try {
+    const row: unknown = JSON.parse(line)
+    return Array.isArray(row) && typeof row[1] === 'string' ? row[1] : ''
+  } catch {
+    return ''
+  }
 }
 
 /** Exports the commit and runs the config's `build` steps in it, reported like hooks. */

@@ -107,7 +107,11 @@ async function pack(source: ReleaseSource, listing: string, from: { live: string
   }
   await writeFile(file, '')
   if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file, release)
-  await appendDeliveryFiles(file, release, base === null ? [] : delta.link, listing)
+  // The regular files, for the next deploy's check of what changed on the host (a path
+  // with a newline cannot be listed: `diffManifests` never reuses one).
+  // REVISION is left out: berth writes it after delivery (see `writeRevision`).
+  const paths = [...source.manifest.values()].flatMap((entry) => (entry.type === 'file' && entry.path !== 'REVISION' && !entry.path.includes('\n') ? [entry.path] : []))
+  await appendDeliveryFiles(file, release, base === null ? [] : delta.link, paths, listing)
   const compressed = gzip && (await stat(file)).size <= GZIP_MAX_BYTES
   const sent = compressed ? await gzipFile(file) : file
   return {
@@ -132,12 +136,13 @@ async function gzipFile(file: string): Promise<string> {
  * host files beside the release, and the paths of the unchanged files, NUL-separated (any
  * byte but NUL may be in a path), which the host copies from its live release.
  */
-async function appendDeliveryFiles(file: string, release: string, reuse: string[], listing: string): Promise<void> {
+async function appendDeliveryFiles(file: string, release: string, reuse: string[], paths: string[], listing: string): Promise<void> {
   const archive = tarPack()
   const written = pipeline(archive, createWriteStream(file, { flags: 'a' }))
   const dir = deliveryName(release)
   archive.entry({ name: `${dir}/files`, mode: 0o644 }, listing)
   if (reuse.length > 0) archive.entry({ name: `${dir}/reuse`, mode: 0o644 }, `${reuse.join('\0')}\0`)
+  if (paths.length > 0) archive.entry({ name: `${dir}/paths`, mode: 0o644 }, `${paths.join('\n')}\n`)
   archive.finalize()
   await written
 }

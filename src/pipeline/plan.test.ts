@@ -102,7 +102,7 @@ describe('planDeploy: berth\'s own host commands and round trips', () => {
     const plan = planDeploy(c, input(c))
     expect(builtin(plan, 'release')).toBeUndefined()
     const fetch = builtin(plan, 'fetch')
-    expect(fetch?.kind === 'builtin' && fetch.command).toContain('tar -x <-z when the stream is gzipped> -i -f - --no-same-owner -C /srv/shop/releases')
+    expect(fetch?.kind === 'builtin' && fetch.command).toContain('tar -x <-z when the stream is gzipped> -m -i -f - --no-same-owner -C /srv/shop/releases')
     // REVISION is written in the same round trip: the release is complete for every hook after fetch.
     expect(fetch?.kind === 'builtin' && fetch.command).toContain(
       "printf '%s\\n' aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa > /srv/shop/releases/20261123T171500-aaaaaaa/REVISION.tmp && mv -f /srv/shop/releases/20261123T171500-aaaaaaa/REVISION.tmp /srv/shop/releases/20261123T171500-aaaaaaa/REVISION",

@@ -30,6 +30,7 @@ function host(name: string, current: string | null, releases: string[], damage: 
       currentLink: current === null ? null : `releases/${current}`,
       currentDangling: false,
       currentIsDirectory: false,
+      modifiedFiles: [],
       releases,
       complete,
       records,

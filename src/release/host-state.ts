@@ -41,6 +41,8 @@ export interface HostState {
   currentFilesSum: string | null
   /** gzip is installed, so uploads may be compressed (asked for with `withFiles`). */
   gzip: boolean
+  /** Files of the live release changed on the host since it was delivered (asked for with `withFiles`). */
+  modifiedFiles: string[]
   /** In-repo rollback hooks (`deploy/rollback*` executables) per release, when asked for. */
   rollbackHooks: Map<string, string[]>
 }
@@ -62,6 +64,7 @@ export function parseHostState(output: string): HostState {
     currentHasFiles: false,
     currentFilesSum: null,
     gzip: false,
+    modifiedFiles: [],
     rollbackHooks: new Map(),
   }
   for (const line of output.split('\n')) {
@@ -112,6 +115,9 @@ export function parseHostState(output: string): HostState {
         break
       case 'gzip':
         state.gzip = true
+        break
+      case 'modified':
+        state.modifiedFiles.push(value)
         break
       case 'files-sum':
         if (/^[0-9a-f]{64}$/.test(value)) state.currentFilesSum = value

@@ -24,6 +24,12 @@ export interface Layout {
    * may have a directory of any name; a dot-name, so no listing of releases sees it.
    */
   delivery(id: string): string
+  /**
+   * The release's regular files, one path a line, as delivered; its modification time is
+   * the moment the release was received (a file of the release newer than it was changed
+   * on the host since: never passed on as unchanged).
+   */
+  paths(id: string): string
   /** Target written into the `current` symlink: relative, so the tree can be moved. */
   currentTarget(id: string): string
 }
@@ -45,6 +51,7 @@ export function layoutFor(deployTo: string): Layout {
     manifest: (id) => join('.berth', 'releases', `${id}.json`),
     files: (id) => join('.berth', 'releases', `${id}.files`),
     delivery: (id) => join('releases', deliveryName(id)),
+    paths: (id) => join('.berth', 'releases', `${id}.paths`),
     currentTarget: (id) => `releases/${id}`,
   }
 }

@@ -13,7 +13,7 @@ const B = '20260102T000000-bbbbbbb'
 
 describe('a partial release', () => {
   it('loses its tree and file list, keeps its record', () => {
-    expect(discardPartialRelease(layoutFor('/srv/shop'), A)).toBe(`rm -rf /srv/shop/releases/${A} /srv/shop/releases/.${A}.delivery /srv/shop/.berth/releases/${A}.files`)
+    expect(discardPartialRelease(layoutFor('/srv/shop'), A)).toBe(`rm -rf /srv/shop/releases/${A} /srv/shop/releases/.${A}.delivery /srv/shop/.berth/releases/${A}.files /srv/shop/.berth/releases/${A}.paths`)
   })
 
   it('is removed under a hostile path, and nothing else is', () => {

@@ -10,5 +10,5 @@ import { shellJoin } from '../transport/quote.js'
 
 /** Removes the release's directory, its delivery files and file list; its record (the failure, for history) stays. */
 export function discardPartialRelease(layout: Layout, id: string): string {
-  return shellJoin(['rm', '-rf', layout.release(id), layout.delivery(id), layout.files(id)])
+  return shellJoin(['rm', '-rf', layout.release(id), layout.delivery(id), layout.files(id), layout.paths(id)])
 }

@@ -38,15 +38,15 @@ describe('release commands', () => {
 
   it('receive an upload with one tar -x, then file the list and drop the delivery directory', () => {
     expect(receiveRelease(plain, A)).toBe(
-      `tar -x -i -f - --no-same-owner -C /srv/shop/releases && mv -f /srv/shop/releases/.${A}.delivery/files /srv/shop/.berth/releases/${A}.files && rm -rf /srv/shop/releases/.${A}.delivery`,
+      `tar -x -m -i -f - --no-same-owner -C /srv/shop/releases && mv -f /srv/shop/releases/.${A}.delivery/files /srv/shop/.berth/releases/${A}.files && { if [ -f /srv/shop/releases/.${A}.delivery/paths ]; then mv -f /srv/shop/releases/.${A}.delivery/paths /srv/shop/.berth/releases/${A}.paths && touch /srv/shop/.berth/releases/${A}.paths; fi; } && rm -rf /srv/shop/releases/.${A}.delivery`,
     )
     expect(receiveRelease(plain, A, false, B)).toContain(`xargs -0 cp -P -p --reflink=auto --parents -t /srv/shop/releases/${A} -- < /srv/shop/releases/.${A}.delivery/reuse`)
-    expect(receiveRelease(plain, A, true).startsWith('tar -x -z -i -f - ')).toBe(true)
+    expect(receiveRelease(plain, A, true).startsWith('tar -x -z -m -i -f - ')).toBe(true)
   })
 
   it('remove releases with their records, or report and go on', () => {
     // The delivery directory too: an upload cut off mid-way leaves one beside its release.
-    expect(removeReleases(plain, [A])).toBe(`rm -rf /srv/shop/releases/${A} /srv/shop/.berth/releases/${A}.json /srv/shop/.berth/releases/${A}.files /srv/shop/releases/.${A}.delivery`)
+    expect(removeReleases(plain, [A])).toBe(`rm -rf /srv/shop/releases/${A} /srv/shop/.berth/releases/${A}.json /srv/shop/.berth/releases/${A}.files /srv/shop/.berth/releases/${A}.paths /srv/shop/releases/.${A}.delivery`)
     expect(removeReleases(plain, [])).toBe(':')
     expect(tryRemoveReleases(plain, [A])).toBe(`${removeReleases(plain, [A])} || echo 'berth: removing old releases failed' >&2`)
     expect(tryRemoveReleases(plain, [])).toBe('')

@@ -42,12 +42,15 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
  */
 export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false, base: string | null = null): string {
   const delivery = layout.delivery(id)
-  const options = shellJoin(['-i', '-f', '-', '--no-same-owner', '-C', layout.releases])
+  // -m: each file is dated when it arrives, by the host's clock (see `Layout.paths`).
+  const options = shellJoin(['-m', '-i', '-f', '-', '--no-same-owner', '-C', layout.releases])
   const z = compressed === null ? '<-z when the stream is gzipped> ' : compressed ? '-z ' : ''
   return all(
     `tar -x ${z}${options}`,
     base === null ? '' : copyUnchanged(layout, id, base),
     shellJoin(['mv', '-f', `${delivery}/files`, layout.files(id)]),
+    // Last, once every file is in place: its date is the release's delivery (see `Layout.paths`).
+    `if [ -f ${q(`${delivery}/paths`)} ]; then ${shellJoin(['mv', '-f', `${delivery}/paths`, layout.paths(id)])} && ${shellJoin(['touch', layout.paths(id)])}; fi`,
     shellJoin(['rm', '-rf', delivery]),
   )
 }
@@ -77,7 +80,7 @@ export function writeRevision(layout: Layout, id: string, sha: string): string {
 /** Deletes releases and their records. Callers pass only validated release ids. */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
-  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.delivery(id)])])
+  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.paths(id), layout.delivery(id)])])
 }
 
 /** What `tryRemoveReleases` says (after `berth: `) when the removal failed. */

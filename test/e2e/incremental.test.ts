@@ -151,5 +151,21 @@ describe('incremental upload', () => {
     expect(project.live()).not.toBe(v1)
     expect(readFileSync(join(v1Dir, 'src/file1.txt'), 'utf8')).toBe(before.one)
     expect(statSync(join(v1Dir, 'src/file2.txt')).mode).toBe(before.mode)
+    // v1's own hook had appended to file1 after v1 arrived: that file is not the one v1's list
+    // names, so it travelled again rather than being passed on (one "more", not two).
+    expect(readFileSync(join(project.target, 'current', 'src/file1.txt'), 'utf8')).toBe('content 1\nmore\n')
+  })
+
+  it('a file of the live release changed on the host since it arrived travels again', async () => {
+    project = createProject(localConfig(), { ...files(10), 'keep.txt': 'kept\n' })
+    expect((await project.berth(['deploy', 'production'])).code).toBe(0)
+    const v1Dir = join(project.target, 'current')
+    // The app (or a person) writes into a tracked file of the live release.
+    writeFileSync(join(v1Dir, 'keep.txt'), 'changed on the host\n')
+    project.commit({ 'src/file0.txt': 'v2\n' })
+    const second = await project.berth(['deploy', 'production', '--json'])
+    expect(second.code, second.stderr).toBe(0)
+    expect(uploads(second.stdout)[0]!.files).toBe(2) // src/file0.txt, and keep.txt again
+    expect(readFileSync(join(project.target, 'current', 'keep.txt'), 'utf8')).toBe('kept\n')
   })
 })
