@@ -54,8 +54,9 @@ function listCurrentFiles(layout: Layout): string {
   return script(
     `live=$(readlink ${q(layout.current)} 2>/dev/null); live=\${live##*/}`,
     `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; set -- $(sha256sum < ${q(layout.manifests)}/"$live".files) && printf '@files-sum %s\\n' "$1"; fi`,
-    // Files of the live release changed on the host since it was delivered (shell builtins only).
-    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".paths ]; then __berth_m=${q(layout.manifests)}/"$live".paths; __berth_r=${q(layout.releases)}/"$live"; while IFS= read -r f; do [ -f "$__berth_r/$f" ] && [ ! -L "$__berth_r/$f" ] && [ "$__berth_r/$f" -nt "$__berth_m" ] && printf '@modified %s\\n' "$f"; done < "$__berth_m"; fi`,
+    // Files of the live release changed on the host since it was delivered (shell builtins only;
+    // a missing file is never newer, and the symlinks the link step made are not changes).
+    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".paths ]; then __berth_m=${q(layout.manifests)}/"$live".paths; __berth_r=${q(layout.releases)}/"$live"; while IFS= read -r f; do [ "$__berth_r/$f" -nt "$__berth_m" ] && [ ! -L "$__berth_r/$f" ] && printf '@modified %s\\n' "$f"; done < "$__berth_m"; fi`,
   )
 }
 
