@@ -18,10 +18,12 @@ const git = (...args: string[]): string =>
   }).trim()
 const worktrees = (): string[] => git('worktree', 'list', '--porcelain').split('\n').filter((line) => line.startsWith('worktree '))
 /** Whether a process has exited (it may take a moment to be reaped). */
+/** Whether a process has ended within 10 s (a zombie that nobody has reaped yet has ended too). */
 async function isGone(pid: number): Promise<boolean> {
-  for (let attempt = 0; attempt < 40; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     try {
       process.kill(pid, 0)
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return true
     } catch {
       return true
     }
