@@ -155,3 +155,8 @@ export function hookEnvironment(
     BERTH_DEPLOY_TO: ctx.config.deployTo,
   }
 }
+
+/** A warning for the run's reporter, about one host or (null) the run as a whole. */
+export function warn(ctx: RunContext, run: HostRun | null, message: string): void {
+  ctx.report({ kind: 'log', level: 'warn', message, ...(run ? { host: run.host.name } : {}) })
+}

@@ -13,12 +13,12 @@ import type { HistoryEntry } from '../history/entry.js'
 import { settleAll } from '../fleet/pool.js'
 import { sequence } from '../remote/script.js'
 import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
-import { execOn, type RunContext } from './context.js'
+import { execOn, warn, type RunContext } from './context.js'
 import { transition, type DeployHost } from './deploy-host.js'
 import type { HookInvocation } from './hooks.js'
 import { runPhase } from './phase.js'
 import type { BuiltinAction, DeployPlan, PlannedAction, PlannedStep } from './plan.js'
-import { DEPLOY_STEPS } from './steps/registry.js'
+import { DEPLOY_STEPS, stepDef } from './steps/registry.js'
 import type { HostFacts, StepDef, StepInput } from './steps/types.js'
 
 export interface Execution {
@@ -50,7 +50,6 @@ export interface StepRunOptions {
   afterBuiltin?: () => Promise<void>
 }
 
-const defOf = (step: Step): StepDef => DEPLOY_STEPS.find((def) => def.name === step)!
 
 export async function runStep(x: Execution, def: StepDef, options: StepRunOptions = {}): Promise<void> {
   // Read from the plan as it is now: the lock's `afterBuiltin` may re-plan (a renamed release).
@@ -127,7 +126,7 @@ async function runHook(x: Execution, def: StepDef, host: DeployHost, invocation:
 
 /** Berth's own work of a step on one host, with that of the steps the plan joined to it: one command. */
 async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinAction, options: StepRunOptions): Promise<void> {
-  const members = [action.step, ...(action.joins ?? [])].filter((step) => !x.ran.has(key(host, step))).map(defOf).filter((def) => def.builtin !== undefined)
+  const members = [action.step, ...(action.joins ?? [])].filter((step) => !x.ran.has(key(host, step))).map(stepDef).filter((def) => def.builtin !== undefined)
   for (const def of members) x.ran.add(key(host, def.name))
   const facts: HostFacts = {
     host,
@@ -171,10 +170,6 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
     def.builtin!.done?.(x.ctx, facts, x.input, stderr)
     transition.completed(host, def.name)
   }
-}
-
-function warn(ctx: RunContext, host: DeployHost | null, message: string): void {
-  ctx.report({ kind: 'log', level: 'warn', message, ...(host ? { host: host.host.name } : {}) })
 }
 
 /** Undoes, on each of `hosts`, what the steps did there, last step first. */

@@ -12,7 +12,7 @@ import { deployEntry, historyActor } from '../history/entry.js'
 import type { HostOutcome } from '../events.js'
 import { settleAll } from '../fleet/pool.js'
 import { runHookOnHost, runLocalHooks } from './actions.js'
-import type { RunContext } from './context.js'
+import { warn } from './context.js'
 import { isLiveOnNew, type DeployHost } from './deploy-host.js'
 import { revertHosts, runStep, type Execution } from './execute.js'
 import { planHook } from './hooks.js'
@@ -112,8 +112,4 @@ async function runFailedHooks(x: Execution, error: BerthError | null): Promise<v
   const local = invocations.filter((inv) => inv.host === null).map((inv) => ({ ...inv, env: { ...inv.env, BERTH_FAILED_STEP: step } }))
   const names = hosts.map((host) => host.host.name)
   await runLocalHooks(ctx, local, { id: x.plan.release, revision: x.plan.revision, previous: null }, names, { cleanup: true }).catch((e: BerthError) => warn(ctx, null, e.message))
-}
-
-function warn(ctx: RunContext, host: DeployHost | null, message: string): void {
-  ctx.report({ kind: 'log', level: 'warn', message, ...(host ? { host: host.host.name } : {}) })
 }

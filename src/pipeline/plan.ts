@@ -14,7 +14,7 @@ import type { LockHolder } from '../errors.js'
 import { layoutFor } from '../release/layout.js'
 import { planHook, type HookInvocation } from './hooks.js'
 import { rolloutBatches } from './rollout.js'
-import { DEPLOY_STEPS } from './steps/registry.js'
+import { DEPLOY_STEPS, stepDef } from './steps/registry.js'
 import type { Segment, StepDef, StepInput } from './steps/types.js'
 
 export interface BuiltinAction {
@@ -163,10 +163,9 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
  * whole fleet waits for).
  */
 function joinRoundTrips(steps: PlannedStep[]): void {
-  const defOf = (step: Step): StepDef => DEPLOY_STEPS.find((def) => def.name === step)!
   const builtinOf = (planned: PlannedStep, host: string): BuiltinAction | undefined => planned.hosts[host]?.find((a): a is BuiltinAction => a.kind === 'builtin')
   for (const [i, current] of steps.entries()) {
-    if (defOf(current.step).builtin?.joinsPrevious !== true) continue
+    if (stepDef(current.step).builtin?.joinsPrevious !== true) continue
     for (const host of Object.keys(current.hosts)) {
       const mine = builtinOf(current, host)
       if (mine === undefined) continue

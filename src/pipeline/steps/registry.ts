@@ -10,6 +10,7 @@ import { lockStep } from './lock.js'
 import { migrateStep } from './migrate.js'
 import { releaseStep } from './release.js'
 import { restartStep } from './restart.js'
+import type { Step } from '../../config/types.js'
 import type { StepDef } from './types.js'
 import { switchStep } from './switch.js'
 import { unlockStep } from './unlock.js'
@@ -28,3 +29,8 @@ export const DEPLOY_STEPS: readonly StepDef[] = [
   cleanupStep,
   unlockStep,
 ]
+
+/** A step's definition by name. */
+export function stepDef(name: Step): StepDef {
+  return DEPLOY_STEPS.find((def) => def.name === name)!
+}

@@ -11,7 +11,7 @@ import { restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '
 import { writeRecord } from '../../remote/release.js'
 import { recordOf, withState, type ReleaseRecord } from '../../release/record.js'
 import { runHookOnHost } from '../actions.js'
-import { execOn, type RunContext } from '../context.js'
+import { execOn, warn, type RunContext } from '../context.js'
 import { transition, type DeployHost } from '../deploy-host.js'
 import { planHook } from '../hooks.js'
 import { planRestart } from '../restart-after-rollback.js'
@@ -98,8 +98,4 @@ function goBack(ctx: RunContext, host: DeployHost, link: string, leaving: NonNul
   }
   const wasActive = previous === null ? '' : writeRecord(ctx.layout, withState(recordOf(host.state?.records, previous), 'active', now))
   return all(restoreCurrent(ctx.layout, link), wasActive, writeRecord(ctx.layout, leaving.record))
-}
-
-function warn(ctx: RunContext, host: DeployHost, message: string): void {
-  ctx.report({ kind: 'log', level: 'warn', message, host: host.host.name })
 }
