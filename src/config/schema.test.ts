@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { defineConfig } from './define.js'
+import { renderConfigReference, undescribedKeys } from './reference.js'
 import { configSchema, renderJsonSchema, type UserConfig } from './schema.js'
 import { allowedKeysAt } from './validate.js'
 
@@ -15,6 +16,24 @@ describe('schema/berth.schema.json', () => {
     expect(schema.required).toEqual(['app', 'environments'])
     expect(schema.additionalProperties).toBe(false)
     expect(Object.keys(schema.$defs)).toEqual(expect.arrayContaining(['HookEntry', 'Host', 'Environment', 'Duration']))
+  })
+})
+
+describe('docs/config.md', () => {
+  it('is up to date with src/config/schema.ts (regenerate: npm run gen-schema)', () => {
+    const committed = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8')
+    expect(committed).toBe(renderConfigReference())
+  })
+
+  it('describes every key of the config', () => {
+    expect(undescribedKeys()).toEqual([])
+  })
+
+  it('has a section for each kind of object, linked from the keys that hold it', () => {
+    const page = renderConfigReference()
+    for (const section of ['## `ssh`', '## A host', '## A hook entry', '## `hooks`', '## An environment', '## Duration']) expect(page).toContain(section)
+    expect(page).toContain('| `ssh` | [object](#ssh) |')
+    expect(page.match(/^## A hook entry$/gm)).toHaveLength(1)
   })
 })
 

@@ -63,107 +63,175 @@ const DURATION_WHAT = 'a duration like "30s", "5m", "1h30m", "500ms" or a number
 const durationSchema = z.union(
   [matching(DURATION_PATTERN, DURATION_WHAT), z.number(expecting(DURATION_WHAT)).nonnegative(expecting(DURATION_WHAT))],
   expecting(DURATION_WHAT),
-).meta({ id: 'Duration' })
+).meta({ id: 'Duration', description: 'A duration: "30s", "5m", "1h30m", "500ms", or a number of seconds.' })
 
 /** Variables for hooks. Numbers and booleans are accepted (YAML `PORT: 3000`) and become strings. */
-const envSchema = z.record(variableName, z.union([z.string(), z.number(), z.boolean()], expecting('a string'))).meta({ id: 'Env' })
+const envSchema = z.record(variableName, z.union([z.string(), z.number(), z.boolean()], expecting('a string'))).meta({ id: 'Env', description: 'Variables by name; numbers and booleans become strings. `${VAR}` and `${VAR:-default}` read the deploying machine\'s environment.' })
 
 const hostObjectSchema = z.strictObject({
-  host: hostName,
-  user: matching(USER_NAME, USER_NAME_RULE).optional(),
-  port: wholeNumber(1, 65535).optional(),
-  roles: z.array(roleName).default([]),
-  primary: z.boolean().default(false),
+  host: hostName.describe('Host name, IP address or ssh alias: resolved through your ssh config (HostName, User, Port, IdentityFile, ProxyJump), or `ssh.config` when set.'),
+  user: matching(USER_NAME, USER_NAME_RULE).optional().describe('Login on the host. Default: what your ssh config says, else your own user name.'),
+  port: wholeNumber(1, 65535).optional().describe('SSH port. Default: what your ssh config says, else 22.'),
+  roles: z.array(roleName).default([]).describe('Roles of this host (web, app, db...): hooks, `--roles` and `once` select hosts by them. Every host also has the role `all`.'),
+  primary: z.boolean().default(false).describe('The host a `once: true` hook runs on among the hosts it selects (default: the first of them).'),
   /** `host: localhost` alone still means ssh: local deploys are opted into explicitly. */
-  transport: z.enum(['ssh', 'local']).default('ssh'),
+  transport: z
+    .enum(['ssh', 'local'])
+    .default('ssh')
+    .describe('`local` deploys on this machine without SSH (for `host: localhost`); `host: localhost` alone still goes through ssh.'),
 })
-const hostSchema = z.union([hostName, hostObjectSchema]).meta({ id: 'Host' })
+const hostSchema = z
+  .union([hostName, hostObjectSchema])
+  .meta({ id: 'Host', description: 'A host: its name alone (`web1`), or an object with its login, port, roles and whether it is the primary.' })
 
 const hookEntryObjectSchema = z.strictObject({
-  run: nonEmptyText('a shell command').optional(),
-  http: matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL').optional(),
-  local: z.boolean().default(false),
-  roles: z.array(roleName).optional(),
-  hosts: z.array(hostName).optional(),
-  once: z.boolean().default(false),
-  env: envSchema.optional(),
-  cwd: nonEmptyText('a directory').optional(),
-  prefix: nonEmptyText('a command prefix').optional(),
-  timeout: durationSchema.optional(),
+  run: nonEmptyText('a shell command').optional().describe('Shell command, run with `sh -c` on each selected host (or on this machine with `local: true`); a non-zero exit fails the step.'),
+  http: matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL')
+    .optional()
+    .describe('URL polled from the host (with curl or wget) until it answers 2xx or `timeout` (default 30s) passes.'),
+  local: z.boolean().default(false).describe('Run on the deploying machine, once, in the config file\'s directory, instead of on the hosts.'),
+  roles: z.array(roleName).optional().describe('Only on hosts with one of these roles.'),
+  hosts: z.array(hostName).optional().describe('Only on these hosts (by name).'),
+  once: z.boolean().default(false).describe('Only on one host: the primary among the hosts the entry selects (e.g. migrations).'),
+  env: envSchema.optional().describe('Variables for this entry only, on top of the top-level `env`.'),
+  cwd: nonEmptyText('a directory').optional().describe('Working directory; a relative path is relative to the new release. Default: the new release.'),
+  prefix: nonEmptyText('a command prefix').optional().describe('Put before `run`, e.g. `bundle exec`.'),
+  timeout: durationSchema.optional().describe('Stop the command and fail the step after this long. Default: no limit for `run`, 30s for `http`.'),
   /** Run as this user through `sudo -n -E -u USER` (the deploy user needs passwordless sudo). */
-  become: matching(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a user name').optional(),
+  become: matching(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a user name')
+    .optional()
+    .describe('Run as this user through `sudo -n -E -u USER` (the login needs passwordless sudo for it); the environment, secrets included, is kept.'),
 })
 // The `id`s name the pieces the JSON Schema would otherwise repeat (each hook name, each environment).
-const hookEntrySchema = z.union([nonEmptyText('a shell command'), hookEntryObjectSchema]).meta({ id: 'HookEntry' })
+const hookEntrySchema = z
+  .union([nonEmptyText('a shell command'), hookEntryObjectSchema])
+  .meta({ id: 'HookEntry', description: 'A shell command, or an object with `run` or `http` and where and how it runs.' })
+
+/** What each hook name means, for editors and the config reference. */
+function describeHook(name: HookKey): string {
+  const alias = HOOK_ALIASES[name]
+  if (alias !== undefined) return `Another name for \`${alias}\` (Engine Yard's).`
+  if (name === 'setup') return 'Run by `berth setup` on every host, after the layout is made: provisioning (packages, users, services).'
+  if (name === 'rollback') return 'Run by `berth rollback` after the switch, before `restart` and `verify` run in the release live again.'
+  if (name === 'failed') return 'Run after a deploy failed, once the hosts are back on their previous release.'
+  const [when, step] = name.startsWith('before_') ? ['Before', name.slice(7)] : name.startsWith('after_') ? ['After', name.slice(6)] : [null, name]
+  if (when !== null) return `${when} the \`${step}\` step of a deploy.`
+  return `The \`${step}\` step's own commands (what that step does besides berth's built-in work).`
+}
 
 /** Every key `hooks` accepts: the hook names plus Engine Yard's aliases. */
 const HOOK_KEYS = [...HOOK_NAMES, ...Object.keys(HOOK_ALIASES)] as readonly HookKey[]
 type HookKey = HookName | 'before_symlink' | 'after_symlink'
 const hookList = z.array(hookEntrySchema)
-const hooksSchema = z.strictObject(
-  Object.fromEntries(HOOK_KEYS.map((name) => [name, hookList.optional()])) as { [K in HookKey]: z.ZodOptional<typeof hookList> },
-).meta({ id: 'Hooks' })
+const hooksSchema = z
+  .strictObject(
+    Object.fromEntries(HOOK_KEYS.map((name) => [name, hookList.optional().describe(describeHook(name))])) as {
+      [K in HookKey]: z.ZodOptional<typeof hookList>
+    },
+  )
+  .meta({ id: 'Hooks', description: 'Commands around each step of a deploy, plus `setup`, `rollback` and `failed`; entries run in order, and executables named after a hook in the release\'s `deploy/` directory run after them.' })
 
 const buildSchema = z.union([
   nonEmptyText('a shell command'),
-  z.strictObject({ run: nonEmptyText('a shell command'), include: z.array(relativePath).default([]) }),
+  z.strictObject({
+    run: nonEmptyText('a shell command').describe('Shell command run on the deploying machine in an export of the commit being deployed.'),
+    include: z.array(relativePath).default([]).describe('Paths the command writes (relative to the deployed tree) that are added to the release, e.g. `dist/`.'),
+  }),
 ])
 
 /** Applied by `resolve.ts` after merging, because environments merge `ssh` key by key. */
 export const SSH_DEFAULTS = { forwardAgent: false, strictHostKeyChecking: 'yes', connectTimeout: '10s' } as const
 const sshSchema = z.strictObject({
-  config: nonEmptyText('a path to an ssh_config file').optional(),
-  forwardAgent: z.boolean().optional().meta({ default: SSH_DEFAULTS.forwardAgent }),
-  strictHostKeyChecking: z.enum(['yes', 'accept-new']).optional().meta({ default: SSH_DEFAULTS.strictHostKeyChecking }),
-  connectTimeout: durationSchema.optional().meta({ default: SSH_DEFAULTS.connectTimeout }),
+  config: nonEmptyText('a path to an ssh_config file').optional().describe('An ssh_config file used instead of your own (`ssh -F`); relative to the config file.'),
+  forwardAgent: z
+    .boolean()
+    .optional()
+    .meta({ default: SSH_DEFAULTS.forwardAgent })
+    .describe('Forward your ssh agent to the hosts (e.g. for the `git` strategy on a private remote).'),
+  strictHostKeyChecking: z
+    .enum(['yes', 'accept-new'])
+    .optional()
+    .meta({ default: SSH_DEFAULTS.strictHostKeyChecking })
+    .describe('`yes` refuses a host whose key is not in known_hosts; `accept-new` records a new host\'s key on first contact. A changed key is always refused.'),
+  connectTimeout: durationSchema.optional().meta({ default: SSH_DEFAULTS.connectTimeout }).describe('How long connecting to a host may take before it counts as unreachable.'),
 })
 
 const onFailureSchema = z.union([
   z.enum(['abort', 'continue']),
   z.strictObject({
-    maxFailed: z.union([wholeNumber(0), matching(PERCENT, 'a percentage like "25%"')], expecting('a number of hosts or a percentage like "25%"')),
+    maxFailed: z
+      .union([wholeNumber(0), matching(PERCENT, 'a percentage like "25%"')], expecting('a number of hosts or a percentage like "25%"'))
+      .describe('How many hosts (or what share of them) may fail before the deploy stops.'),
   }),
 ])
+
+const keepReleasesSchema = wholeNumber(1)
+const strategySchema = z.enum(DELIVERY_NAMES)
+const branchSchema = nonEmptyText('a git ref')
+/** The settings whose default sits on the top level only: an environment's must stay "not given". */
+const DEFAULTED = {
+  branch: 'Ref deployed when --ref is not given.',
+  keepReleases: 'How many good releases each host keeps; failed ones do not count, and the live one is never removed.',
+  strategy: 'How the code reaches the hosts: `upload` (a stream from this machine, only changed files) or `git` (each host fetches into its own mirror).',
+  onFailure: 'What a failed host does to the deploy: `abort` stops it, `continue` goes on without it, `{ maxFailed }` tolerates that many.',
+}
 
 /** Everything an environment may set; the top level sets the same keys (plus `app`, `environments`). */
 const settingsShape = {
   repo: nonEmptyText('a local path or a git URL').optional().describe('Local path or git URL. Default: the git repository containing the config file.'),
-  branch: nonEmptyText('a git ref').optional().describe('Ref deployed when --ref is not given.'),
+  branch: branchSchema.optional().describe(DEFAULTED.branch),
   deployTo: nonEmptyText('an absolute path').optional().describe('Absolute path on the hosts. Default: /srv/<app>.'),
-  keepReleases: wholeNumber(1).optional(),
-  strategy: z.enum(DELIVERY_NAMES).optional(),
+  keepReleases: keepReleasesSchema.optional().describe(DEFAULTED.keepReleases),
+  strategy: strategySchema.optional().describe(DEFAULTED.strategy),
   subdir: relativePath.optional().describe('Deploy only this directory of the repository.'),
   build: z.array(buildSchema).optional().describe('Commands run on the deploying machine before upload.'),
   shared: z
-    .strictObject({ files: z.array(relativePath).default([]), dirs: z.array(relativePath).default([]) })
+    .strictObject({
+      files: z.array(relativePath).default([]).describe('Files kept in shared/ and linked into each release (e.g. `.env`, `config/database.yml`).'),
+      dirs: z.array(relativePath).default([]).describe('Directories kept in shared/ and linked into each release (e.g. `log`, `public/uploads`); seeded from the first release that has them.'),
+    })
     .optional()
     .describe('Paths kept in shared/ and symlinked into every release.'),
   env: envSchema.optional().describe('Variables for every hook; ${VAR} and ${VAR:-default} read the deployer\'s environment.'),
   secrets: z.array(variableName).optional().describe('Names whose values never appear in any output.'),
-  ssh: sshSchema.optional(),
-  hosts: z.array(hostSchema).optional(),
-  inventory: z.union([nonEmptyText('a path'), z.strictObject({ command: nonEmptyText('a command') })]).optional(),
+  ssh: sshSchema.optional().describe('How berth uses your OpenSSH client.'),
+  hosts: z.array(hostSchema).optional().describe('The hosts to deploy to (top level: shared by every environment that names none).'),
+  inventory: z
+    .union([
+      nonEmptyText('a path').describe('An Ansible inventory file (INI or YAML); groups become roles.'),
+      z.strictObject({ command: nonEmptyText('a command').describe("A command printing Ansible's `--list` JSON.") }),
+    ])
+    .optional()
+    .describe('Hosts from an Ansible inventory instead of `hosts`.'),
   hooks: hooksSchema.optional(),
-  rollout: z.strictObject({ batch: wholeNumber(1), pause: durationSchema.optional() }).optional(),
-  onFailure: onFailureSchema.optional(),
-  tag: nonEmptyText('a tag template like "{yyyy}{mm}.{n}"').optional(),
+  rollout: z
+    .strictObject({
+      batch: wholeNumber(1).describe('Hosts per batch.'),
+      pause: durationSchema.optional().describe('Wait between batches.'),
+    })
+    .optional()
+    .describe('Switch, restart and verify the hosts a batch at a time instead of all at once.'),
+  onFailure: onFailureSchema.optional().describe(DEFAULTED.onFailure),
+  tag: nonEmptyText('a tag template like "{yyyy}{mm}.{n}"').optional().describe('Tag template for the deployed commit, e.g. `{yyyy}{mm}.{n}`.'),
 }
 
-const environmentSchema = z.strictObject(settingsShape).meta({ id: 'Environment' })
+const environmentSchema = z
+  .strictObject(settingsShape)
+  .meta({ id: 'Environment', description: 'An environment (production, staging...): any top-level setting, overridden for it.' })
 
 export const configSchema = z.strictObject({
-  app: matching(APP_NAME, 'a name of lowercase letters, digits, ".", "_" or "-" (e.g. shop)'),
+  app: matching(APP_NAME, 'a name of lowercase letters, digits, ".", "_" or "-" (e.g. shop)').describe('The application\'s name; the default `deployTo` is /srv/<app>.'),
   ...settingsShape,
-  branch: settingsShape.branch.default('HEAD'),
-  keepReleases: wholeNumber(1).default(5),
-  strategy: z.enum(DELIVERY_NAMES).default('upload'),
-  onFailure: onFailureSchema.default('abort'),
+  branch: branchSchema.default('HEAD').describe(DEFAULTED.branch),
+  keepReleases: keepReleasesSchema.default(5).describe(DEFAULTED.keepReleases),
+  strategy: strategySchema.default('upload').describe(DEFAULTED.strategy),
+  onFailure: onFailureSchema.default('abort').describe(DEFAULTED.onFailure),
   environments: z.record(matching(ENVIRONMENT_NAME, 'an environment name of letters, digits, ".", "_" or "-"'), environmentSchema, {
     error: (issue: IssueInput) =>
       issue.input === undefined
         ? 'required: add at least one environment, e.g. "environments: { production: {} }" (top-level hosts are shared by all of them)'
         : `expected a mapping of environment names to settings, got ${describeType(issue.input)}`,
-  }),
+  }).describe('The environments you deploy to, by name (`berth deploy production`).'),
 })
 
 /** The validated file, defaults applied; what `LoadedConfig.raw` holds. */
