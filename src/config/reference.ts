@@ -44,6 +44,68 @@ This page is generated from that schema by \`npm run gen-schema\`: edit the desc
 \`src/config/schema.ts\`, not here.
 `
 
+/**
+ * A short example of each section, as it would stand in a berth.yml (top-level keys, so a
+ * unit test can check each one against the schema).
+ */
+export const SECTION_EXAMPLES: Readonly<Record<string, string>> = {
+  'Top level': `app: shop
+branch: main
+deployTo: /srv/shop
+keepReleases: 5
+env:
+  NODE_ENV: production
+  DATABASE_URL: \${DATABASE_URL}
+secrets: [DATABASE_URL]
+environments:
+  production:
+    hosts: [web1, web2]`,
+  '`build[]`': `build:
+  - run: npm ci && npm run build
+    include: [dist/]`,
+  '`shared`': `shared:
+  files: [.env, config/database.yml]
+  dirs: [log, tmp/pids, public/uploads]`,
+  '`ssh`': `ssh:
+  config: ./deploy/ssh_config
+  forwardAgent: false
+  strictHostKeyChecking: accept-new
+  connectTimeout: 20s`,
+  'A host': `hosts:
+  - web1.example.com
+  - { host: web2.example.com, user: deploy, port: 2222, roles: [web, app] }
+  - { host: db1.example.com, user: deploy, roles: [db], primary: true }`,
+  '`inventory`': `inventory: ./hosts.ini
+# or: inventory: { command: ./bin/inventory --list }`,
+  '`hooks`': `hooks:
+  build: [npm ci --omit=dev]
+  before_migrate:
+    - run: ./bin/backup-db
+      roles: [db]
+      once: true
+  restart:
+    - run: sudo systemctl reload shop`,
+  '`rollout`': `rollout: { batch: 2, pause: 10s }`,
+  '`onFailure`': `onFailure: { maxFailed: "25%" }`,
+  'An environment': `environments:
+  staging:
+    branch: develop
+    hosts: [staging.example.com]
+  production:
+    hosts: [web1, web2]
+    rollout: { batch: 1 }`,
+  'A hook entry': `hooks:
+  migrate:
+    - run: bin/rails db:migrate
+      roles: [db]
+      once: true
+      env: { RAILS_ENV: production }
+      timeout: 10m
+  verify:
+    - http: http://127.0.0.1:3000/health
+      timeout: 30s`,
+}
+
 export function renderConfigReference(): string {
   const root = JSON.parse(renderJsonSchema()) as SchemaNode
   const defs = root.$defs ?? {}
@@ -85,6 +147,7 @@ function renderSection(section: Section, defs: Record<string, SchemaNode>, linkT
   const lines = [`## ${section.title}`, '']
   if (section.node.description !== undefined && section.title !== 'Top level') lines.push(section.node.description, '')
   lines.push('| key | type | default | what it does |', '| --- | --- | --- | --- |')
+  const example = SECTION_EXAMPLES[section.title]
   const required = new Set(section.node.required ?? [])
   for (const [key, property] of Object.entries(section.node.properties ?? {})) {
     const path = section.title === 'Top level' ? key : `${section.title.replace(/`/g, '')}.${key}`
@@ -95,6 +158,7 @@ function renderSection(section: Section, defs: Record<string, SchemaNode>, linkT
     const description = property.description ?? defs[property.$ref?.replace('#/$defs/', '') ?? '']?.description ?? ''
     lines.push(`| \`${key}\` | ${cell(typeCell)} | ${cell(defaultCell)} | ${cell(description)} |`)
   }
+  if (example !== undefined) lines.push('', '```yaml', example, '```')
   return `${lines.join('\n')}\n`
 }
 

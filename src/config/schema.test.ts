@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { defineConfig } from './define.js'
-import { renderConfigReference, undescribedKeys } from './reference.js'
+import { parse } from 'yaml'
+import { renderConfigReference, SECTION_EXAMPLES, undescribedKeys } from './reference.js'
 import { configSchema, renderJsonSchema, type UserConfig } from './schema.js'
 import { allowedKeysAt } from './validate.js'
 
@@ -34,6 +35,15 @@ describe('docs/config.md', () => {
     for (const section of ['## `ssh`', '## A host', '## A hook entry', '## `hooks`', '## An environment', '## Duration']) expect(page).toContain(section)
     expect(page).toContain('| `ssh` | [object](#ssh) |')
     expect(page.match(/^## A hook entry$/gm)).toHaveLength(1)
+  })
+
+  it('shows examples the schema accepts, one per section', () => {
+    const page = renderConfigReference()
+    for (const [section, example] of Object.entries(SECTION_EXAMPLES)) {
+      expect(page).toContain(`## ${section}`)
+      const config = { app: 'shop', environments: { production: {} }, ...(parse(example) as object) }
+      expect(configSchema.safeParse(config).error?.issues, section).toBeUndefined()
+    }
   })
 })
 

@@ -170,7 +170,7 @@ const strategySchema = z.enum(DELIVERY_NAMES)
 const branchSchema = nonEmptyText('a git ref')
 /** The settings whose default sits on the top level only: an environment's must stay "not given". */
 const DEFAULTED = {
-  branch: 'Ref deployed when --ref is not given.',
+  branch: 'Ref deployed when `--ref` is not given.',
   keepReleases: 'How many good releases each host keeps; failed ones do not count, and the live one is never removed.',
   strategy: 'How the code reaches the hosts: `upload` (a stream from this machine, only changed files) or `git` (each host fetches into its own mirror).',
   onFailure: 'What a failed host does to the deploy: `abort` stops it, `continue` goes on without it, `{ maxFailed }` tolerates that many.',
@@ -180,7 +180,7 @@ const DEFAULTED = {
 const settingsShape = {
   repo: nonEmptyText('a local path or a git URL').optional().describe('Local path or git URL. Default: the git repository containing the config file.'),
   branch: branchSchema.optional().describe(DEFAULTED.branch),
-  deployTo: nonEmptyText('an absolute path').optional().describe('Absolute path on the hosts. Default: /srv/<app>.'),
+  deployTo: nonEmptyText('an absolute path').optional().describe('Absolute path on the hosts. Default: `/srv/<app>`.'),
   keepReleases: keepReleasesSchema.optional().describe(DEFAULTED.keepReleases),
   strategy: strategySchema.optional().describe(DEFAULTED.strategy),
   subdir: relativePath.optional().describe('Deploy only this directory of the repository.'),
@@ -192,7 +192,7 @@ const settingsShape = {
     })
     .optional()
     .describe('Paths kept in shared/ and symlinked into every release.'),
-  env: envSchema.optional().describe('Variables for every hook; ${VAR} and ${VAR:-default} read the deployer\'s environment.'),
+  env: envSchema.optional().describe('Variables for every hook; `${VAR}` and `${VAR:-default}` read the deploying machine\'s environment.'),
   secrets: z.array(variableName).optional().describe('Names whose values never appear in any output.'),
   ssh: sshSchema.optional().describe('How berth uses your OpenSSH client.'),
   hosts: z.array(hostSchema).optional().describe('The hosts to deploy to (top level: shared by every environment that names none).'),
@@ -220,7 +220,7 @@ const environmentSchema = z
   .meta({ id: 'Environment', description: 'An environment (production, staging...): any top-level setting, overridden for it.' })
 
 export const configSchema = z.strictObject({
-  app: matching(APP_NAME, 'a name of lowercase letters, digits, ".", "_" or "-" (e.g. shop)').describe('The application\'s name; the default `deployTo` is /srv/<app>.'),
+  app: matching(APP_NAME, 'a name of lowercase letters, digits, ".", "_" or "-" (e.g. shop)').describe('The application\'s name; the default `deployTo` is `/srv/<app>`.'),
   ...settingsShape,
   branch: branchSchema.default('HEAD').describe(DEFAULTED.branch),
   keepReleases: keepReleasesSchema.default(5).describe(DEFAULTED.keepReleases),
