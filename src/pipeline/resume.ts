@@ -56,9 +56,11 @@ const DELIVERY_STEP: Step = 'fetch'
 /** Reads, on every host, its state and the last lines of its history: one round trip each, before the lock. */
 export async function readResumeState(fleet: Fleet): Promise<ResumeLook[]> {
   const { ctx } = fleet
-  await fleet.connectAll()
   const command = script(readHistory(ctx.layout, HISTORY_LINES), inspectHost(ctx.layout))
-  const results = await settleAll(fleet.runs, ctx.concurrency, async (run) => parseLook(run.host.name, (await execOn(ctx, run, command, { step: 'inspect' })).stdout))
+  const results = await settleAll(fleet.runs, ctx.concurrency, async (run) => {
+    await fleet.connected(run)
+    return parseLook(run.host.name, (await execOn(ctx, run, command, { step: 'inspect' })).stdout)
+  })
   const failed = results.find((result) => !result.ok)
   if (failed !== undefined && !failed.ok) throw failed.error
   return results.flatMap((result) => (result.ok ? [result.value] : []))
