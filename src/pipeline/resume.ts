@@ -128,7 +128,8 @@ function hostProgress(look: ResumeLook, release: string, line: DeployEntry | nul
   // outright): the files are reused when they are all there, every step after them runs again.
   if (record !== undefined && complete) return { skip: [DELIVERY_STEP], hasTree: true, live: false }
   if (state.releases.includes(release)) {
-    throw new StateError(`releases/${release} on ${host} is incomplete and no record says why (a run stopped while it arrived)`, {
+    const what = complete ? 'has no record (it was not made by the failed deploy)' : 'is incomplete and no record says why (a run stopped while it arrived)'
+    throw new StateError(`releases/${release} on ${host} ${what}`, {
       host,
       step: 'resume',
       hint: 'deploy again without --resume (berth never reuses an incomplete release)',
