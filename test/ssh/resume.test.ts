@@ -12,14 +12,10 @@ import type { Project } from '../helpers/project.js'
 import { all, fleetProject, onHost } from './fleet-project.js'
 
 let fleet: Fleet
-let project: Project | undefined
-const NAMES = ['web1', 'web2', 'web3']
-
-beforeAll(async () => {
-  fleet = await startFleet({ hosts: 3 })
-})
+const projects: Project[] = []
+beforeAll(async () => (fleet = await startFleet({ hosts: 3 })))
 afterAll(async () => {
-  project?.cleanup()
+  for (const project of projects) project.cleanup()
   await fleet?.stop()
 })
 
@@ -30,7 +26,7 @@ const migrationsOn = (host: string): number => lines(join(fleet.hostDir(host), '
 describe('deploy --resume over ssh', () => {
   it('after a migration failed on the primary: no build, no upload, the migration that ran on the other db host is not run again', async () => {
     const app = 'resume'
-    project = fleetProject(fleet, {
+    const project = fleetProject(fleet, {
       app,
       hosts: ['- { host: web1, roles: [web] }', '- { host: web2, roles: [db] }', '- { host: web3, roles: [db], primary: true }'],
       environment: ['rollout: { batch: 2, pause: 0s }'],
@@ -44,7 +40,8 @@ describe('deploy --resume over ssh', () => {
         '      roles: [db]',
       ],
     })
-    const hosts = NAMES.map((name) => onHost(fleet, name, app))
+    projects.push(project)
+    const hosts = ['web1', 'web2', 'web3'].map((name) => onHost(fleet, name, app))
     const builds = join(project.base, 'builds')
     const first = await project.berth(['deploy', 'production', '-q'])
     expect(first.code, all(first)).toBe(0)
