@@ -24,7 +24,7 @@ import { closeDeploy, type DeployOutcome } from './finish.js'
 import { withFleet, type Fleet } from './fleet-run.js'
 import { lockHolder, startHeartbeat } from './lock.js'
 import { planDeploy, stepInputFor, stepsIn, type DeployPlan, type PlanInput } from './plan.js'
-import { findResumePoint, readResumeState, takeUpRelease, type ResumeLook, type ResumePoint } from './resume.js'
+import { findResumePoint, readResumeState, takenUp, takeUpRelease, type ResumeLook, type ResumePoint } from './resume.js'
 import { pause } from './rollout.js'
 import type { StepInput } from './steps/types.js'
 
@@ -64,7 +64,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const named = ctx.now()
     const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
     const planInput: PlanInput = { sha, ref, release: resume?.point.release ?? createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
-    if (resume) Object.assign(planInput, { skip: resume.point.skip, resumeOf: resume.point.run })
+    if (resume) Object.assign(planInput, { skip: resume.point.skip, resume: { run: resume.point.run, takenUp: takenUp(resume.point) } })
     const hosts = fleet.runs.map(newDeployHost)
     // Only hosts without the release's files need the delivery (and the local build behind it).
     const receiving = hosts.filter((host) => !(resume?.point.hasTree.includes(host.host.name) ?? false))
@@ -97,7 +97,7 @@ interface Resume {
 async function readResume(fleet: Fleet): Promise<Resume> {
   const looks = await readResumeState(fleet)
   const point = findResumePoint(fleet.ctx.config.environment, looks)
-  const taken = point.hasTree.length - point.live.length
+  const taken = takenUp(point).length
   fleet.ctx.report({
     kind: 'log',
     level: 'info',

@@ -49,6 +49,13 @@ export interface PlannedStep {
   skipped?: string[]
 }
 
+export interface ResumeInPlan {
+  /** The failed run's id, as in its history lines. */
+  run: string
+  /** Hosts holding the release's files, where it is marked `preparing` again right after the lock. */
+  takenUp: string[]
+}
+
 export interface DeployPlan {
   app: string
   environment: string
@@ -62,7 +69,7 @@ export interface DeployPlan {
   batches: string[][]
   steps: PlannedStep[]
   /** A resumed deploy: the failed run it continues (its release is this plan's). */
-  resume?: { run: string }
+  resume?: ResumeInPlan
 }
 
 export interface PlanInput {
@@ -75,7 +82,7 @@ export interface PlanInput {
   /** Steps left out, per host name (`*`: every host): a resumed or promoted deploy. */
   skip?: Readonly<Record<string, readonly Step[]>>
   /** The failed run a resumed deploy continues. */
-  resumeOf?: string
+  resume?: ResumeInPlan
   /** The run's lock holder and clock, when planning a real run. */
   holder?: StepInput['holder']
   createdAt?: Date
@@ -123,7 +130,7 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     hosts: input.hosts.map((h) => ({ name: h.name, roles: h.roles, primary: h.primary })),
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
-    ...(input.resumeOf === undefined ? {} : { resume: { run: input.resumeOf } }),
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
   }
 }
 

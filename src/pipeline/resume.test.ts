@@ -10,7 +10,7 @@ import type { ReleaseRecord } from '../release/record.js'
 import { createFleetProject, type FleetProject } from './__fixtures__/fake-fleet.js'
 import { deploy } from './deploy.js'
 import { planDeploy } from './plan.js'
-import { findResumePoint, parseLook, type ResumeLook } from './resume.js'
+import { findResumePoint, parseLook, takenUp, type ResumeLook } from './resume.js'
 
 const OLD = '20300101T120000-aaaaaaa'
 const NEW = '20300101T130000-bbbbbbb'
@@ -158,9 +158,9 @@ describe('the plan of a resume', () => {
       look('web1', { current: OLD, record: record('failed', [...PREPARED, 'migrate']) }),
       look('web2', { current: OLD, record: record('failed', [...PREPARED, 'migrate']) }),
     ])
-    const plan = planDeploy(p.config, { sha: SHA, ref: 'main', release: point.release, hosts: p.config.hosts, repoHooks: new Map(), skip: point.skip, resumeOf: point.run })
+    const plan = planDeploy(p.config, { sha: SHA, ref: 'main', release: point.release, hosts: p.config.hosts, repoHooks: new Map(), skip: point.skip, resume: { run: point.run, takenUp: takenUp(point) } })
     const step = (name: string) => plan.steps.find((s) => s.step === name)!
-    expect(plan.resume).toEqual({ run: 'run-2' })
+    expect(plan.resume).toEqual({ run: 'run-2', takenUp: ['web1', 'web2'] })
     expect(step('fetch')).toMatchObject({ skipped: ['web1', 'web2'], hosts: { web1: [], web2: [] } })
     expect(step('migrate')).toMatchObject({ skipped: ['web1', 'web2'], localAfter: [] })
     expect(step('switch').skipped).toBeUndefined()

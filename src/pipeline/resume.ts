@@ -53,6 +53,9 @@ const RESUMABLE = inSegment('prepare', 'go-live')
 /** The step that leaves a release's files complete on a host. */
 const DELIVERY_STEP: Step = 'fetch'
 
+/** The hosts on which the release is taken up again: they hold its files, and it is not live there. */
+export const takenUp = (point: ResumePoint): string[] => point.hasTree.filter((host) => !point.live.includes(host))
+
 /** Reads, on every host, its state and the last lines of its history: one round trip each, before the lock. */
 export async function readResumeState(fleet: Fleet): Promise<ResumeLook[]> {
   const { ctx } = fleet
@@ -157,7 +160,7 @@ export async function takeUpRelease(ctx: RunContext, hosts: DeployHost[], point:
   if (JSON.stringify(again) !== JSON.stringify(point)) {
     throw new StateError('the hosts changed between reading them and taking the lock (another run came between)', { step: 'lock', hint: `look at berth status ${ctx.config.environment}, then resume again` })
   }
-  const takenUp = hosts.filter((host) => point.hasTree.includes(host.host.name) && !point.live.includes(host.host.name))
+  const names = takenUp(point)
   await runPhase(
     ctx,
     'resume',
@@ -167,6 +170,6 @@ export async function takeUpRelease(ctx: RunContext, hosts: DeployHost[], point:
       transition.resumed(host, record, point.skip[host.host.name] ?? [])
       await execOn(ctx, host, writeRecord(ctx.layout, record), { step: 'resume' })
     },
-    takenUp,
+    hosts.filter((host) => names.includes(host.host.name)),
   )
 }

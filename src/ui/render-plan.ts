@@ -11,7 +11,10 @@ export function formatPlan(plan: DeployPlan): string {
     `deploy ${plan.app} to ${plan.environment}: ${plan.ref} = ${plan.revision.slice(0, 12)} as release ${plan.release}`,
     `deployTo ${plan.deployTo} on ${plan.hosts.map((h) => `${h.name}${h.primary ? ' (primary)' : ''} [${h.roles.filter((r) => r !== 'all').join(',')}]`).join(', ')}`,
   ]
-  if (plan.resume !== undefined) lines.push(`resuming the failed deploy of release ${plan.release} (run ${plan.resume.run}): steps that finished on a host are not run again there`)
+  if (plan.resume !== undefined) {
+    lines.push(`resuming the failed deploy of release ${plan.release} (run ${plan.resume.run}): steps that finished on a host are not run again there`)
+    if (plan.resume.takenUp.length > 0) lines.push(`right after the lock, the release is marked preparing again on ${plan.resume.takenUp.join(', ')} (its files are there)`)
+  }
   if (plan.batches.length > 1) lines.push(`rollout in ${plan.batches.length} batches: ${plan.batches.map((batch) => batch.join(', ')).join(' | ')}`)
   lines.push('')
   const goLive = plan.steps.filter((step) => step.segment === 'go-live')

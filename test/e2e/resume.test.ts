@@ -58,6 +58,7 @@ describe('deploy --resume', () => {
     const plan = await p.berth(['deploy', 'production', '--resume', '--plan'])
     expect(plan.code, output(plan)).toBe(0)
     expect(plan.stdout).toContain(`resuming the failed deploy of release ${failed}`)
+    expect(plan.stdout).toContain('the release is marked preparing again on localhost (its files are there)')
     expect(plan.stdout).toMatch(/ {2}fetch\n {4}skipped on localhost: finished there in the failed deploy/)
     expect(plan.stdout).toMatch(/ {2}migrate\n {4}on localhost:\n {6}migrate: echo ran/)
     expect(count('builds')).toBe(2)
