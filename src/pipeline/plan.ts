@@ -49,7 +49,7 @@ export interface PlannedStep {
   skipped?: string[]
 }
 
-export interface ResumeInPlan {
+interface ResumeInPlan {
   /** The failed run's id, as in its history lines. */
   run: string
   /** Hosts holding the release's files, where it is marked `preparing` again right after the lock. */
