@@ -71,4 +71,40 @@ describe('deploy --resume over ssh', () => {
     expect(resumed.stdout).not.toMatch(/upload|unpack/)
     expect(resumed.stdout).toContain('batch 2/2: web3')
   })
+
+  it('after a rolling deploy in which one host failed its verify (onFailure: continue): only that host switches and verifies again', async () => {
+    const app = 'resume-rolling'
+    const project = fleetProject(fleet, {
+      app,
+      environment: ['rollout: { batch: 1, pause: 0s }'],
+      extra: [
+        'onFailure: continue',
+        'hooks:',
+        '  verify:',
+        `    - run: 'echo ran >> "$BERTH_DEPLOY_TO/../verifies" && test ! -f "$BERTH_DEPLOY_TO/../fail-verify"'`,
+      ],
+    })
+    projects.push(project)
+    const hosts = ['web1', 'web2', 'web3'].map((name) => onHost(fleet, name, app))
+    const verifiesOn = (host: string): number => lines(join(fleet.hostDir(host), 'verifies'))
+    expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
+    const v1 = hosts[0]!.live()!
+    project.commit({ 'index.html': '<h1>v2</h1>\n' })
+    writeFileSync(join(fleet.hostDir('web2'), 'fail-verify'), '')
+    const failed = await project.berth(['deploy', 'production'])
+    expect(failed.code, all(failed)).toBe(1)
+    const v2 = hosts[0]!.live()!
+    expect([hosts[0]!.live(), hosts[1]!.live(), hosts[2]!.live()]).toEqual([v2, v1, v2])
+    expect(v2).not.toBe(v1)
+
+    rmSync(join(fleet.hostDir('web2'), 'fail-verify'))
+    const resumed = await project.berth(['deploy', 'production', '--resume'])
+    expect(resumed.code, all(resumed)).toBe(0)
+    for (const host of hosts) expect([host.live(), host.state(v2), host.locked()]).toEqual([v2, 'active', false])
+    // Only web2 went through a batch again (its 4: v1, v2 failing, v1 checked again after going back, v2);
+    // the others were not switched, restarted or verified twice.
+    expect([verifiesOn('web1'), verifiesOn('web2'), verifiesOn('web3')]).toEqual([2, 4, 2])
+    expect(all(resumed)).not.toMatch(/batch \d\/\d: web[13]/)
+    expect(hosts[1]!.read('current/index.html')).toBe('<h1>v2</h1>\n')
+  })
 })
