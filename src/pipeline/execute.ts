@@ -86,9 +86,14 @@ export async function runStep(x: Execution, def: StepDef, options: StepRunOption
   // a migration that ran on one host must be known as done there (`deploy --resume`).
   const finished = new Set<DeployHost>()
   const part = async (pick: (host: DeployHost) => PlannedAction[], isLast: boolean): Promise<void> => {
-    const done = (host: DeployHost): void => void (isLast && finished.add(host))
+    const done = (host: DeployHost): void => {
+      if (isLast) finished.add(host)
+    }
     // No round trip, and no events, for a part with nothing to do on any host.
-    if (hosts.every((host) => pick(host).length === 0)) return hosts.forEach(done)
+    if (hosts.every((host) => pick(host).length === 0)) {
+      hosts.forEach(done)
+      return
+    }
     await phase(x, def.name, hosts, options, async (host) => {
       await runActions(pick(host))(host)
       done(host)
