@@ -22,6 +22,8 @@ export interface Flags {
   /** deploy: a branch, tag or sha, as typed. */
   ref?: string
   plan?: boolean
+  /** deploy: continue the last failed deploy. */
+  resume?: boolean
   lockWaitMs?: number
   /** rollback: the release to go to. */
   to?: string
@@ -47,7 +49,7 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
     if (v !== undefined) flags[key] = v
   }
   set('config', nonEmpty('config', value('config', 'config')))
-  for (const key of ['json', 'verbose', 'quiet', 'plan', 'force'] as const) set(key, isOn(parsed[key]))
+  for (const key of ['json', 'verbose', 'quiet', 'plan', 'force', 'resume'] as const) set(key, isOn(parsed[key]))
   // `--dry-run` is what other deploy tools call it; it plans, like --plan.
   if (isOn(parsed.dryRun) === true) flags.plan = true
   if (parsed.color === false) flags.color = false

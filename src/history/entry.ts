@@ -46,6 +46,8 @@ export interface DeployEntry extends Common {
   result: 'success' | 'failed' | 'interrupted'
   /** Step the run failed at on this host, when it did not succeed. */
   failedStep?: string
+  /** The run continued the failed deploy of this release (`deploy --resume`). */
+  resumeOf?: string
   /** Time each step took on this host, in whole milliseconds. */
   steps: Record<string, number>
   durationMs: number
@@ -224,6 +226,7 @@ const KNOWN: { [K in HistoryKind]: Check } = {
     hosts: isStrings,
     result: isOneOf('success', 'failed', 'interrupted'),
     failedStep: isOptional(isString),
+    resumeOf: isOptional(isString),
     steps: (value) => isRecord(value) && Object.values(value).every(isNumber),
     durationMs: isNumber,
   }),

@@ -57,6 +57,15 @@ export const transition = {
     host.created = true
     host.record = record
   },
+  /**
+   * A resumed deploy takes up the release a failed run left complete on this host: it is
+   * this run's to mark failed again, and the steps that finished there count as done.
+   */
+  resumed(host: DeployHost, record: ReleaseRecord, done: readonly Step[]): void {
+    host.created = true
+    host.record = record
+    host.completed = [...done]
+  },
   /** The directory was already there: it belongs to another run, and is not ours to mark. */
   notCreated(host: DeployHost): void {
     host.created = false

@@ -13,7 +13,7 @@ import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
-import { toBerthError, type BerthError } from '../errors.js'
+import { toBerthError, UsageError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { makeRunDir } from '../run-dirs.js'
 import type { RunContext, RunOptions } from './context.js'
@@ -21,9 +21,10 @@ import { DeliveryRun } from './delivery-run.js'
 import { newDeployHost, type DeployHost } from './deploy-host.js'
 import { runStep, type Execution } from './execute.js'
 import { closeDeploy, type DeployOutcome } from './finish.js'
-import { withFleet } from './fleet-run.js'
+import { withFleet, type Fleet } from './fleet-run.js'
 import { lockHolder, startHeartbeat } from './lock.js'
 import { planDeploy, stepInputFor, stepsIn, type DeployPlan, type PlanInput } from './plan.js'
+import { findResumePoint, readResumeState, takenUp, takeUpRelease, type ResumeLook, type ResumePoint } from './resume.js'
 import { pause } from './rollout.js'
 import type { StepInput } from './steps/types.js'
 
@@ -35,6 +36,11 @@ export interface DeployOptions extends RunOptions {
   lockWaitMs?: number
   /** How often the lock's heartbeat is refreshed on each host, in ms. @default 30000 */
   heartbeatMs?: number
+  /**
+   * Continue the last failed deploy of the environment: its release and sha, each host from
+   * the step where it stopped (README, "Resuming a failed deploy").
+   */
+  resume?: boolean
 }
 
 export interface DeployResult {
@@ -47,19 +53,24 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   const started = performance.now()
   // SSH handshakes are the slowest part of a small deploy: they start now and run while
   // the ref is resolved and the release read (a plan alone connects to nothing).
-  return withFleet(config, { ...options, connect: options.planOnly !== true }, async (fleet) => {
+  // A resume reads the hosts before anything else, its plan included.
+  return withFleet(config, { ...options, connect: options.planOnly !== true || options.resume === true }, async (fleet) => {
     const { ctx } = fleet
     const strategy = deliveryFor(config)
-    const repoDir = await localRepoFor(config.repo, ctx.cacheDir)
-    const ref = options.ref ?? config.ref
+    const [repoDir, resume] = await Promise.all([localRepoFor(config.repo, ctx.cacheDir), options.resume ? readResume(fleet) : null])
+    const ref = options.ref ?? resume?.point.ref ?? config.ref
     const sha = await resolveRef(repoDir, ref)
+    if (resume) refuseMovedRef(resume.point, ref, sha, config.environment)
     const named = ctx.now()
     const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
-    const planInput: PlanInput = { sha, ref, release: createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
-    const workDir = options.planOnly ? null : makeRunDir(tmpdir(), 'deploy')
+    const planInput: PlanInput = { sha, ref, release: resume?.point.release ?? createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
+    if (resume) Object.assign(planInput, { skip: resume.point.skip, resume: { run: resume.point.run, takenUp: takenUp(resume.point) } })
     const hosts = fleet.runs.map(newDeployHost)
+    // Only hosts without the release's files need the delivery (and the local build behind it).
+    const receiving = hosts.filter((host) => !(resume?.point.hasTree.includes(host.host.name) ?? false))
+    const workDir = options.planOnly || receiving.length === 0 ? null : makeRunDir(tmpdir(), 'deploy')
     // Packing starts now, for the release each host most likely has, while connections open.
-    const deliveries = new DeliveryRun(strategy, ctx, hosts, { repoDir, sha, workDir })
+    const deliveries = new DeliveryRun(strategy, ctx, receiving, { repoDir, sha, workDir })
     try {
       if (workDir !== null) deliveries.start(planInput.release)
       const warn = (message: string): void => ctx.report({ kind: 'log', level: 'warn', message })
@@ -68,7 +79,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
       if (uncommitted !== undefined) warn(uncommitted)
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
-      return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })
+      return await carryOut(ctx, { plan, planInput, hosts, receiving, deliveries, resume, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })
     } finally {
       // Packing may still be under way (for a host's guessed base, when the run stopped early).
       await deliveries.close()
@@ -77,11 +88,40 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
   })
 }
 
+interface Resume {
+  point: ResumePoint
+  /** The hosts as read before the lock. */
+  looks: ResumeLook[]
+}
+
+async function readResume(fleet: Fleet): Promise<Resume> {
+  const looks = await readResumeState(fleet)
+  const point = findResumePoint(fleet.ctx.config.environment, looks)
+  const taken = takenUp(point).length
+  fleet.ctx.report({
+    kind: 'log',
+    level: 'info',
+    message: `resuming the failed deploy of release ${point.release}: ${taken} of ${looks.length} host${looks.length === 1 ? '' : 's'} hold its files${point.live.length > 0 ? `, ${point.live.length} run${point.live.length === 1 ? 's' : ''} it already` : ''}`,
+  })
+  return { point, looks }
+}
+
+/** A resume deploys the sha the failed deploy did, or nothing. */
+function refuseMovedRef(point: ResumePoint, ref: string, sha: string, environment: string): void {
+  if (sha === point.sha) return
+  throw new UsageError(`${ref} is now ${sha.slice(0, 12)}, but the failed deploy of release ${point.release} was of ${point.sha.slice(0, 12)} (${point.ref})`, {
+    hint: `to resume it: berth deploy ${environment} --resume --ref ${point.sha}; to deploy ${ref} as it is now, leave out --resume`,
+  })
+}
+
 interface CarryOut {
   plan: DeployPlan
   planInput: PlanInput
   hosts: DeployHost[]
+  /** The hosts the delivery is for (a resume leaves out those that hold the release). */
+  receiving: DeployHost[]
   deliveries: DeliveryRun
+  resume: Resume | null
   started: number
   lockWaitMs: number | undefined
   heartbeatMs: number | undefined
@@ -102,6 +142,8 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
     // final name (only now are the hosts' releases known: the name must not be taken there).
     const onLocked = async (): Promise<void> => {
       stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
+      // A resume keeps its release's name: that release is what it continues.
+      if (run.resume) return takeUpRelease(ctx, hosts, run.resume.point, run.resume.looks)
       const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
       if (final === planInput.release) return
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${planInput.release} or later is already on the hosts: this release is ${final}` })
@@ -111,12 +153,14 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
       await deliveries.restart(final)
     }
     for (const def of stepsIn('open')) await runStep(x, def, { afterBuiltin: onLocked })
-    x.deliveries = await deliveries.forHosts(hosts.filter((host) => host.failed === null))
+    x.deliveries = await deliveries.forHosts(run.receiving.filter((host) => host.failed === null))
     for (const def of stepsIn('prepare')) await runStep(x, def)
-    for (const [index, names] of x.plan.batches.entries()) {
+    // A batch that is live already (a resume) is not gone through again, nor waited for.
+    const batches = x.plan.batches.filter((names) => names.some((name) => stepsIn('go-live').some((def) => !x.plan.steps.find((s) => s.step === def.name)?.skipped?.includes(name))))
+    for (const [index, names] of batches.entries()) {
       const batch = names.map((name) => hosts.find((host) => host.host.name === name)!)
       if (index > 0) await pause(config.rollout?.pauseMs ?? 0, ctx.signal)
-      if (x.plan.batches.length > 1) ctx.report({ kind: 'log', level: 'info', message: `batch ${index + 1}/${x.plan.batches.length}: ${names.join(', ')}` })
+      if (batches.length > 1) ctx.report({ kind: 'log', level: 'info', message: `batch ${index + 1}/${batches.length}: ${names.join(', ')}` })
       for (const def of stepsIn('go-live')) await runStep(x, def, { only: batch })
     }
   } catch (caught) {

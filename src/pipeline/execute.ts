@@ -82,25 +82,45 @@ export async function runStep(x: Execution, def: StepDef, options: StepRunOption
     }
   }
   const builtinAt = (host: DeployHost): number => actionsOf(host).findIndex((a) => a.kind === 'builtin')
-  const part = async (pick: (host: DeployHost) => PlannedAction[]): Promise<void> => {
+  // Hosts whose own work in the step is done, recorded even when another host fails the step:
+  // a migration that ran on one host must be known as done there (`deploy --resume`).
+  const finished = new Set<DeployHost>()
+  const part = async (pick: (host: DeployHost) => PlannedAction[], isLast: boolean): Promise<void> => {
+    const done = (host: DeployHost): void => {
+      if (isLast) finished.add(host)
+    }
     // No round trip, and no events, for a part with nothing to do on any host.
-    if (hosts.every((host) => pick(host).length === 0)) return
-    await phase(x, def.name, hosts, options, (host) => runActions(pick(host))(host))
+    if (hosts.every((host) => pick(host).length === 0)) {
+      hosts.forEach(done)
+      return
+    }
+    await phase(x, def.name, hosts, options, async (host) => {
+      await runActions(pick(host))(host)
+      done(host)
+    })
+  }
+  const complete = (): void => {
+    for (const host of finished) if (host.failed === null) transition.completed(host, def.name)
   }
   const beforeBuiltin = (host: DeployHost): PlannedAction[] => (builtinAt(host) === -1 ? actionsOf(host) : actionsOf(host).slice(0, builtinAt(host)))
   const fromBuiltin = (host: DeployHost): PlannedAction[] => (builtinAt(host) === -1 ? [] : actionsOf(host).slice(builtinAt(host)))
-  if (def.runFleet) {
-    await part(beforeBuiltin)
-    const t0 = performance.now()
-    await def.runFleet(x.ctx, hosts, x.input)
-    for (const host of hosts) transition.spent(host, def.name, performance.now() - t0)
-    await options.afterBuiltin?.()
-    await part((host) => fromBuiltin(host).slice(1))
-  } else {
-    await part(actionsOf)
+  try {
+    if (def.runFleet) {
+      await part(beforeBuiltin, false)
+      const t0 = performance.now()
+      await def.runFleet(x.ctx, hosts, x.input)
+      for (const host of hosts) transition.spent(host, def.name, performance.now() - t0)
+      await options.afterBuiltin?.()
+      await part((host) => fromBuiltin(host).slice(1), true)
+    } else {
+      await part(actionsOf, true)
+    }
+  } catch (error) {
+    complete()
+    throw error
   }
   await guarded(x, options, null, () => runLocalHooks(x.ctx, local().after, release(), names))
-  for (const host of hosts) if (host.failed === null) transition.completed(host, def.name)
+  complete()
 }
 
 /** One phase: a failed host fails the step (within `onFailure`), or, after the decision, warns. */

@@ -60,6 +60,7 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
       hosts: hosts.map((h) => h.host.name),
       result: hostFailed(host) ? result : 'success',
       ...(hostFailed(host) ? { failedStep: failedStep(host) } : {}),
+      ...(x.plan.resume === undefined ? {} : { resumeOf: x.plan.release }),
       steps: host.durations,
       durationMs: performance.now() - input.started,
     })

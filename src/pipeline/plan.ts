@@ -45,6 +45,15 @@ export interface PlannedStep {
   hosts: Record<string, PlannedAction[]>
   /** Local hooks that run after every host finished the step. */
   localAfter: HookInvocation[]
+  /** Hosts that leave this step out (it finished there in the deploy being resumed). */
+  skipped?: string[]
+}
+
+interface ResumeInPlan {
+  /** The failed run's id, as in its history lines. */
+  run: string
+  /** Hosts holding the release's files, where it is marked `preparing` again right after the lock. */
+  takenUp: string[]
 }
 
 export interface DeployPlan {
@@ -59,6 +68,8 @@ export interface DeployPlan {
   /** Rollout batches, by host name: the `go-live` steps run once per batch, in this order. */
   batches: string[][]
   steps: PlannedStep[]
+  /** A resumed deploy: the failed run it continues (its release is this plan's). */
+  resume?: ResumeInPlan
 }
 
 export interface PlanInput {
@@ -70,6 +81,8 @@ export interface PlanInput {
   repoHooks: ReadonlyMap<HookName, readonly string[]>
   /** Steps left out, per host name (`*`: every host): a resumed or promoted deploy. */
   skip?: Readonly<Record<string, readonly Step[]>>
+  /** The failed run a resumed deploy continues. */
+  resume?: ResumeInPlan
   /** The run's lock holder and clock, when planning a real run. */
   holder?: StepInput['holder']
   createdAt?: Date
@@ -117,6 +130,7 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     hosts: input.hosts.map((h) => ({ name: h.name, roles: h.roles, primary: h.primary })),
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
   }
 }
 
@@ -139,9 +153,11 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
     const after = hooksOf(`after_${step}`)
     const what = def.builtin?.describe(stepInput) ?? ''
     const hosts: Record<string, PlannedAction[]> = {}
+    const skippedOn: string[] = []
     for (const host of input.hosts) {
       if (skipped(host.name, step)) {
         hosts[host.name] = []
+        skippedOn.push(host.name)
         continue
       }
       const mine = (list: HookInvocation[]): PlannedAction[] => list.filter((inv) => inv.host === host.name).map((invocation) => ({ kind: 'hook', invocation }))
@@ -150,7 +166,9 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
       hosts[host.name] = [...mine(before), ...builtin, ...mine(body), ...mine(after)]
     }
     const local = (list: HookInvocation[]): HookInvocation[] => list.filter((inv) => inv.host === null)
-    return { step, segment: def.segment, localBefore: local(before), hosts, localAfter: [...local(body), ...local(after)] }
+    // A step every host leaves out runs no local hooks either: it is done.
+    if (skippedOn.length > 0 && skippedOn.length === input.hosts.length) return { step, segment: def.segment, localBefore: [], hosts, localAfter: [], skipped: skippedOn }
+    return { step, segment: def.segment, localBefore: local(before), hosts, localAfter: [...local(body), ...local(after)], ...(skippedOn.length === 0 ? {} : { skipped: skippedOn }) }
   })
   joinRoundTrips(steps)
   return steps

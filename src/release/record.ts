@@ -2,6 +2,7 @@
  * The small manifest kept for each release in `.berth/releases/<id>.json`: its state on
  * that host and where it came from. State is recorded, never inferred from mtimes.
  */
+import type { Step } from '../config/types.js'
 
 const RELEASE_STATES = ['preparing', 'ready', 'active', 'failed', 'rolled-back'] as const
 export type ReleaseState = (typeof RELEASE_STATES)[number]
@@ -20,6 +21,12 @@ export interface ReleaseRecord {
   deployedBy: string
   /** Step that failed, for failed releases. */
   failedStep?: string
+  /**
+   * The deploy steps whose work (berth's own and the hooks) finished on this host, in order,
+   * as of the last time the record was written (the switch, or the end of a failed deploy):
+   * what `deploy --resume` does not run again there.
+   */
+  completed?: Step[]
 }
 
 /** A release a plain rollback may go back to, and that cleanup counts as good. */
@@ -38,6 +45,11 @@ export function withState(record: ReleaseRecord, state: ReleaseState, at: Date, 
 /** A record for a release that has none on the host (made before berth kept records, or by hand). */
 function placeholderRecord(release: string, state: ReleaseState = 'ready'): ReleaseRecord {
   return { release, state, revision: '', ref: '', createdAt: '', updatedAt: '', deployedBy: '' }
+}
+
+/** The record with the steps finished on its host. */
+export function withCompleted(record: ReleaseRecord, completed: readonly Step[]): ReleaseRecord {
+  return { ...record, completed: [...completed] }
 }
 
 export const recordOf = (records: ReadonlyMap<string, ReleaseRecord> | undefined, id: string): ReleaseRecord => records?.get(id) ?? placeholderRecord(id)

@@ -11,6 +11,10 @@ export function formatPlan(plan: DeployPlan): string {
     `deploy ${plan.app} to ${plan.environment}: ${plan.ref} = ${plan.revision.slice(0, 12)} as release ${plan.release}`,
     `deployTo ${plan.deployTo} on ${plan.hosts.map((h) => `${h.name}${h.primary ? ' (primary)' : ''} [${h.roles.filter((r) => r !== 'all').join(',')}]`).join(', ')}`,
   ]
+  if (plan.resume !== undefined) {
+    lines.push(`resuming the failed deploy of release ${plan.release} (run ${plan.resume.run}): steps that finished on a host are not run again there`)
+    if (plan.resume.takenUp.length > 0) lines.push(`right after the lock, the release is marked preparing again on ${plan.resume.takenUp.join(', ')} (its files are there)`)
+  }
   if (plan.batches.length > 1) lines.push(`rollout in ${plan.batches.length} batches: ${plan.batches.map((batch) => batch.join(', ')).join(' | ')}`)
   lines.push('')
   const goLive = plan.steps.filter((step) => step.segment === 'go-live')
@@ -39,6 +43,8 @@ function formatStep(step: PlannedStep, batch: string[] | null): string[] {
   }
   for (const [text, hosts] of groups) body.push(`    on ${hosts.join(', ')}:`, ...text.split('\n').map((line) => `      ${line}`))
   for (const inv of step.localAfter) body.push(`    local: ${inv.hook}: ${inv.display}`)
+  const skipped = (step.skipped ?? []).filter((host) => batch === null || batch.includes(host))
+  if (skipped.length > 0) body.push(`    skipped on ${skipped.join(', ')}: finished there in the failed deploy`)
   const joined = Object.values(step.hosts).flat().find((a) => a.kind === 'builtin' && a.joinedTo !== undefined)
   const title = `  ${step.step}${joined?.kind === 'builtin' ? `  (in the ${joined.joinedTo} round trip)` : ''}`
   return [`${title}${body.length === 0 ? '  (nothing to do)' : ''}`, ...body]

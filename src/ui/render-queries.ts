@@ -65,7 +65,8 @@ export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<
   if (entries.length === 0) return `${['no history yet', ...notRead].join('\n')}\n`
   const rows = entries.map((e) => [
     e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-    e.kind,
+    // A resumed deploy says so: its release is the one the failed deploy before it left.
+    e.resumeOf === undefined ? e.kind : `${e.kind} (resume)`,
     String(e.user ?? ''),
     String(e.ref ?? ''),
     String(e.sha ?? '').slice(0, 7),

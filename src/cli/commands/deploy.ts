@@ -11,6 +11,7 @@ export async function run([environment = '']: string[], flags: Flags, io: CliIO)
       ...(flags.ref === undefined ? {} : { ref: flags.ref }),
       ...(flags.lockWaitMs === undefined ? {} : { lockWaitMs: flags.lockWaitMs }),
       planOnly: flags.plan === true,
+      ...(flags.resume === true ? { resume: true } : {}),
     })
     if (flags.plan) printResult(flags, io, 'plan', result.plan, () => formatPlan(result.plan))
     return result.outcome === undefined || result.outcome.ok ? 0 : 1

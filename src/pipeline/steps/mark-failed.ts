@@ -6,7 +6,7 @@
 import { discardPartialRelease } from '../../remote/partial-release.js'
 import { writeRecord } from '../../remote/release.js'
 import { script, tryOr } from '../../remote/script.js'
-import { withState } from '../../release/record.js'
+import { withCompleted, withState } from '../../release/record.js'
 import { execOn, type RunContext } from '../context.js'
 import type { DeployHost } from '../deploy-host.js'
 import type { StepInput } from './types.js'
@@ -17,7 +17,8 @@ export interface MarkFailedOptions {
 }
 
 export async function markFailed(ctx: RunContext, host: DeployHost, input: StepInput, options: MarkFailedOptions = {}): Promise<void> {
-  const record = withState(host.record ?? input.newRecord, 'failed', ctx.now(), host.failed?.step ?? input.failedStep?.() ?? 'deploy')
+  // With the steps that finished on this host: a resumed deploy does not run them again.
+  const record = withState(withCompleted(host.record ?? input.newRecord, host.completed), 'failed', ctx.now(), host.failed?.step ?? input.failedStep?.() ?? 'deploy')
   const discard = options.isPartial === true ? tryOr(discardPartialRelease(ctx.layout, record.release), 'could not remove the incomplete release') : ''
   await execOn(ctx, host, script(discard, writeRecord(ctx.layout, record)), { step: 'cleanup', cleanup: true }).catch(() =>
     ctx.report({ kind: 'log', level: 'warn', message: 'could not mark the release failed', host: host.host.name }),

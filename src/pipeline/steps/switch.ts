@@ -9,7 +9,7 @@ import { all } from '../../remote/script.js'
 import { HookError, type BerthError } from '../../errors.js'
 import { restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '../../remote/switch.js'
 import { writeRecord } from '../../remote/release.js'
-import { recordOf, withState, type ReleaseRecord } from '../../release/record.js'
+import { recordOf, withCompleted, withState, type ReleaseRecord } from '../../release/record.js'
 import { runHookOnHost } from '../actions.js'
 import { execOn, warn, type RunContext } from '../context.js'
 import { transition, type DeployHost } from '../deploy-host.js'
@@ -17,7 +17,9 @@ import { planHook } from '../hooks.js'
 import { planRestart } from '../restart-after-rollback.js'
 import type { HostFacts, StepDef, StepInput } from './types.js'
 
-const activeRecord = (facts: HostFacts, input: StepInput): ReleaseRecord => withState(facts.host.record ?? input.newRecord, 'active', facts.now)
+/** The new release as the switch records it: live, with the steps done so far on the host (the switch included). */
+const switchedRecord = (facts: HostFacts, input: StepInput): ReleaseRecord => withCompleted(facts.host.record ?? input.newRecord, [...facts.host.completed, 'switch'])
+const activeRecord = (facts: HostFacts, input: StepInput): ReleaseRecord => withState(switchedRecord(facts, input), 'active', facts.now)
 
 export const switchStep: StepDef = {
   name: 'switch',
@@ -28,7 +30,7 @@ export const switchStep: StepDef = {
       if (facts === null) return `${switchRelease(input.layout, { to: input.newRecord, from: null, at: new Date(input.newRecord.createdAt) })} && <the release live before is recorded ready>`
       const previous = facts.host.previous
       return switchRelease(input.layout, {
-        to: facts.host.record ?? input.newRecord,
+        to: switchedRecord(facts, input),
         from: previous === null ? null : { record: recordOf(facts.host.state?.records, previous), state: 'ready' },
         at: facts.now,
       })
@@ -50,7 +52,8 @@ export const switchStep: StepDef = {
 async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): Promise<void> {
   const now = ctx.now()
   const failedStep = host.failed?.step ?? input.failedStep?.()
-  const failed = withState(host.record ?? input.newRecord, 'failed', now, failedStep)
+  // Going back undoes the switch and what followed it: a resumed deploy does them again.
+  const failed = withState(withCompleted(host.record ?? input.newRecord, completedBefore(host, 'switch')), 'failed', now, failedStep)
   const { previous, previousLink } = host
   try {
     if (previousLink === null) {
@@ -98,4 +101,10 @@ function goBack(ctx: RunContext, host: DeployHost, link: string, leaving: NonNul
   }
   const wasActive = previous === null ? '' : writeRecord(ctx.layout, withState(recordOf(host.state?.records, previous), 'active', now))
   return all(restoreCurrent(ctx.layout, link), wasActive, writeRecord(ctx.layout, leaving.record))
+}
+
+/** The steps the host finished before `step` (all of them, when it never finished `step`). */
+function completedBefore(host: DeployHost, step: DeployHost['completed'][number]): DeployHost['completed'] {
+  const at = host.completed.indexOf(step)
+  return at === -1 ? host.completed : host.completed.slice(0, at)
 }
