@@ -26,6 +26,7 @@ function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
     hosts: [host('web1', ['web']), host('web2', ['web']), host('db1', ['db'], true)],
     onFailure: { kind: 'abort' },
     hooks: all,
+    reuse: [],
   }
 }
 
