@@ -60,7 +60,7 @@ describe('berth init recipes', () => {
   })
 
   it('writes the generic starter when it recognises nothing, and no reuse for Python', () => {
-    for (const files of [{ 'index.html': '' }, { 'requirements.txt': '' }]) {
+    for (const files of [{ 'index.html': '' }, { 'requirements.txt': '' }] as Record<string, string>[]) {
       const a = app(files)
       expect(a.berth('init').status).toBe(0)
       expect(a.config()).not.toContain('reuse:')
