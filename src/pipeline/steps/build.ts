@@ -16,6 +16,8 @@ export const buildStep: StepDef = {
       config.reuse.length === 0 ? '' : `take ${config.reuse.map((entry) => entry.path).join(', ')} from the live release where the key (lockfile, runtime) is unchanged`,
     command: (input, facts) => reuseDependencies(input.layout, input.release, facts === null ? '<live release>' : facts.host.previous, input.config.reuse),
     joinsPrevious: true,
+    // The copy of a large directory, and the user's `runtime` command: a process Ctrl-C can stop.
+    isLong: () => true,
     done(_ctx, facts, input, _stderr, stdout) {
       const copied = new Set(stdout.split('\n').filter((line) => line.startsWith(REUSED_MARK)).map((line) => line.slice(REUSED_MARK.length)))
       transition.reused(facts.host, input.config.reuse.filter((entry) => copied.has(depsName(entry.path))).map((entry) => entry.path))
