@@ -34,6 +34,12 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--baseline-ref'], ROOT)).toThrow('--baseline-ref needs a value')
   })
 
+  it('runs only the dependency scenario with --deps, into its own report', () => {
+    const options = parseBenchArgs(['--deps', '--hosts', '3', '--runs', '2'], ROOT)
+    expect(options).toMatchObject({ deps: true, hostCounts: [3], runs: 2, out: '/repo/docs/benchmarks-deps.md', mode: '--hosts 3 --runs 2' })
+    expect(parseBenchArgs(['--out', '/tmp/d.md', '--deps'], ROOT).out).toBe('/tmp/d.md')
+  })
+
   it('rejects an unknown option', () => {
     expect(() => parseBenchArgs(['--peers'], ROOT)).toThrow('unknown option --peers')
   })

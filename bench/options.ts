@@ -24,6 +24,8 @@ export interface BenchOptions {
   baselineDir?: string
   /** A commit of this repository to check out, build and measure as the baseline (`--baseline-ref REF`). */
   baselineRef?: string
+  /** Only the dependency scenario (`bench/deps.ts`): berth with and without an install hook and `reuse`. @default false */
+  deps?: boolean
 }
 
 export function parseBenchArgs(argv: string[], root: string): BenchOptions {
@@ -61,6 +63,9 @@ export function parseBenchArgs(argv: string[], root: string): BenchOptions {
     } else if (arg === '--baseline-ref') {
       options.baselineRef = value()
       modes.push(`--baseline-ref ${options.baselineRef}`)
+    } else if (arg === '--deps') {
+      options.deps = true
+      if (!argv.includes('--out')) options.out = join(root, 'docs', 'benchmarks-deps.md')
     } else if (arg === '--out') options.out = value()
     else if (arg === '--render') options.render = value()
     else throw new BenchUsageError(`unknown option ${arg} (see the top of scripts/bench.ts)`)

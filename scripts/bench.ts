@@ -17,6 +17,11 @@
  *   --no-peers           leave out Capistrano and shipit-deploy (neither installed nor run)
  *   e.g. npm run bench -- --hosts 10 --runs 3 --no-peers --baseline-ref main
  *
+ * Dependency reuse: `--deps` runs only that scenario (bench/deps.ts): a small app with
+ * dozens of real npm packages installed by `npm ci` on the hosts (no network), deployed
+ * without an install hook, with one, and with one plus `reuse: [node_modules]`; it writes
+ * docs/benchmarks-deps.md. e.g. npm run bench -- --deps --hosts 3 --runs 3
+ *
  * Needs root (mount namespaces for the hosts' /srv, a tmpfs, apt-get for Capistrano).
  */
 import { execFile, execFileSync } from 'node:child_process'
@@ -27,6 +32,8 @@ import { promisify } from 'node:util'
 import { startFleet, type Fleet } from '../test/helpers/fleet.js'
 import { changeOneFile, generateApp, type BenchApp } from '../bench/app.js'
 import { Bench } from '../bench/round.js'
+import { generateDepsApp } from '../bench/deps-app.js'
+import { renderDepsReport, runDepsBench } from '../bench/deps.js'
 import { checkoutBaseline, openBaseline, type Baseline, type BaselineCheckout } from '../bench/baseline.js'
 import { ROOT, baselineTool, berthTool } from '../bench/berth.js'
 import { benchAbort } from '../bench/exec.js'
@@ -114,6 +121,19 @@ async function main(): Promise<number> {
       }
     }
     log(`scratch ${scratch} on ${tmpfs}`)
+    if (options.deps === true) {
+      const deps = await generateDepsApp(join(scratch, 'deps-app'), ROOT, scratch)
+      log(`deps app: ${deps.packages} packages, ${(deps.tarballBytes / 1024 / 1024).toFixed(1)} MB of tarballs`)
+      starting = startFleet({ hosts: Math.max(...options.hostCounts), baseDir: scratch })
+      fleet = await starting
+      starting = undefined
+      const samples = await runDepsBench({ fleet, app: deps, hostCounts: options.hostCounts, runs: options.runs, work: join(scratch, 'work', 'deps'), log })
+      const report = renderDepsReport(samples, deps, { mode: options.mode, disks: tmpfs, startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z') })
+      process.stdout.write(`\n${report}`)
+      writeFileSync(options.out, report)
+      log(`\nwrote ${options.out}`)
+      return 0
+    }
     const app = await generateApp(join(scratch, 'app'))
     log(`app: ${app.files} files, ${(app.bytes / 1024 / 1024).toFixed(1)} MB`)
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
+import type { Recipe } from './init-recipes.js'
 
 /** Where `npm i -D berth-deploy` puts the JSON Schema, from the directory holding node_modules. */
 const INSTALLED_SCHEMA = join('node_modules', 'berth-deploy', 'schema', 'berth.schema.json')
@@ -26,13 +27,28 @@ function asRelative(path: string): string {
 
 /**
  * The commented berth.yml that `berth init` writes: valid as written, and a tour of the
- * options. `schemaPath` (see `schemaPathFor`) gives editors completion and checking.
+ * options. `schemaPath` (see `schemaPathFor`) gives editors completion and checking;
+ * `recipes` (see `init-recipes.ts`) the dependency install for the project found.
  */
-export function starterConfig(app: string, schemaPath: string): string {
+export function starterConfig(app: string, schemaPath: string, recipes: readonly Recipe[] = []): string {
+  const sharedDirs = [...new Set(['log', ...recipes.flatMap((recipe) => recipe.sharedDirs)])]
+  const env = recipes.length === 0 ? { NODE_ENV: 'production' } : Object.assign({}, ...recipes.map((recipe) => recipe.env))
+  const reuse = recipes.flatMap((recipe) => recipe.reuse)
+  const build = recipes.length === 0 ? ["    - run: 'true'           # e.g. npm ci --omit=dev"] : recipes.flatMap((recipe) => recipe.build)
+  const detected = recipes.length === 0 ? '' : `# Written for: ${recipes.map((recipe) => recipe.name).join(', ')}.\n`
+  const reuseLines =
+    reuse.length === 0
+      ? ''
+      : `
+# Dependency directories copied from the live release instead of installed again while
+# their lockfile, runtime version and install command are unchanged (the live release's
+# copy is never changed); the build hook that says \`installs:\` is then skipped.
+reuse: [${reuse.join(', ')}]
+`
   return `# yaml-language-server: $schema=${schemaPath}
 # berth deploy configuration. The options are described in berth-deploy's README
 # (node_modules/berth-deploy/README.md); the schema above lets editors check this file.
-app: ${app}
+${detected}app: ${app}
 # repo: .                 # local path or git URL (default: the git repo this file is in)
 branch: main              # ref deployed when --ref is not given
 deployTo: /srv/${app}
@@ -46,11 +62,11 @@ keepReleases: 5
 
 # Persistent across releases, symlinked into each one.
 shared:
-  dirs: [log]
+  dirs: [${sharedDirs.join(', ')}]
   files: []
-
+${reuseLines}
 env:
-  NODE_ENV: production
+${Object.entries(env).map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`).join('\n')}
 # secrets: [DATABASE_URL]   # values never appear in any output
 
 environments:
@@ -63,8 +79,8 @@ environments:
       - { host: db1.example.com, user: deploy, roles: [db], primary: true }
 
 hooks:
-  build:
-    - run: 'true'           # e.g. npm ci --omit=dev
+  build:                    # on each host, in the new release, before it goes live
+${build.join('\n')}
   # migrate:
   #   - run: npm run migrate
   #     roles: [db]

@@ -6,6 +6,7 @@
 import { parseDuration } from './duration.js'
 import { formatPath, type KeyPath, type RawIssue } from './issue.js'
 import type { HookLists } from './overlay.js'
+import { normalizeRelative } from './resolve-paths.js'
 import type { RawHookEntry } from './schema.js'
 import { HOOK_NAMES, type HookEntry, type HookName } from './types.js'
 
@@ -45,6 +46,7 @@ function toHookEntry(raw: RawHookEntry, path: KeyPath, interpolateAt: Interpolat
   if (raw.cwd !== undefined) entry.cwd = raw.cwd
   if (raw.prefix !== undefined) entry.prefix = raw.prefix
   if (raw.become !== undefined) entry.become = raw.become
+  if (raw.installs !== undefined) entry.installs = raw.installs.map(normalizeRelative)
   if (raw.become !== undefined && raw.local) errors.push({ path, message: '"become" is for hooks on hosts, not "local" ones' })
   const timeoutMs = raw.timeout === undefined ? undefined : parseDuration(raw.timeout)
   if (timeoutMs !== undefined) entry.timeoutMs = timeoutMs

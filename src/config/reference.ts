@@ -85,6 +85,15 @@ environments:
       once: true
   restart:
     - run: sudo systemctl reload shop`,
+  'A reuse entry': `reuse:
+  - node_modules
+  - { path: vendor/bundle, key: [Gemfile.lock], runtime: ruby --version }
+hooks:
+  build:
+    - run: npm ci --omit=dev
+      installs: [node_modules]
+    - run: bundle install
+      installs: [vendor/bundle]`,
   '`rollout`': `rollout: { batch: 2, pause: 10s }`,
   '`onFailure`': `onFailure: { maxFailed: "25%" }`,
   'An environment': `environments:
@@ -199,7 +208,7 @@ function typeOf(node: SchemaNode, defs: Record<string, SchemaNode>): string {
 }
 
 function titleOfDef(name: string): string {
-  const titles: Record<string, string> = { Host: 'A host', HookEntry: 'A hook entry', Hooks: '`hooks`', Environment: 'An environment' }
+  const titles: Record<string, string> = { Host: 'A host', HookEntry: 'A hook entry', Hooks: '`hooks`', Environment: 'An environment', ReuseEntry: 'A reuse entry' }
   return titles[name] ?? name
 }
 

@@ -104,6 +104,7 @@ describe('resolveEnvironment', () => {
       rollout: { batch: 1, pauseMs: 5000 },
       onFailure: { kind: 'maxFailed', percent: 25 },
       tag: '{yyyy}{mm}.{n}',
+      reuse: [],
       warnings: [{ path: 'environments.production.tag', message: 'tagging the deployed commit is not supported yet: nothing will be tagged', file: 'berth.yml', line: 31, col: 10 }],
     })
     expect(usedHooks(config)).toEqual({

@@ -16,6 +16,7 @@ import { formatPath, toConfigIssues, type KeyPath, type RawIssue, type Validatio
 import type { LoadedConfig } from './loaded.js'
 import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
+import { resolveReuse } from './reuse.js'
 import { checkHookTargets, checkHostsPresent, checkNotYetSupported, namesOf, type HostNames } from './rules.js'
 import { secretPath, ShortSecrets } from './secret-length.js'
 import { checkShared } from './shared-rules.js'
@@ -105,6 +106,8 @@ function buildEnvironment(
   errors.push(...hostErrors, ...overlayErrors, ...hookErrors, ...presence.errors)
   errors.push(...checkHookTargets(environment, lists, hooks, namesOf(hosts), context.fileNames))
   errors.push(...checkShared(raw, environment))
+  const { reuse, errors: reuseErrors } = resolveReuse(raw, environment, lists, hooks)
+  errors.push(...reuseErrors)
 
   const env: Record<string, string> = {}
   for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateValue(String(entry.value), entry.path)
@@ -139,6 +142,7 @@ function buildEnvironment(
     hosts,
     onFailure: toFailurePolicy(setting(raw, environment, 'onFailure').value),
     hooks,
+    reuse,
   }
   const subdir = setting(raw, environment, 'subdir').value
   if (subdir !== undefined) config.subdir = normalizeRelative(subdir)

@@ -101,6 +101,10 @@ const hookEntryObjectSchema = z.strictObject({
   become: matching(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a user name')
     .optional()
     .describe('Run as this user through `sudo -n -E -u USER` (the login needs passwordless sudo for it); the environment, secrets included, is kept.'),
+  installs: z
+    .array(relativePath)
+    .optional()
+    .describe('For a `build` hook: the `reuse` directories it installs (e.g. [node_modules]). It is skipped on a host where all of them came from the live release.'),
 })
 // The `id`s name the pieces the JSON Schema would otherwise repeat (each hook name, each environment).
 const hookEntrySchema = z
@@ -138,6 +142,23 @@ const buildSchema = z.union([
     include: z.array(relativePath).default([]).describe('Paths the command writes (relative to the deployed tree) that are added to the release, e.g. `dist/`.'),
   }),
 ])
+
+const reuseSchema = z
+  .union([
+    relativePath,
+    z.strictObject({
+      path: relativePath.describe('The directory, relative to the release (e.g. node_modules, vendor/bundle).'),
+      key: z
+        .array(relativePath)
+        .min(1, expecting('at least one file'))
+        .optional()
+        .describe('Files (relative to the release) whose content decides whether the directory can be reused, e.g. [package-lock.json]. Default for node_modules and vendor/bundle: their lockfiles.'),
+      runtime: nonEmptyText('a shell command')
+        .optional()
+        .describe('A command run on the host whose output is part of the key, e.g. "node --version". Default for node_modules and vendor/bundle: node --version, ruby --version.'),
+    }),
+  ])
+  .meta({ id: 'ReuseEntry', description: 'A dependency directory to reuse: its path alone (node_modules, vendor/bundle: keyed by their lockfiles and runtime), or with the files and runtime command that key it.' })
 
 /** Applied by `resolve.ts` after merging, because environments merge `ssh` key by key. */
 export const SSH_DEFAULTS = { forwardAgent: false, strictHostKeyChecking: 'yes', connectTimeout: '10s' } as const
@@ -204,6 +225,12 @@ const settingsShape = {
     .optional()
     .describe('Hosts from an Ansible inventory instead of `hosts`.'),
   hooks: hooksSchema.optional(),
+  reuse: z
+    .array(reuseSchema)
+    .optional()
+    .describe(
+      "Dependency directories taken from the live release instead of installed again when their key (lockfile, runtime, install command) is unchanged: copied, so the live release never changes. The `build` hook that installs one says so with `installs`.",
+    ),
   rollout: z
     .strictObject({
       batch: wholeNumber(1).describe('Hosts per batch.'),
@@ -243,6 +270,7 @@ export type RawHost = z.output<typeof hostSchema>
 export type RawHookEntry = z.output<typeof hookEntrySchema>
 export type RawHooks = z.output<typeof hooksSchema>
 export type RawBuild = z.output<typeof buildSchema>
+export type RawReuse = z.output<typeof reuseSchema>
 export type RawOnFailure = z.output<typeof onFailureSchema>
 
 /** The JSON Schema published for editors (`# yaml-language-server: $schema=...`), as committed. */

@@ -74,8 +74,22 @@ export interface HookEntry {
   timeoutMs?: number
   /** Run as this user with `sudo -n -E -u` (the environment, secrets included, is kept, never put in argv). */
   become?: string
+  /** A `build` hook's `reuse` directories: skipped on a host where every one came from the live release. */
+  installs?: string[]
   /** Where in the config the entry came from, for messages, e.g. `hooks.restart[0]`. */
   source: string
+}
+
+/** A dependency directory taken from the live release when its key is unchanged (README, "Reusing dependencies"). */
+export interface ReuseEntry {
+  /** Relative to the release. */
+  path: string
+  /** Files, relative to the release, whose content is part of the key (those present count; none present: no reuse). */
+  key: string[]
+  /** Shell command run on the host in the new release; its output is part of the key ('' for none). */
+  runtime: string
+  /** The commands of the `build` hooks that install it: part of the key, so a changed install command installs again. */
+  installers: string[]
 }
 
 export interface HostConfig {
@@ -136,6 +150,7 @@ export interface ResolvedConfig {
   onFailure: FailurePolicy
   tag?: string
   hooks: Record<HookName, HookEntry[]>
+  reuse: ReuseEntry[]
   /** What is worth telling the user about this environment's settings, though nothing stops. */
   warnings?: ConfigIssue[]
 }

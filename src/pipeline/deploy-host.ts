@@ -33,6 +33,8 @@ export interface DeployHost extends HostRun {
   wentLive: boolean
   /** The new release's record, as last written on this host. */
   record: ReleaseRecord | null
+  /** `reuse` directories copied from the live release on this host (their install hooks are skipped). */
+  reused: string[]
   /** Steps whose work (berth's own and the hooks) finished on this host, in order. */
   completed: Step[]
   /** Milliseconds spent per step on this host. */
@@ -41,7 +43,7 @@ export interface DeployHost extends HostRun {
 
 /** The run's own host object grows into a deploy's (the fleet keys connections by it). */
 export function newDeployHost(run: HostRun): DeployHost {
-  return Object.assign(run, { locked: false, previous: null, previousLink: null, created: false, switched: false, rolledBack: false, migrated: false, wentLive: false, record: null, completed: [], durations: {} })
+  return Object.assign(run, { locked: false, previous: null, previousLink: null, created: false, switched: false, rolledBack: false, migrated: false, wentLive: false, record: null, reused: [], completed: [], durations: {} })
 }
 
 /** The named transitions: each says what happened on the host, and sets what follows from it. */
@@ -51,6 +53,10 @@ export const transition = {
     host.state = state
     host.previous = state.current
     host.previousLink = state.currentLink
+  },
+  /** These dependency directories of the new release came from the live one. */
+  reused(host: DeployHost, paths: string[]): void {
+    host.reused = paths
   },
   /** The release directory is about to be created: from now on it may exist. */
   creating(host: DeployHost, record: ReleaseRecord): void {

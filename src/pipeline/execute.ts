@@ -74,7 +74,8 @@ export async function runStep(x: Execution, def: StepDef, options: StepRunOption
     try {
       for (const action of actions) {
         // After the decision each action stands alone: a failed hook must not keep the unlock from running.
-        if (action.kind === 'hook') await guarded(x, options, host, () => runHook(x, def, host, action.invocation, options))
+        if (action.kind === 'hook' && isInstalledAlready(host, action.invocation)) reportReused(x, host, action.invocation)
+        else if (action.kind === 'hook') await guarded(x, options, host, () => runHook(x, def, host, action.invocation, options))
         else if (!x.ran.has(key(host, action.step))) await runRoundTrip(x, host, action, options)
       }
     } finally {
@@ -144,6 +145,16 @@ async function runHook(x: Execution, def: StepDef, host: DeployHost, invocation:
   await runHookOnHost(x.ctx, host, invocation, release, options.isBestEffort ? { cleanup: false } : {})
 }
 
+/** A hook that installs only directories this host took from the live release (`reuse:`) has nothing to do. */
+function isInstalledAlready(host: DeployHost, invocation: HookInvocation): boolean {
+  return invocation.installs !== undefined && invocation.installs.every((path) => host.reused.includes(path))
+}
+
+function reportReused(x: Execution, host: DeployHost, invocation: HookInvocation): void {
+  const message = `${invocation.installs!.join(', ')} unchanged since ${host.previous ?? 'the live release'}: copied from it, \`${invocation.display}\` not run`
+  x.ctx.report({ kind: 'log', level: 'info', message, host: host.host.name })
+}
+
 /** Berth's own work of a step on one host, with that of the steps the plan joined to it: one command. */
 async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinAction, options: StepRunOptions): Promise<void> {
   const members = [action.step, ...(action.joins ?? [])].filter((step) => !x.ran.has(key(host, step))).map(stepDef).filter((def) => def.builtin !== undefined)
@@ -165,6 +176,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   const display = first!.def.builtin!.display?.(x.input, facts)
   for (const { def } of parts) def.builtin!.starting?.(x.ctx, facts, x.input)
   let stderr: string
+  let stdout: string
   try {
     const result = await execOn(x.ctx, host, command, {
       step: first!.def.name,
@@ -175,6 +187,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
       ...(options.isBestEffort ? { cleanup: true } : {}),
     })
     stderr = result.stderr
+    stdout = result.stdout
   } catch (error) {
     for (const { def } of parts) def.builtin!.failed?.(error, facts)
     if (options.isBestEffort) {
@@ -187,7 +200,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   // berth's own scripts say what went wrong without failing (old releases not removed) as `berth: …` lines.
   for (const line of stderr.split('\n')) if (line.startsWith('berth: ')) warn(x.ctx, host, line.slice('berth: '.length))
   for (const { def } of parts) {
-    def.builtin!.done?.(x.ctx, facts, x.input, stderr)
+    def.builtin!.done?.(x.ctx, facts, x.input, stderr, stdout)
     transition.completed(host, def.name)
   }
 }

@@ -7,7 +7,10 @@
  */
 import { posix } from 'node:path'
 import type { HookEntry, HookName, HostConfig, ResolvedConfig } from '../config/types.js'
+import type { Layout } from '../release/layout.js'
 import { hookScript, httpProbe, runExecutable } from '../remote/hooks.js'
+import { recordInstalled } from '../remote/reuse.js'
+import { script } from '../remote/script.js'
 
 export interface HookInvocation {
   hook: HookName
@@ -22,6 +25,8 @@ export interface HookInvocation {
   cwd: string
   env: Record<string, string>
   timeoutMs?: number
+  /** The `reuse` directories the entry installs: it is skipped on a host that took them all from the live release. */
+  installs?: string[]
 }
 
 export interface HookContext {
@@ -37,6 +42,8 @@ export interface HookContext {
    * not even the lock, has created it on a fresh host.
    */
   allowMissingCwd?: boolean
+  /** The release whose dependency keys an `installs` entry completes once it succeeded (`remote/reuse.ts`). */
+  installsInto?: { layout: Layout; release: string }
 }
 
 export function selectHosts(entry: Pick<HookEntry, 'roles' | 'hosts' | 'once'>, hosts: HostConfig[]): HostConfig[] {
@@ -59,7 +66,7 @@ export function planHook(hook: HookName, context: HookContext): HookInvocation[]
       return
     }
     for (const host of selectHosts(entry, hosts)) {
-      invocations.push(invocationFor(hook, entry, host.name, context.defaultCwd, context.allowMissingCwd === true))
+      invocations.push(withInstalls(invocationFor(hook, entry, host.name, context.defaultCwd, context.allowMissingCwd === true), entry, context))
     }
   })
   for (const file of context.repoHooks.get(hook) ?? []) {
@@ -94,6 +101,13 @@ function invocationFor(hook: HookName, entry: HookEntry, host: string | null, ba
   const timeoutMs = entry.http !== undefined ? (entry.timeoutMs ?? 30_000) + 15_000 : entry.timeoutMs
   if (timeoutMs !== undefined) invocation.timeoutMs = timeoutMs
   return invocation
+}
+
+/** A hook that installs `reuse` directories records their keys once it succeeded (in a subshell: its own `exit` ends only it). */
+function withInstalls(invocation: HookInvocation, entry: HookEntry, context: HookContext): HookInvocation {
+  if (entry.installs === undefined || context.installsInto === undefined) return invocation
+  const { layout, release } = context.installsInto
+  return { ...invocation, installs: entry.installs, command: script(`( ${invocation.command}\n) || exit $?`, recordInstalled(layout, release, entry.installs)) }
 }
 
 function withPrefix(entry: HookEntry): string {

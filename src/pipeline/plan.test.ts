@@ -26,6 +26,7 @@ function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
     hosts: [host('web1', ['web']), host('web2', ['web']), host('db1', ['db'], true)],
     onFailure: { kind: 'abort' },
     hooks: all,
+    reuse: [],
   }
 }
 
@@ -126,6 +127,19 @@ describe('planDeploy: berth\'s own host commands and round trips', () => {
     expect(summary('switch')).toEqual({ joins: undefined, joinedTo: undefined })
     expect(summary('cleanup')).toEqual({ joins: ['unlock'], joinedTo: undefined })
     expect(summary('unlock')).toEqual({ joins: undefined, joinedTo: 'cleanup' })
+  })
+
+  it('takes reused directories in the fetch round trip, before the hook that installs them, which records their keys', () => {
+    const c = { ...config({ build: [entry('npm ci', { installs: ['node_modules'] }), entry('npm run build')] }), reuse: [{ path: 'node_modules', key: ['package-lock.json'], runtime: 'node --version', installers: ['npm ci'] }] }
+    const plan = planDeploy(c, input(c))
+    const fetch = builtin(plan, 'fetch')
+    expect(fetch?.kind === 'builtin' ? fetch.joins : null).toEqual(['link', 'build'])
+    const build = plan.steps.find((s) => s.step === 'build')!.hosts.web1!
+    expect(build.map((a) => a.kind)).toEqual(['builtin', 'hook', 'hook'])
+    const [, install, other] = build
+    expect(install?.kind === 'hook' ? install.invocation.installs : null).toEqual(['node_modules'])
+    expect(install?.kind === 'hook' ? install.invocation.command : '').toMatch(/^\( cd [^\n]+ \|\| exit 1\nnpm ci\n\) \|\| exit \$\?\nif \[ -f \/srv\/shop\/\.berth\/releases\/20261123T171500-aaaaaaa\.deps\/node_modules\.pending \]/)
+    expect(other?.kind === 'hook' ? [other.invocation.installs, other.invocation.command.includes('.deps')] : null).toEqual([undefined, false])
   })
 
   it('keeps a step in its own round trip when a hook runs before it or in a step between, on any host or locally', () => {

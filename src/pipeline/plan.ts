@@ -143,6 +143,7 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
       defaultCwd: BEFORE_TREE.has(hook) ? stepInput.layout.root : releasePath,
       repoHooks: BEFORE_TREE.has(hook) ? new Map() : input.repoHooks,
       allowMissingCwd: hook === 'before_lock',
+      ...(hook === 'build' ? { installsInto: { layout: stepInput.layout, release: input.release } } : {}),
     })
   const skipped = (host: string, step: Step): boolean => (input.skip?.['*'] ?? []).includes(step) || (input.skip?.[host] ?? []).includes(step)
 

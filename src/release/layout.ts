@@ -30,6 +30,11 @@ export interface Layout {
    * on the host since: never passed on as unchanged).
    */
   paths(id: string): string
+  /**
+   * The keys of the release's reused dependency directories (`reuse:`), one file per
+   * directory, present once the directory is complete (copied, or installed by its hook).
+   */
+  deps(id: string): string
   /** Target written into the `current` symlink: relative, so the tree can be moved. */
   currentTarget(id: string): string
 }
@@ -52,6 +57,7 @@ export function layoutFor(deployTo: string): Layout {
     files: (id) => join('.berth', 'releases', `${id}.files`),
     delivery: (id) => join('releases', deliveryName(id)),
     paths: (id) => join('.berth', 'releases', `${id}.paths`),
+    deps: (id) => join('.berth', 'releases', `${id}.deps`),
     currentTarget: (id) => `releases/${id}`,
   }
 }

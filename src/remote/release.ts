@@ -80,7 +80,7 @@ export function writeRevision(layout: Layout, id: string, sha: string): string {
 /** Deletes releases and their records. Callers pass only validated release ids. */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
-  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.paths(id), layout.delivery(id)])])
+  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.paths(id), layout.deps(id), layout.delivery(id)])])
 }
 
 /** What `tryRemoveReleases` says (after `berth: `) when the removal failed. */

@@ -119,14 +119,15 @@ describe('installed from the tarball into a fresh project', () => {
     expectOk(run('git', ['commit', '-q', '-m', 'shop'], app))
 
     copyRuntimeDeps(ROOT, app)
-    expectOk(run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app))
+    // As the README says: a dev dependency (the hosts' `npm ci --omit=dev`, which `init` writes, leaves it out).
+    expectOk(run('npm', ['install', '-D', '--offline', '--no-audit', '--no-fund', tarball], app))
     expectOk(run('git', ['add', '-A'], app))
     expectOk(run('git', ['commit', '-q', '-m', 'deploy with berth'], app))
   })
 
   it('is a dependency of the project, and `npx berth` runs its command', () => {
-    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }
-    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['berth-deploy'])
+    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }
+    expect(Object.keys(manifest.devDependencies ?? {})).toEqual(['berth-deploy'])
     expect(realpathSync(join(app, 'node_modules', '.bin', 'berth'))).toBe(realpathSync(join(app, 'node_modules', 'berth-deploy', 'bin', 'berth.js')))
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
     expect(expectOk(run('npx', ['berth', '--version'], app)).stdout).toContain(version.version)

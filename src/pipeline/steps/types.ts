@@ -74,8 +74,8 @@ interface Builtin {
   display?(input: StepInput, facts: HostFacts): string | undefined
   /** Before the command runs on a host (a transition: "may have been created"). */
   starting?(ctx: RunContext, facts: HostFacts, input: StepInput): void
-  /** After it succeeded on a host: transitions and events (`stderr`: what it said on the way). */
-  done?(ctx: RunContext, facts: HostFacts, input: StepInput, stderr: string): void
+  /** After it succeeded on a host: transitions and events (`stderr`, `stdout`: what the round trip said). */
+  done?(ctx: RunContext, facts: HostFacts, input: StepInput, stderr: string, stdout: string): void
   /** After it failed on a host, before the failure is recorded. */
   failed?(error: unknown, facts: HostFacts): void
   /**
