@@ -32,6 +32,8 @@ export type BerthEvent =
   | { kind: 'release:switched'; host: string; from: string | null; to: string }
   | { kind: 'release:removed'; host: string; release: string }
   | { kind: 'upload:progress'; host: string; bytes: number; files: number }
+  /** The deployed commit was tagged in the local repository (and pushed, when `pushedTo`). */
+  | { kind: 'tag:made'; tag: string; sha: string; pushedTo?: string }
   /** Final outcome of a command that changes hosts: one row per host. */
   | {
       kind: 'run:summary'

@@ -125,6 +125,28 @@ const onFailureSchema = z.union([
   }),
 ])
 
+/**
+ * A tag name template: `{yyyy}`, `{mm}` (the deploy's month, UTC) and `{n}` (one more than
+ * the highest tag of that month) and what git allows in a tag name around them.
+ */
+const TAG_TEMPLATE = /^(?![-/.])(?!.*(?:\.\.|\/\/|@\{|\.lock$|[/.]$))(?:\{(?:yyyy|mm|n)\}|[^\s~^:?*[\\{}\p{Cc}])+$/u
+const TAG_WHAT = 'a tag name template like "{yyyy}{mm}.{n}" (placeholders {yyyy}, {mm}, {n}; no spaces, "..", "~^:?*[\\" or leading "-")'
+const tagNameSchema = matching(TAG_TEMPLATE, TAG_WHAT)
+const tagSchema = z
+  .union([
+    tagNameSchema,
+    z.strictObject({
+      name: tagNameSchema.describe('The tag name template.'),
+      push: matching(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, 'a git remote name like "origin"').optional().describe('Push the tag to this git remote of the local repository.'),
+    }),
+  ], expecting(`${TAG_WHAT}, or { name, push }`))
+  .meta({ id: 'Tag' })
+
+const maintenanceSchema = z.strictObject({
+  path: relativePath.optional().meta({ default: 'public/maintenance.html' }).describe('Where the page goes, under shared/ on each host.'),
+  template: relativePath.optional().describe('An HTML file in the repository ({message} and {since} are filled in, HTML-escaped). Default: a plain built-in page.'),
+})
+
 /** Everything an environment may set; the top level sets the same keys (plus `app`, `environments`). */
 const settingsShape = {
   repo: nonEmptyText('a local path or a git URL').optional().describe('Local path or git URL. Default: the git repository containing the config file.'),
@@ -146,7 +168,8 @@ const settingsShape = {
   hooks: hooksSchema.optional(),
   rollout: z.strictObject({ batch: wholeNumber(1), pause: durationSchema.optional() }).optional(),
   onFailure: onFailureSchema.optional(),
-  tag: nonEmptyText('a tag template like "{yyyy}{mm}.{n}"').optional(),
+  tag: tagSchema.optional().describe('Tag the deployed commit in the local repository after a successful deploy: a name template, or { name, push: REMOTE } to push it too.'),
+  maintenance: maintenanceSchema.optional().describe('The maintenance page (`berth maintenance ENV on`, `deploy --maintenance`).'),
 }
 
 const environmentSchema = z.strictObject(settingsShape).meta({ id: 'Environment' })

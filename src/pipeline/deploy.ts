@@ -25,6 +25,7 @@ import { withFleet } from './fleet-run.js'
 import { lockHolder, startHeartbeat } from './lock.js'
 import { planDeploy, stepInputFor, stepsIn, type DeployPlan, type PlanInput } from './plan.js'
 import { pause } from './rollout.js'
+import { planTag } from './tag.js'
 import type { StepInput } from './steps/types.js'
 
 export interface DeployOptions extends RunOptions {
@@ -63,12 +64,17 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     try {
       if (workDir !== null) deliveries.start(planInput.release)
       const warn = (message: string): void => ctx.report({ kind: 'log', level: 'warn', message })
-      const [repoHooks, uncommitted] = await Promise.all([findRepoHooks(repoDir, sha, config.subdir, warn), uncommittedWarning(repoDir, sha, config.subdir)])
+      const [repoHooks, uncommitted, tag] = await Promise.all([
+        findRepoHooks(repoDir, sha, config.subdir, warn),
+        uncommittedWarning(repoDir, sha, config.subdir),
+        config.tag === undefined ? undefined : planTag(repoDir, config.tag, named),
+      ])
       planInput.repoHooks = repoHooks
+      if (tag !== undefined) planInput.tag = tag
       if (uncommitted !== undefined) warn(uncommitted)
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
-      return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })
+      return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll, repoDir })
     } finally {
       // Packing may still be under way (for a host's guessed base, when the run stopped early).
       await deliveries.close()
@@ -87,12 +93,14 @@ interface CarryOut {
   heartbeatMs: number | undefined
   named: Date
   connectAll: () => Promise<void>
+  /** The local repository the commit was read from (and is tagged in). */
+  repoDir: string
 }
 
 async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   const { hosts, planInput, deliveries } = run
   const { config } = ctx
-  const x: Execution = { ctx, plan: run.plan, input: withLockWait(stepInputFor(config, planInput), run.lockWaitMs), hosts, deliveries: new Map(), ran: new Set() }
+  const x: Execution = { ctx, plan: run.plan, input: withLockWait(stepInputFor(config, planInput), run.lockWaitMs), hosts, deliveries: new Map(), ran: new Set(), ...(config.tag === undefined ? {} : { tagRepo: run.repoDir }) }
   ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.host.name), release: planInput.release, revision: planInput.sha, ref: planInput.ref })
   let stopHeartbeat = (): void => {}
   let error: BerthError | null = null

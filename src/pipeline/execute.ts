@@ -32,6 +32,8 @@ export interface Execution {
   history?: (host: DeployHost) => HistoryEntry
   /** Built-in work done so far, as `host step`: work the plan joined to a step that did not run still runs. */
   ran: Set<string>
+  /** The local repository the deployed commit is tagged in once the deploy succeeded (`tag:`). */
+  tagRepo?: string
 }
 
 const key = (host: DeployHost, step: Step): string => `${host.host.name} ${step}`

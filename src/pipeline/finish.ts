@@ -17,6 +17,7 @@ import { isLiveOnNew, type DeployHost } from './deploy-host.js'
 import { revertHosts, runStep, type Execution } from './execute.js'
 import { planHook } from './hooks.js'
 import { stepsIn } from './plan.js'
+import { tagDeploy } from './tag.js'
 
 export interface DeployOutcome {
   ok: boolean
@@ -48,6 +49,8 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
   input.stopHeartbeat()
   const ok = error === null && hosts.every((host) => host.failed === null)
   const result = error instanceof InterruptedError ? 'interrupted' : ok ? 'success' : 'failed'
+  // Before the unlock, whose history line records it; only once every host is live on the release.
+  const tag = ok && x.tagRepo !== undefined ? await tagDeploy(ctx, x.tagRepo, x.plan.revision, x.plan.release) : null
   x.history = (host) =>
     deployEntry({
       id: ctx.token,
@@ -62,6 +65,7 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
       ...(hostFailed(host) ? { failedStep: failedStep(host) } : {}),
       steps: host.durations,
       durationMs: performance.now() - input.started,
+      ...(tag === null ? {} : { tag }),
     })
   for (const def of stepsIn('close')) {
     if (error === null) await runStep(x, def, { isBestEffort: true, only: def.alsoOnFailure ? hosts : hosts.filter((host) => host.failed === null) })

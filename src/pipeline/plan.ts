@@ -14,6 +14,7 @@ import type { LockHolder } from '../errors.js'
 import { layoutFor } from '../release/layout.js'
 import { planHook, type HookInvocation } from './hooks.js'
 import { rolloutBatches } from './rollout.js'
+import type { PlannedTag } from './tag.js'
 import { DEPLOY_STEPS, stepDef } from './steps/registry.js'
 import type { Segment, StepDef, StepInput } from './steps/types.js'
 
@@ -59,6 +60,8 @@ export interface DeployPlan {
   /** Rollout batches, by host name: the `go-live` steps run once per batch, in this order. */
   batches: string[][]
   steps: PlannedStep[]
+  /** The tag the deployed commit gets once the deploy succeeded (as of planning: `{n}` is counted again then). */
+  tag?: PlannedTag
 }
 
 export interface PlanInput {
@@ -74,6 +77,7 @@ export interface PlanInput {
   holder?: StepInput['holder']
   createdAt?: Date
   delivery?: DeliveryStrategy
+  tag?: PlannedTag
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
@@ -117,6 +121,7 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     hosts: input.hosts.map((h) => ({ name: h.name, roles: h.roles, primary: h.primary })),
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
+    ...(input.tag === undefined ? {} : { tag: input.tag }),
   }
 }
 

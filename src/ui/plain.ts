@@ -102,6 +102,9 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
     'upload:progress': (e) => {
       if (verbose && !quiet) hostLine(e.host, p.dim(`uploaded ${e.files} files, ${formatBytes(e.bytes)}`))
     },
+    'tag:made': (e) => {
+      if (!quiet) emit(`tagged ${e.sha.slice(0, 12)} as ${r(e.tag)}${e.pushedTo === undefined ? '' : ` and pushed it to ${r(e.pushedTo)}`}`)
+    },
     'run:summary': (e) => {
       if (quiet) flushHeld(e.outcomes.filter(isFailedOutcome).map((o) => o.host))
       emit('')
