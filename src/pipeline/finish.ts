@@ -16,6 +16,7 @@ import { warn } from './context.js'
 import { isLiveOnNew, type DeployHost } from './deploy-host.js'
 import { revertHosts, runStep, type Execution } from './execute.js'
 import { planHook } from './hooks.js'
+import { takeDownForDeploy } from './maintenance.js'
 import { stepsIn } from './plan.js'
 import { tagDeploy } from './tag.js'
 
@@ -45,6 +46,8 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
   x.input.failedStep = () => error?.step
 
   await revertHosts(x, hosts.filter(hostFailed))
+  // After verify succeeded, or once failed hosts are back on their old release.
+  if (x.maintenance) await takeDownForDeploy(ctx, x.maintenance)
   if (hosts.some(hostFailed)) await runFailedHooks(x, error)
   input.stopHeartbeat()
   const ok = error === null && hosts.every((host) => host.failed === null)

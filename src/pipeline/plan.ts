@@ -62,6 +62,8 @@ export interface DeployPlan {
   steps: PlannedStep[]
   /** The tag the deployed commit gets once the deploy succeeded (as of planning: `{n}` is counted again then). */
   tag?: PlannedTag
+  /** `--maintenance`: the page on each host, up before `migrate`, down after `verify` or a failure. */
+  maintenancePage?: string
 }
 
 export interface PlanInput {
@@ -78,6 +80,7 @@ export interface PlanInput {
   createdAt?: Date
   delivery?: DeliveryStrategy
   tag?: PlannedTag
+  maintenancePage?: string
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
@@ -122,6 +125,7 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
     ...(input.tag === undefined ? {} : { tag: input.tag }),
+    ...(input.maintenancePage === undefined ? {} : { maintenancePage: input.maintenancePage }),
   }
 }
 

@@ -11,6 +11,7 @@ export function formatPlan(plan: DeployPlan): string {
     `deploy ${plan.app} to ${plan.environment}: ${plan.ref} = ${plan.revision.slice(0, 12)} as release ${plan.release}`,
     `deployTo ${plan.deployTo} on ${plan.hosts.map((h) => `${h.name}${h.primary ? ' (primary)' : ''} [${h.roles.filter((r) => r !== 'all').join(',')}]`).join(', ')}`,
   ]
+  if (plan.maintenancePage !== undefined) lines.push(`maintenance page ${plan.maintenancePage}: up before migrate, down after verify (or, after a failure, once hosts are back on their old release)`)
   if (plan.tag !== undefined) lines.push(`after success: tag ${plan.revision.slice(0, 12)} as ${plan.tag.name}${plan.tag.push === undefined ? '' : ` and push it to ${plan.tag.push}`} (in the local repository)`)
   if (plan.batches.length > 1) lines.push(`rollout in ${plan.batches.length} batches: ${plan.batches.map((batch) => batch.join(', ')).join(' | ')}`)
   lines.push('')
