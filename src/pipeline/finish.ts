@@ -49,11 +49,12 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
   // After verify succeeded, or once failed hosts are back on their old release.
   if (x.maintenance) await takeDownForDeploy(ctx, x.maintenance)
   if (hosts.some(hostFailed)) await runFailedHooks(x, error)
-  input.stopHeartbeat()
   const ok = error === null && hosts.every((host) => host.failed === null)
   const result = error instanceof InterruptedError ? 'interrupted' : ok ? 'success' : 'failed'
-  // Before the unlock, whose history line records it; only once every host is live on the release.
+  // Only once every host is live on the release; before the unlock, whose history line
+  // records it, and while the heartbeat still runs (a slow push must not make the lock look stale).
   const tag = ok && x.tagRepo !== undefined ? await tagDeploy(ctx, x.tagRepo, x.plan.revision, x.plan.release) : null
+  input.stopHeartbeat()
   x.history = (host) =>
     deployEntry({
       id: ctx.token,

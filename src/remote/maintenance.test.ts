@@ -14,8 +14,8 @@ describe('maintenance page commands', () => {
       [
         '(',
         'umask 022',
-        `if [ -d /srv/shop/shared/public/maintenance.html ] && [ ! -L /srv/shop/shared/public/maintenance.html ]; then echo 'berth: /srv/shop/shared/public/maintenance.html is a directory: berth puts the maintenance page there only as a file' >&2; exit 1; fi`,
-        `{ { [ -d /srv/shop/shared/public ] || mkdir -p /srv/shop/shared/public; } && cat > /srv/shop/shared/public/.maintenance.html.berth-new.$$ && mv -f -T /srv/shop/shared/public/.maintenance.html.berth-new.$$ /srv/shop/shared/public/maintenance.html; } || { rm -f /srv/shop/shared/public/.maintenance.html.berth-new.$$; exit 1; }`,
+        `if [ -d /srv/shop/shared/public/maintenance.html ] && [ ! -L /srv/shop/shared/public/maintenance.html ]; then echo 'berth: /srv/shop/shared/public/maintenance.html is a directory: berth puts the maintenance page there only as a file' >&2; cat > /dev/null; exit 1; fi`,
+        `{ { [ -d /srv/shop/shared/public ] || mkdir -p /srv/shop/shared/public; } && cat > /srv/shop/shared/public/.maintenance.html.berth-new.$$ && mv -f -T /srv/shop/shared/public/.maintenance.html.berth-new.$$ /srv/shop/shared/public/maintenance.html; } || { rm -f /srv/shop/shared/public/.maintenance.html.berth-new.$$; cat > /dev/null; exit 1; }`,
         'rm -f /srv/shop/.berth/maintenance',
         ')',
       ].join('\n'),
@@ -56,7 +56,7 @@ describe('maintenance page commands', () => {
 
     // By hand first: the deploy leaves it (and says so), and does not take it down.
     expect(run(putUpMaintenance(layout, 'public/maintenance.html', null), Buffer.from('incident')).code).toBe(0)
-    const deploy = run(putUpMaintenance(layout, 'public/maintenance.html', TOKEN), Buffer.from('deploy'))
+    const deploy = run(putUpMaintenance(layout, 'public/maintenance.html', TOKEN), Buffer.alloc(1024 * 1024, 'd'))
     expect(deploy.code).toBe(0)
     expect(deploy.stderr).toMatch(/^berth: maintenance page already up by hand: .* stays as it is, and up after this deploy\n$/s)
     expect(run(takeDownMaintenance(layout, 'public/maintenance.html', TOKEN)).code).toBe(0)
@@ -73,13 +73,15 @@ describe('maintenance page commands', () => {
   it('refuse a directory where the page goes, and leave a page that cannot be written as it was', () => {
     const { layout, run } = hostileHost()
     mkdirSync(join(layout.shared, 'public', 'maintenance.html'), { recursive: true })
-    const refused = run(putUpMaintenance(layout, 'public/maintenance.html', null), Buffer.from('x'))
+    // More than a pipe holds: a script that left without reading it would fail the writer (EPIPE).
+    const big = Buffer.alloc(1024 * 1024, 'x')
+    const refused = run(putUpMaintenance(layout, 'public/maintenance.html', null), big)
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/is a directory/)
     expect(readdirSync(join(layout.shared, 'public', 'maintenance.html'))).toEqual([])
 
     writeFileSync(join(layout.shared, 'ro'), 'a file where a directory should be')
-    const failed = run(putUpMaintenance(layout, 'ro/maintenance.html', null), Buffer.from('x'))
+    const failed = run(putUpMaintenance(layout, 'ro/maintenance.html', null), big)
     expect(failed.code).not.toBe(0)
     expect(readFileSync(join(layout.shared, 'ro'), 'utf8')).toBe('a file where a directory should be')
   })

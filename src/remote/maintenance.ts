@@ -38,13 +38,15 @@ export function putUpMaintenance(layout: Layout, path: string, owner: string | n
   const dir = posix.dirname(page)
   // `$$` (this shell's pid) keeps two writers at once from sharing a temporary file.
   const temp = `${q(posix.join(dir, `.${posix.basename(page)}.berth-new`))}.$$`
-  const write = `{ ${all(ensureDir(dir), `cat > ${temp}`, `mv -f -T ${temp} ${q(page)}`)}; } || { rm -f ${temp}; exit 1; }`
-  const refuseDirectory = `if [ -d ${q(page)} ] && [ ! -L ${q(page)} ]; then echo ${q(`berth: ${page} is a directory: berth puts the maintenance page there only as a file`)} >&2; exit 1; fi`
+  // Every way out reads stdin to its end first: a writer whose reader left early gets EPIPE.
+  const fail = `${DRAIN}; exit 1`
+  const write = `{ ${all(ensureDir(dir), `cat > ${temp}`, `mv -f -T ${temp} ${q(page)}`)}; } || { rm -f ${temp}; ${fail}; }`
+  const refuseDirectory = `if [ -d ${q(page)} ] && [ ! -L ${q(page)} ]; then echo ${q(`berth: ${page} is a directory: berth puts the maintenance page there only as a file`)} >&2; ${fail}; fi`
   if (owner === null) return subshell(script('umask 022', refuseDirectory, write, `rm -f ${q(ownerFile(layout))}`))
   const byHand = `{ [ -e ${q(page)} ] || [ -L ${q(page)} ]; } && [ ! -f ${q(ownerFile(layout))} ]`
-  const keep = `echo ${q(`${KEPT_BY_HAND}${page} stays as it is, and up after this deploy`)} >&2; cat > /dev/null`
+  const keep = `echo ${q(`${KEPT_BY_HAND}${page} stays as it is, and up after this deploy`)} >&2; ${DRAIN}`
   const claim = all(ensureDir(layout.berth), `printf '%s\\n' ${q(owner)} > ${q(ownerFile(layout))}`)
-  return subshell(script('umask 022', refuseDirectory, `if ${byHand}; then ${keep}; exit 0; fi`, `${claim} || exit 1`, write))
+  return subshell(script('umask 022', refuseDirectory, `if ${byHand}; then ${keep}; exit 0; fi`, `${claim} || { ${fail}; }`, write))
 }
 
 /**
@@ -57,6 +59,8 @@ export function takeDownMaintenance(layout: Layout, path: string, owner: string 
   if (owner === null) return remove
   return `if [ -f ${q(ownerFile(layout))} ] && [ "$(cat ${q(ownerFile(layout))})" = ${q(owner)} ]; then ${remove}; fi`
 }
+
+const DRAIN = 'cat > /dev/null'
 
 /** A subshell: `umask` and `exit` stay inside it (berth may run later commands in the same shell). */
 function subshell(fragment: string): string {
