@@ -67,7 +67,8 @@ export async function tagDeploy(ctx: RunContext, repoDir: string, sha: string, r
   }
   try {
     // GIT_TERMINAL_PROMPT=0: a remote wanting a password fails instead of waiting for one.
-    await git(['push', '--quiet', '--end-of-options', tag.push, `refs/tags/${name}`], repoDir, { env: { GIT_TERMINAL_PROMPT: '0' }, signal: ctx.signal, timeoutMs: PUSH_TIMEOUT_MS, step: 'tag' })
+    // berth's mirror of a `repo:` URL is a mirror clone, whose push would refuse to name one ref.
+    await git(['-c', `remote.${tag.push}.mirror=false`, 'push', '--quiet', '--end-of-options', tag.push, `refs/tags/${name}`], repoDir, { env: { GIT_TERMINAL_PROMPT: '0' }, signal: ctx.signal, timeoutMs: PUSH_TIMEOUT_MS, step: 'tag' })
     ctx.report({ kind: 'tag:made', tag: name, sha, pushedTo: tag.push })
   } catch (error) {
     ctx.report({ kind: 'tag:made', tag: name, sha })

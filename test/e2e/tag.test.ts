@@ -87,6 +87,18 @@ describe('tag', () => {
     expect(pushed).toBe(`refs/tags/release-2030-01-1 tag ${p.git('rev-parse', 'HEAD')}`)
   })
 
+  it('with a repo URL, tags in berth\'s mirror of it and pushes to its origin, counting on from the tags pushed', async () => {
+    const p = (project = createProject(localConfig('    tag: { name: "{yyyy}{mm}.{n}", push: origin }\nrepo: file://__BASE__/remote.git\nbranch: main')))
+    const remote = join(p.base, 'remote.git')
+    execFileSync('git', ['init', '-q', '--bare', remote])
+    p.git('push', '-q', remote, 'main')
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    const second = await p.berth(['deploy', 'production'])
+    expect(second.code, second.stdout + second.stderr).toBe(0)
+    expect(second.stdout).toContain('as 203001.2 and pushed it to origin')
+    expect(execFileSync('git', ['--git-dir', remote, 'tag', '--list'], { encoding: 'utf8' }).trim().split('\n')).toEqual(['203001.1', '203001.2'])
+  })
+
   it('warns when the push fails, and the deploy still succeeds with the tag made locally', async () => {
     const p = (project = createProject(localConfig('    tag: { name: "{yyyy}{mm}.{n}", push: origin }')))
     p.git('remote', 'add', 'origin', join(p.base, 'no such remote.git'))
