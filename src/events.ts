@@ -32,6 +32,10 @@ export type BerthEvent =
   | { kind: 'release:switched'; host: string; from: string | null; to: string }
   | { kind: 'release:removed'; host: string; release: string }
   | { kind: 'upload:progress'; host: string; bytes: number; files: number }
+  /** The deployed commit was tagged in the local repository (and pushed, when `pushedTo`). */
+  | { kind: 'tag:made'; tag: string; sha: string; pushedTo?: string }
+  /** The maintenance page went up or down on a host, or (`kept`) a page put up by hand was left as it is. */
+  | { kind: 'maintenance:page'; host: string; page: 'up' | 'down' | 'kept'; path: string }
   /** Final outcome of a command that changes hosts: one row per host. */
   | {
       kind: 'run:summary'

@@ -29,6 +29,10 @@ export interface Flags {
   to?: string
   /** lock: why, shown to whoever is refused. */
   reason?: string
+  /** deploy: the maintenance page around the migrations. */
+  maintenance?: boolean
+  /** maintenance on: what the page says, as typed. */
+  message?: string
   /** history: how many entries. */
   limit?: number
   force?: boolean
@@ -49,7 +53,7 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
     if (v !== undefined) flags[key] = v
   }
   set('config', nonEmpty('config', value('config', 'config')))
-  for (const key of ['json', 'verbose', 'quiet', 'plan', 'force', 'resume'] as const) set(key, isOn(parsed[key]))
+  for (const key of ['json', 'verbose', 'quiet', 'plan', 'force', 'resume', 'maintenance'] as const) set(key, isOn(parsed[key]))
   // `--dry-run` is what other deploy tools call it; it plans, like --plan.
   if (isOn(parsed.dryRun) === true) flags.plan = true
   if (parsed.color === false) flags.color = false
@@ -61,6 +65,7 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
   set('ref', parseRef(value('ref', 'ref')))
   set('to', parseRelease(value('to', 'to')))
   set('reason', value('reason', 'reason'))
+  set('message', nonEmpty('message', value('message', 'message')))
   const rest = parsed['--']
   if (Array.isArray(rest)) flags['--'] = rest.map(String)
   return flags

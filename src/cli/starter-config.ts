@@ -69,6 +69,11 @@ env:
 ${Object.entries(env).map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`).join('\n')}
 # secrets: [DATABASE_URL]   # values never appear in any output
 
+# The page \`berth maintenance ENV on\` and \`deploy --maintenance\` put up (served as 503 by
+# your web server while it exists: see the README, "Maintenance page").
+# maintenance:
+#   template: deploy/maintenance.html   # {message} and {since} are filled in
+
 environments:
   staging:
     hosts:
@@ -77,6 +82,7 @@ environments:
     hosts:
       - { host: web1.example.com, user: deploy, roles: [web, app] }
       - { host: db1.example.com, user: deploy, roles: [db], primary: true }
+    # tag: "{yyyy}{mm}.{n}"  # tag each commit that went live here (202612.1, 202612.2, ...)
 
 hooks:
   build:                    # on each host, in the new release, before it goes live

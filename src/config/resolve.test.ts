@@ -103,9 +103,8 @@ describe('resolveEnvironment', () => {
       ],
       rollout: { batch: 1, pauseMs: 5000 },
       onFailure: { kind: 'maxFailed', percent: 25 },
-      tag: '{yyyy}{mm}.{n}',
+      tag: { name: '{yyyy}{mm}.{n}' },
       reuse: [],
-      warnings: [{ path: 'environments.production.tag', message: 'tagging the deployed commit is not supported yet: nothing will be tagged', file: 'berth.yml', line: 31, col: 10 }],
     })
     expect(usedHooks(config)).toEqual({
       before_migrate: [{ run: './bin/backup-db', roles: ['db'], once: true, local: false, env: {}, source: 'hooks.before_migrate[0]' }],
@@ -139,6 +138,26 @@ describe('resolveEnvironment', () => {
     expect(await resolveErrors('app: blog\nhosts: [web1]\nenvironments: { production: }\n', 'production')).toEqual([
       expect.stringMatching(/^berth\.yml:1 repo: not set, and .* is not inside a git repository: set repo to a local path or a git URL$/),
     ])
+  })
+
+  it('takes tag as a template or { name, push }, per environment over the top level, and maintenance as given', async () => {
+    const text = 'app: blog\nhosts: [web1]\ntag: "v{n}"\nmaintenance: { template: ./deploy/down.html }\nenvironments:\n  staging:\n  production: { tag: { name: "{yyyy}{mm}.{n}", push: origin }, maintenance: { path: ./down.html } }\n'
+    expect((await resolveYaml(text, 'staging')).config).toMatchObject({ tag: { name: 'v{n}' }, maintenance: { template: 'deploy/down.html' } })
+    const { config } = await resolveYaml(text, 'production')
+    expect(config.tag).toEqual({ name: '{yyyy}{mm}.{n}', push: 'origin' })
+    expect(config.maintenance).toEqual({ path: 'down.html' })
+  })
+
+  it('refuses tag templates git could not use, unknown placeholders, and maintenance paths that climb out', async () => {
+    const dir = writeProject({ 'berth.yml': 'app: blog\nhosts: [web1]\nenvironments:\n  a: { tag: "{yyyy}{dd}" }\n  b: { tag: { name: "-{n}", push: "-u" } }\n  c: { maintenance: { path: ../x.html } }\n' })
+    const error = await loadConfig({ cwd: dir }).then(() => null, (e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    const errors = (error as ConfigError).message.split('\n')
+    expect(errors).toHaveLength(4)
+    expect(errors.join('\n')).toMatch(/environments\.a\.tag: expected a tag name template/)
+    expect(errors.join('\n')).toMatch(/environments\.b\.tag\.name: expected a tag name template/)
+    expect(errors.join('\n')).toMatch(/environments\.b\.tag\.push: expected a git remote name/)
+    expect(errors.join('\n')).toMatch(/environments\.c\.maintenance\.path: expected a relative path/)
   })
 
   it('lists the known environments, with a suggestion, for an unknown one', async () => {
@@ -414,24 +433,6 @@ describe('shared entries together', () => {
 })
 
 describe('warnings', () => {
-  it('says that tag is not acted on, where it is set, and only for the environment that sets it', async () => {
-    const text = yaml`
-      app: shop
-      deployTo: /srv/shop
-      environments:
-        staging:
-          hosts: [{ host: s1 }]
-        production:
-          hosts: [{ host: p1 }]
-          tag: "{yyyy}{mm}.{n}"
-    `
-    const { loaded } = await resolveYaml(text, 'staging')
-    expect(resolveEnvironment(loaded, 'staging', { processEnv: {} }).warnings).toBeUndefined()
-    const warnings = resolveEnvironment(loaded, 'production', { processEnv: {} }).warnings ?? []
-    expect(warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['environments.production.tag: tagging the deployed commit is not supported yet: nothing will be tagged'])
-    expect(warnings[0]!.line).toBe(8)
-  })
-
   it('says once per name that a secret shorter than 3 characters cannot be masked, where it is named', async () => {
     const text = yaml`
       app: shop

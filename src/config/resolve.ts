@@ -17,11 +17,11 @@ import type { LoadedConfig } from './loaded.js'
 import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
 import { resolveReuse } from './reuse.js'
-import { checkHookTargets, checkHostsPresent, checkNotYetSupported, namesOf, type HostNames } from './rules.js'
+import { checkHookTargets, checkHostsPresent, namesOf, type HostNames } from './rules.js'
 import { secretPath, ShortSecrets } from './secret-length.js'
 import { checkShared } from './shared-rules.js'
 import { SSH_DEFAULTS, type RawBuild, type RawOnFailure } from './schema.js'
-import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings } from './types.js'
+import type { FailurePolicy, HostConfig, MaintenanceConfig, ResolvedConfig, SshSettings } from './types.js'
 
 export interface ResolveOptions {
   /** Where `${VAR}` and secret values are read from. @default process.env */
@@ -149,10 +149,12 @@ function buildEnvironment(
   const rollout = setting(raw, environment, 'rollout').value
   if (rollout !== undefined) config.rollout = { batch: rollout.batch, pauseMs: parseDuration(rollout.pause ?? 0) ?? 0 }
   const tag = setting(raw, environment, 'tag').value
-  if (tag !== undefined) config.tag = tag
+  if (tag !== undefined) config.tag = typeof tag === 'string' ? { name: tag } : tag
+  const maintenance = setting(raw, environment, 'maintenance').value
+  if (maintenance !== undefined) config.maintenance = resolveMaintenance(maintenance)
   // Only for a real run: a structural check has no values to look at.
   const shortWarnings = context.isStructural ? [] : short.warnings()
-  return { config, errors, warnings: [...presence.warnings, ...checkNotYetSupported(raw, environment).warnings, ...shortWarnings] }
+  return { config, errors, warnings: [...presence.warnings, ...shortWarnings] }
 }
 
 function resolveDeployTo(
@@ -230,6 +232,13 @@ function toBuildConfig(raw: RawBuild): ResolvedConfig['build'][number] {
 
 function resolveShared(raw: { files: string[]; dirs: string[] } | undefined): ResolvedConfig['shared'] {
   return { files: (raw?.files ?? []).map(normalizeRelative), dirs: (raw?.dirs ?? []).map(normalizeRelative) }
+}
+
+function resolveMaintenance(raw: { path?: string; template?: string }): MaintenanceConfig {
+  const maintenance: MaintenanceConfig = {}
+  if (raw.path !== undefined) maintenance.path = normalizeRelative(raw.path)
+  if (raw.template !== undefined) maintenance.template = normalizeRelative(raw.template)
+  return maintenance
 }
 
 function toFailurePolicy(raw: RawOnFailure): FailurePolicy {

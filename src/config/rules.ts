@@ -79,14 +79,3 @@ export function checkHookTargets(
   }
   return errors
 }
-
-/**
- * Settings the config format names that this version accepts but does not act on: saying so beats a
- * silent no-op (a team relying on release tags would otherwise find none).
- */
-export function checkNotYetSupported(raw: RawConfig, environment: string): Validation {
-  const warnings: RawIssue[] = []
-  const at = raw.environments[environment]?.tag === undefined ? (raw.tag === undefined ? null : ['tag']) : [...environmentPath(environment), 'tag']
-  if (at !== null) warnings.push({ path: at, message: 'tagging the deployed commit is not supported yet: nothing will be tagged' })
-  return { errors: [], warnings }
-}

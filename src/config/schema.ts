@@ -196,6 +196,27 @@ const DEFAULTED = {
   strategy: 'How the code reaches the hosts: `upload` (a stream from this machine, only changed files) or `git` (each host fetches into its own mirror).',
   onFailure: 'What a failed host does to the deploy: `abort` stops it, `continue` goes on without it, `{ maxFailed }` tolerates that many.',
 }
+/**
+ * A tag name template: `{yyyy}`, `{mm}` (the deploy's month, UTC) and `{n}` (one more than
+ * the highest tag of that month) and what git allows in a tag name around them.
+ */
+const TAG_TEMPLATE = /^(?![-/.])(?!.*(?:\.\.|\/\/|@\{|\.lock$|[/.]$))(?:\{(?:yyyy|mm|n)\}|[^\s~^:?*[\\{}\p{Cc}])+$/u
+const TAG_WHAT = 'a tag name template like "{yyyy}{mm}.{n}" (placeholders {yyyy}, {mm}, {n}; no spaces, "..", "~^:?*[\\" or leading "-")'
+const tagNameSchema = matching(TAG_TEMPLATE, TAG_WHAT)
+const tagSchema = z
+  .union([
+    tagNameSchema,
+    z.strictObject({
+      name: tagNameSchema.describe('The tag name template.'),
+      push: matching(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, 'a git remote name like "origin"').optional().describe('Push the tag to this git remote of the local repository.'),
+    }),
+  ], expecting(`${TAG_WHAT}, or { name, push }`))
+  .meta({ id: 'Tag', description: 'A tag name template (`{yyyy}`, `{mm}` and `{n}` filled in), or `{ name, push }` to push the tag to a git remote too.' })
+
+const maintenanceSchema = z.strictObject({
+  path: relativePath.optional().meta({ default: 'public/maintenance.html' }).describe('Where the page goes, under shared/ on each host.'),
+  template: relativePath.optional().describe('An HTML file in the repository ({message} and {since} are filled in, HTML-escaped). Default: a plain built-in page.'),
+})
 
 /** Everything an environment may set; the top level sets the same keys (plus `app`, `environments`). */
 const settingsShape = {
@@ -239,7 +260,8 @@ const settingsShape = {
     .optional()
     .describe('Switch, restart and verify the hosts a batch at a time instead of all at once.'),
   onFailure: onFailureSchema.optional().describe(DEFAULTED.onFailure),
-  tag: nonEmptyText('a tag template like "{yyyy}{mm}.{n}"').optional().describe('Tag template for the deployed commit, e.g. `{yyyy}{mm}.{n}`.'),
+  tag: tagSchema.optional().describe('Tag the deployed commit in the local repository after a successful deploy: a name template, or { name, push: REMOTE } to push it too.'),
+  maintenance: maintenanceSchema.optional().describe('The maintenance page (`berth maintenance ENV on`, `deploy --maintenance`).'),
 }
 
 const environmentSchema = z

@@ -119,6 +119,20 @@ export interface SshSettings {
   connectTimeoutMs: number
 }
 
+export interface TagConfig {
+  /** Name template: `{yyyy}`, `{mm}` (UTC) and `{n}`, e.g. `{yyyy}{mm}.{n}`. */
+  name: string
+  /** Git remote of the local repository the tag is pushed to. */
+  push?: string
+}
+
+export interface MaintenanceConfig {
+  /** Relative to `shared/` on each host. @default 'public/maintenance.html' */
+  path?: string
+  /** A file in the repository used as the page. @default berth's built-in page */
+  template?: string
+}
+
 export type FailurePolicy = { kind: 'abort' } | { kind: 'continue' } | { kind: 'maxFailed'; count?: number; percent?: number }
 
 export interface ResolvedConfig {
@@ -148,7 +162,10 @@ export interface ResolvedConfig {
   hosts: HostConfig[]
   rollout?: { batch: number; pauseMs: number }
   onFailure: FailurePolicy
-  tag?: string
+  /** Tag the deployed commit after a successful deploy (README, "Tagging what goes live"). */
+  tag?: TagConfig
+  /** Where the maintenance page goes and what it says (README, "Maintenance page"). */
+  maintenance?: MaintenanceConfig
   hooks: Record<HookName, HookEntry[]>
   reuse: ReuseEntry[]
   /** What is worth telling the user about this environment's settings, though nothing stops. */

@@ -13,14 +13,30 @@ import { StateError, UsageError } from '../errors.js'
 
 const run = promisify(execFile)
 
-export async function git(args: string[], cwd: string): Promise<string> {
+export interface GitOptions {
+  /** Variables added to this process's environment. */
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+  timeoutMs?: number
+  /** The step a failure is reported in. @default 'fetch' */
+  step?: string
+}
+
+export async function git(args: string[], cwd: string, options: GitOptions = {}): Promise<string> {
   try {
-    const { stdout } = await run('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' })
+    const { stdout } = await run('git', args, {
+      cwd,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    })
     return stdout
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string }
     if (e.code === 'ENOENT') throw new StateError('git is not installed on this machine', { hint: 'install git (e.g. apt-get install git)' })
-    throw new StateError(`git ${args[0]} failed in ${cwd}: ${(e.stderr ?? e.message).trim()}`, { step: 'fetch', cause: error })
+    throw new StateError(`git ${args[0]} failed in ${cwd}: ${(e.stderr || e.message).trim()}`, { step: options.step ?? 'fetch', cause: error })
   }
 }
 

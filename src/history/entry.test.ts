@@ -33,6 +33,20 @@ const built: HistoryEntry[] = [
   setupEntry({ id: 'run-3', at: AT, ...actor, result: 'success' }),
   lockBrokenEntry({ at: AT, ...actor, holder, why: 'its holder is gone' }),
   unlockForcedEntry({ id: 'run-4', at: AT, ...actor, holder: null, result: 'success' }),
+  deployEntry({
+    id: 'run-5',
+    at: AT,
+    ...actor,
+    environment: 'production',
+    ref: 'main',
+    sha: 'b'.repeat(40),
+    release: '20261202T110000Z-bbbbbbb',
+    hosts: ['web1'],
+    result: 'success',
+    steps: {},
+    durationMs: 700,
+    tag: '202612.4',
+  }),
 ]
 
 describe('history entry builders', () => {
@@ -59,6 +73,11 @@ describe('history entry builders', () => {
 })
 
 describe('parseHistoryLine', () => {
+  it('reads a deploy line whose tag is not text as a line it does not know', () => {
+    const line = JSON.stringify({ ...built.at(-1), tag: 202612.4 })
+    expect(parseHistoryLine(line)).toMatchObject({ kind: 'unknown', originalKind: 'deploy' })
+  })
+
   it('reads lines written before entries had a version', () => {
     const deploy = { kind: 'deploy', id: 'x', at: AT, environment: 'staging', user: 'al', machine: 'm', ref: 'main', sha: 'abc', release: 'r1', hosts: ['h'], result: 'success', steps: { lock: 3 }, durationMs: 10 }
     expect(parseHistoryLine(JSON.stringify(deploy))).toEqual({ ...deploy, v: 1 })

@@ -51,6 +51,8 @@ export interface DeployEntry extends Common {
   /** Time each step took on this host, in whole milliseconds. */
   steps: Record<string, number>
   durationMs: number
+  /** The tag the deployed commit got in the deploying machine's repository (`tag:` in the config). */
+  tag?: string
 }
 
 export interface RollbackEntry extends Common {
@@ -229,6 +231,7 @@ const KNOWN: { [K in HistoryKind]: Check } = {
     resumeOf: isOptional(isString),
     steps: (value) => isRecord(value) && Object.values(value).every(isNumber),
     durationMs: isNumber,
+    tag: isOptional(isString),
   }),
   rollback: shape({
     id: isString,

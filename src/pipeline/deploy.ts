@@ -26,6 +26,9 @@ import { lockHolder, startHeartbeat } from './lock.js'
 import { planDeploy, stepInputFor, stepsIn, type DeployPlan, type PlanInput } from './plan.js'
 import { findResumePoint, readResumeState, takenUp, takeUpRelease, type ResumeLook, type ResumePoint } from './resume.js'
 import { pause } from './rollout.js'
+import { planTag } from './tag.js'
+import { maintenanceHtml, maintenancePath, putUpForDeploy, type DeployMaintenance } from './maintenance.js'
+import { maintenancePage } from '../remote/maintenance.js'
 import type { StepInput } from './steps/types.js'
 
 export interface DeployOptions extends RunOptions {
@@ -41,6 +44,8 @@ export interface DeployOptions extends RunOptions {
    * the step where it stopped (README, "Resuming a failed deploy").
    */
   resume?: boolean
+  /** Put the maintenance page up before `migrate`, and take it down after `verify` (or a failure). */
+  maintenance?: boolean
 }
 
 export interface DeployResult {
@@ -74,12 +79,21 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     try {
       if (workDir !== null) deliveries.start(planInput.release)
       const warn = (message: string): void => ctx.report({ kind: 'log', level: 'warn', message })
-      const [repoHooks, uncommitted] = await Promise.all([findRepoHooks(repoDir, sha, config.subdir, warn), uncommittedWarning(repoDir, sha, config.subdir)])
+      const [repoHooks, uncommitted, tag, html] = await Promise.all([
+        findRepoHooks(repoDir, sha, config.subdir, warn),
+        uncommittedWarning(repoDir, sha, config.subdir),
+        config.tag === undefined ? undefined : planTag(repoDir, config.tag, named),
+        // Read (and a missing template refused) before any host is touched.
+        options.maintenance ? maintenanceHtml(config, repoDir, sha, { since: named }) : undefined,
+      ])
       planInput.repoHooks = repoHooks
+      if (tag !== undefined) planInput.tag = tag
+      if (html !== undefined) planInput.maintenancePage = maintenancePage(ctx.layout, maintenancePath(config))
       if (uncommitted !== undefined) warn(uncommitted)
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
-      return await carryOut(ctx, { plan, planInput, hosts, receiving, deliveries, resume, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })
+      const maintenance = html === undefined ? undefined : { html, up: new Set<DeployHost>() }
+      return await carryOut(ctx, { plan, planInput, hosts, receiving, deliveries, resume, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll, repoDir, maintenance })
     } finally {
       // Packing may still be under way (for a host's guessed base, when the run stopped early).
       await deliveries.close()
@@ -127,12 +141,16 @@ interface CarryOut {
   heartbeatMs: number | undefined
   named: Date
   connectAll: () => Promise<void>
+  /** The local repository the commit was read from (and is tagged in). */
+  repoDir: string
+  /** `--maintenance`: the page, and the hosts it is up on. */
+  maintenance: DeployMaintenance | undefined
 }
 
 async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   const { hosts, planInput, deliveries } = run
   const { config } = ctx
-  const x: Execution = { ctx, plan: run.plan, input: withLockWait(stepInputFor(config, planInput), run.lockWaitMs), hosts, deliveries: new Map(), ran: new Set() }
+  const x: Execution = { ctx, plan: run.plan, input: withLockWait(stepInputFor(config, planInput), run.lockWaitMs), hosts, deliveries: new Map(), ran: new Set(), ...(config.tag === undefined ? {} : { tagRepo: run.repoDir }), ...(run.maintenance ? { maintenance: run.maintenance } : {}) }
   ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.host.name), release: planInput.release, revision: planInput.sha, ref: planInput.ref })
   let stopHeartbeat = (): void => {}
   let error: BerthError | null = null
@@ -154,7 +172,11 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
     }
     for (const def of stepsIn('open')) await runStep(x, def, { afterBuiltin: onLocked })
     x.deliveries = await deliveries.forHosts(run.receiving.filter((host) => host.failed === null))
-    for (const def of stepsIn('prepare')) await runStep(x, def)
+    for (const def of stepsIn('prepare')) {
+      // The page goes up before the migrations' own hooks (a backup in before_migrate runs behind it too).
+      if (def.name === 'migrate' && run.maintenance) await putUpForDeploy(ctx, hosts, run.maintenance)
+      await runStep(x, def)
+    }
     // A batch that is live already (a resume) is not gone through again, nor waited for.
     const batches = x.plan.batches.filter((names) => names.some((name) => stepsIn('go-live').some((def) => !x.plan.steps.find((s) => s.step === def.name)?.skipped?.includes(name))))
     for (const [index, names] of batches.entries()) {

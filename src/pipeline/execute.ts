@@ -16,6 +16,7 @@ import { runHookOnHost, runLocalHooks, type ReleaseInfo } from './actions.js'
 import { execOn, warn, type RunContext } from './context.js'
 import { transition, type DeployHost } from './deploy-host.js'
 import type { HookInvocation } from './hooks.js'
+import type { DeployMaintenance } from './maintenance.js'
 import { runPhase } from './phase.js'
 import type { BuiltinAction, DeployPlan, PlannedAction, PlannedStep } from './plan.js'
 import { DEPLOY_STEPS, stepDef } from './steps/registry.js'
@@ -32,6 +33,10 @@ export interface Execution {
   history?: (host: DeployHost) => HistoryEntry
   /** Built-in work done so far, as `host step`: work the plan joined to a step that did not run still runs. */
   ran: Set<string>
+  /** The local repository the deployed commit is tagged in once the deploy succeeded (`tag:`). */
+  tagRepo?: string
+  /** `deploy --maintenance`: taken down when the run closes, on the hosts it went up on. */
+  maintenance?: DeployMaintenance
 }
 
 const key = (host: DeployHost, step: Step): string => `${host.host.name} ${step}`

@@ -16,7 +16,9 @@ import { warn } from './context.js'
 import { isLiveOnNew, type DeployHost } from './deploy-host.js'
 import { revertHosts, runStep, type Execution } from './execute.js'
 import { planHook } from './hooks.js'
+import { takeDownForDeploy } from './maintenance.js'
 import { stepsIn } from './plan.js'
+import { tagDeploy } from './tag.js'
 
 export interface DeployOutcome {
   ok: boolean
@@ -44,10 +46,15 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
   x.input.failedStep = () => error?.step
 
   await revertHosts(x, hosts.filter(hostFailed))
+  // After verify succeeded, or once failed hosts are back on their old release.
+  if (x.maintenance) await takeDownForDeploy(ctx, x.maintenance)
   if (hosts.some(hostFailed)) await runFailedHooks(x, error)
-  input.stopHeartbeat()
   const ok = error === null && hosts.every((host) => host.failed === null)
   const result = error instanceof InterruptedError ? 'interrupted' : ok ? 'success' : 'failed'
+  // Only once every host is live on the release; before the unlock, whose history line
+  // records it, and while the heartbeat still runs (a slow push must not make the lock look stale).
+  const tag = ok && x.tagRepo !== undefined ? await tagDeploy(ctx, x.tagRepo, x.plan.revision, x.plan.release) : null
+  input.stopHeartbeat()
   x.history = (host) =>
     deployEntry({
       id: ctx.token,
@@ -63,6 +70,7 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
       ...(x.plan.resume === undefined ? {} : { resumeOf: x.plan.release }),
       steps: host.durations,
       durationMs: performance.now() - input.started,
+      ...(tag === null ? {} : { tag }),
     })
   for (const def of stepsIn('close')) {
     if (error === null) await runStep(x, def, { isBestEffort: true, only: def.alsoOnFailure ? hosts : hosts.filter((host) => host.failed === null) })

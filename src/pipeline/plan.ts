@@ -14,6 +14,7 @@ import type { LockHolder } from '../errors.js'
 import { layoutFor } from '../release/layout.js'
 import { planHook, type HookInvocation } from './hooks.js'
 import { rolloutBatches } from './rollout.js'
+import type { PlannedTag } from './tag.js'
 import { DEPLOY_STEPS, stepDef } from './steps/registry.js'
 import type { Segment, StepDef, StepInput } from './steps/types.js'
 
@@ -70,6 +71,10 @@ export interface DeployPlan {
   steps: PlannedStep[]
   /** A resumed deploy: the failed run it continues (its release is this plan's). */
   resume?: ResumeInPlan
+  /** The tag the deployed commit gets once the deploy succeeded (as of planning: `{n}` is counted again then). */
+  tag?: PlannedTag
+  /** `--maintenance`: the page on each host, up before `migrate`, down after `verify` or a failure. */
+  maintenancePage?: string
 }
 
 export interface PlanInput {
@@ -87,6 +92,8 @@ export interface PlanInput {
   holder?: StepInput['holder']
   createdAt?: Date
   delivery?: DeliveryStrategy
+  tag?: PlannedTag
+  maintenancePage?: string
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
@@ -131,6 +138,8 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
     ...(input.resume === undefined ? {} : { resume: input.resume }),
+    ...(input.tag === undefined ? {} : { tag: input.tag }),
+    ...(input.maintenancePage === undefined ? {} : { maintenancePage: input.maintenancePage }),
   }
 }
 

@@ -19,6 +19,8 @@ const KINDS: Record<BerthEventKind, true> = {
   'release:switched': true,
   'release:removed': true,
   'upload:progress': true,
+  'tag:made': true,
+  'maintenance:page': true,
   'run:summary': true,
 }
 

@@ -124,6 +124,23 @@ describe('plain reporter', () => {
     expect(lines).not.toContain('output of web1:')
   })
 
+  it('says where the maintenance page went up and down (not a page left as it was: its warning says that), and the tag made', () => {
+    const lines = capture().feed([
+      { kind: 'maintenance:page', host: 'web1', page: 'up', path: '/srv/shop/shared/public/maintenance.html' },
+      { kind: 'maintenance:page', host: 'web2', page: 'kept', path: '/srv/shop/shared/public/maintenance.html' },
+      { kind: 'maintenance:page', host: 'web1', page: 'down', path: '/srv/shop/shared/public/maintenance.html' },
+      { kind: 'tag:made', tag: '203001.4', sha: '4634f44a0e9c1b2d3e4f5a6b7c8d9e0f1a2b3c4d' },
+      { kind: 'tag:made', tag: '203001.5', sha: '4634f44a0e9c1b2d3e4f5a6b7c8d9e0f1a2b3c4d', pushedTo: 'origin' },
+    ])
+    expect(lines.filter((line) => line !== '')).toEqual([
+      'web1 | maintenance page up: /srv/shop/shared/public/maintenance.html',
+      'web1 | maintenance page down: /srv/shop/shared/public/maintenance.html',
+      'tagged 4634f44a0e9c as 203001.4',
+      'tagged 4634f44a0e9c as 203001.5 and pushed it to origin',
+    ])
+    expect(capture({ quiet: true }).feed([{ kind: 'tag:made', tag: '203001.4', sha: '4634f44a0e9c' }]).filter((line) => line !== '')).toEqual([])
+  })
+
   it('marks local hooks and strips colour and carriage returns from output without colour', () => {
     const lines = capture().feed([
       { kind: 'hook:start', host: 'web1', hook: 'before_fetch', command: 'make assets', local: true },

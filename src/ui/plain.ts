@@ -102,6 +102,12 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
     'upload:progress': (e) => {
       if (verbose && !quiet) hostLine(e.host, p.dim(`uploaded ${e.files} files, ${formatBytes(e.bytes)}`))
     },
+    'maintenance:page': (e) => {
+      if (!quiet && e.page !== 'kept') hostLine(e.host, `maintenance page ${e.page}: ${e.path}`)
+    },
+    'tag:made': (e) => {
+      if (!quiet) emit(`tagged ${e.sha.slice(0, 12)} as ${r(e.tag)}${e.pushedTo === undefined ? '' : ` and pushed it to ${r(e.pushedTo)}`}`)
+    },
     'run:summary': (e) => {
       if (quiet) flushHeld(e.outcomes.filter(isFailedOutcome).map((o) => o.host))
       emit('')

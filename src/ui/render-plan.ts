@@ -15,6 +15,8 @@ export function formatPlan(plan: DeployPlan): string {
     lines.push(`resuming the failed deploy of release ${plan.release} (run ${plan.resume.run}): steps that finished on a host are not run again there`)
     if (plan.resume.takenUp.length > 0) lines.push(`right after the lock, the release is marked preparing again on ${plan.resume.takenUp.join(', ')} (its files are there)`)
   }
+  if (plan.maintenancePage !== undefined) lines.push(`maintenance page ${plan.maintenancePage}: up before migrate, down after verify (or, after a failure, once hosts are back on their old release)`)
+  if (plan.tag !== undefined) lines.push(`after success: tag ${plan.revision.slice(0, 12)} as ${plan.tag.name}${plan.tag.push === undefined ? '' : ` and push it to ${plan.tag.push}`} (in the local repository)`)
   if (plan.batches.length > 1) lines.push(`rollout in ${plan.batches.length} batches: ${plan.batches.map((batch) => batch.join(', ')).join(' | ')}`)
   lines.push('')
   const goLive = plan.steps.filter((step) => step.segment === 'go-live')

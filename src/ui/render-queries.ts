@@ -63,6 +63,8 @@ function describeCurrent(s: HostStatus): string {
 export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<never>[] = []): string {
   const notRead = unreadable(unreadableHosts)
   if (entries.length === 0) return `${['no history yet', ...notRead].join('\n')}\n`
+  // The tag column only when some run was tagged: most projects never tag.
+  const hasTags = entries.some((e) => typeof e.tag === 'string')
   const rows = entries.map((e) => [
     e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     // A resumed deploy says so: its release is the one the failed deploy before it left.
@@ -71,11 +73,12 @@ export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<
     String(e.ref ?? ''),
     String(e.sha ?? '').slice(0, 7),
     String(e.release ?? ''),
+    ...(hasTags ? [typeof e.tag === 'string' ? e.tag : ''] : []),
     e.durationMs === undefined ? '' : formatDuration(Number(e.durationMs)),
     String(e.result ?? ''),
     Object.keys(e.hosts).join(','),
   ])
-  return `${[formatTable(rows, { header: ['when', 'what', 'who', 'ref', 'sha', 'release', 'took', 'result', 'hosts'] }), ...notRead].join('\n')}\n`
+  return `${[formatTable(rows, { header: ['when', 'what', 'who', 'ref', 'sha', 'release', ...(hasTags ? ['tag'] : []), 'took', 'result', 'hosts'] }), ...notRead].join('\n')}\n`
 }
 
 export function formatCheck(config: ResolvedConfig, hosts: PerHost<HostCheck>[]): string {

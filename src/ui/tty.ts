@@ -183,6 +183,12 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
       rowFor(e.host).detail = p.dim(`uploading: ${e.files} files, ${formatBytes(e.bytes)}`)
       drawSoon()
     },
+    'maintenance:page': (e) => {
+      if (!quiet && e.page !== 'kept') persist(`${p.host(r(e.host))} ${p.dim('|')} maintenance page ${e.page}: ${r(e.path)}`)
+    },
+    'tag:made': (e) => {
+      if (!quiet) persist(`tagged ${e.sha.slice(0, 12)} as ${r(e.tag)}${e.pushedTo === undefined ? '' : ` and pushed it to ${r(e.pushedTo)}`}`)
+    },
     'run:summary': (e) => {
       stop()
       options.write(`\n${formatSummary(e, options)}\n`)

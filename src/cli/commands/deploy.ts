@@ -10,6 +10,7 @@ export async function run([environment = '']: string[], flags: Flags, io: CliIO)
       ...session.run,
       ...(flags.ref === undefined ? {} : { ref: flags.ref }),
       ...(flags.lockWaitMs === undefined ? {} : { lockWaitMs: flags.lockWaitMs }),
+      ...(flags.maintenance === true ? { maintenance: true } : {}),
       planOnly: flags.plan === true,
       ...(flags.resume === true ? { resume: true } : {}),
     })
