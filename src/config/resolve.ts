@@ -12,6 +12,7 @@ import { parseDuration } from './duration.js'
 import { resolveHooks, type Interpolator } from './hooks.js'
 import { environmentHosts } from './hosts.js'
 import { interpolate } from './interpolate.js'
+import { resolveNotify } from './notify.js'
 import { formatPath, toConfigIssues, type KeyPath, type RawIssue, type Validation } from './issue.js'
 import type { LoadedConfig } from './loaded.js'
 import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
@@ -105,6 +106,8 @@ function buildEnvironment(
   errors.push(...hostErrors, ...overlayErrors, ...hookErrors, ...presence.errors)
   errors.push(...checkHookTargets(environment, lists, hooks, namesOf(hosts), context.fileNames))
   errors.push(...checkShared(raw, environment))
+  const notify = resolveNotify(setting(raw, environment, 'notify'), interpolateValue, errors)
+  for (const url of notify.urls) secretValues.add(url)
 
   const env: Record<string, string> = {}
   for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateValue(String(entry.value), entry.path)
@@ -138,6 +141,8 @@ function buildEnvironment(
     ssh: resolveSsh(loaded, environment),
     hosts,
     onFailure: toFailurePolicy(setting(raw, environment, 'onFailure').value),
+    notify: notify.targets,
+    templates: (setting(raw, environment, 'templates').value ?? []).map(({ src, dest }) => ({ src: normalizeRelative(src), dest: normalizeRelative(dest) })),
     hooks,
   }
   const subdir = setting(raw, environment, 'subdir').value

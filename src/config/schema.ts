@@ -12,7 +12,7 @@ import * as z from 'zod'
 import { DURATION_PATTERN } from './duration.js'
 import { HOST_NAME, HOST_NAME_RULE, USER_NAME, USER_NAME_RULE } from './host-names.js'
 import { describeType, describeValue } from './issue.js'
-import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, type HookName } from './types.js'
+import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, NOTIFY_EVENTS, type HookName } from './types.js'
 
 interface IssueInput {
   code?: string
@@ -125,6 +125,23 @@ const onFailureSchema = z.union([
   }),
 ])
 
+const notifySchema = z
+  .strictObject({
+    webhook: nonEmptyText('an http:// or https:// URL, or "${VAR}" naming one').describe(
+      'URL each notification is POSTed to. It often holds a token: write it as "${VAR}" and list VAR under secrets; berth never prints its path or query.',
+    ),
+    format: z.enum(['json', 'slack']).default('json').describe('json: berth\'s versioned body (schema/notification.schema.json); slack: a Slack-compatible { text, blocks } message.'),
+    on: z.array(z.enum(NOTIFY_EVENTS)).min(1, expecting('at least one event')).optional().describe('Events that POST to this webhook. Default: all of them.'),
+  })
+  .meta({ id: 'Notify' })
+
+const templateSchema = z
+  .strictObject({
+    src: relativePath.describe('Template in the deployed commit, relative to the deployed tree (the subdir when one is set).'),
+    dest: relativePath.describe('Where it lands, relative to shared/; linked into every release like shared.files.'),
+  })
+  .meta({ id: 'Template' })
+
 /** Everything an environment may set; the top level sets the same keys (plus `app`, `environments`). */
 const settingsShape = {
   repo: nonEmptyText('a local path or a git URL').optional().describe('Local path or git URL. Default: the git repository containing the config file.'),
@@ -147,6 +164,11 @@ const settingsShape = {
   rollout: z.strictObject({ batch: wholeNumber(1), pause: durationSchema.optional() }).optional(),
   onFailure: onFailureSchema.optional(),
   tag: nonEmptyText('a tag template like "{yyyy}{mm}.{n}"').optional(),
+  notify: z.array(notifySchema).optional().describe('Webhooks told about deploys, rollbacks and broken locks (docs/notifications.md).'),
+  templates: z
+    .array(templateSchema)
+    .optional()
+    .describe('Files rendered on the deploying machine from the deployed commit with ${VAR} from env and secrets, sent to shared/ with mode 0600.'),
 }
 
 const environmentSchema = z.strictObject(settingsShape).meta({ id: 'Environment' })
@@ -176,6 +198,7 @@ export type RawHookEntry = z.output<typeof hookEntrySchema>
 export type RawHooks = z.output<typeof hooksSchema>
 export type RawBuild = z.output<typeof buildSchema>
 export type RawOnFailure = z.output<typeof onFailureSchema>
+export type RawNotify = z.output<typeof notifySchema>
 
 /** The JSON Schema published for editors (`# yaml-language-server: $schema=...`), as committed. */
 export function renderJsonSchema(): string {

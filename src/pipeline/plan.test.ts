@@ -25,6 +25,8 @@ function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
     ssh: { forwardAgent: false, strictHostKeyChecking: 'yes', connectTimeoutMs: 10_000 },
     hosts: [host('web1', ['web']), host('web2', ['web']), host('db1', ['db'], true)],
     onFailure: { kind: 'abort' },
+    notify: [],
+    templates: [],
     hooks: all,
   }
 }
