@@ -15,13 +15,13 @@ import { interpolate } from './interpolate.js'
 import { resolveNotify } from './notify.js'
 import { formatPath, toConfigIssues, type KeyPath, type RawIssue, type Validation } from './issue.js'
 import type { LoadedConfig } from './loaded.js'
-import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
+import { mergedEntries, mergedHooks, mergedSecrets, setting, type Sourced } from './overlay.js'
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
 import { checkHookTargets, checkHostsPresent, checkNotYetSupported, namesOf, type HostNames } from './rules.js'
 import { secretPath, ShortSecrets } from './secret-length.js'
 import { checkShared } from './shared-rules.js'
-import { SSH_DEFAULTS, type RawBuild, type RawOnFailure } from './schema.js'
-import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings } from './types.js'
+import { SSH_DEFAULTS, type RawBuild, type RawConfig, type RawOnFailure } from './schema.js'
+import type { FailurePolicy, HostConfig, ResolvedConfig, SshSettings, TemplateFile } from './types.js'
 
 export interface ResolveOptions {
   /** Where `${VAR}` and secret values are read from. @default process.env */
@@ -142,7 +142,7 @@ function buildEnvironment(
     hosts,
     onFailure: toFailurePolicy(setting(raw, environment, 'onFailure').value),
     notify: notify.targets,
-    templates: (setting(raw, environment, 'templates').value ?? []).map(({ src, dest }) => ({ src: normalizeRelative(src), dest: normalizeRelative(dest) })),
+    templates: resolveTemplates(setting(raw, environment, 'templates')),
     hooks,
   }
   const subdir = setting(raw, environment, 'subdir').value
@@ -231,6 +231,10 @@ function toBuildConfig(raw: RawBuild): ResolvedConfig['build'][number] {
 
 function resolveShared(raw: { files: string[]; dirs: string[] } | undefined): ResolvedConfig['shared'] {
   return { files: (raw?.files ?? []).map(normalizeRelative), dirs: (raw?.dirs ?? []).map(normalizeRelative) }
+}
+
+function resolveTemplates(written: Sourced<RawConfig['templates']>): TemplateFile[] {
+  return (written.value ?? []).map(({ src, dest }, i) => ({ src: normalizeRelative(src), dest: normalizeRelative(dest), source: formatPath([...written.path, i]) }))
 }
 
 function toFailurePolicy(raw: RawOnFailure): FailurePolicy {

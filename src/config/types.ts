@@ -125,6 +125,8 @@ export interface TemplateFile {
   src: string
   /** Relative to `shared/`. */
   dest: string
+  /** Where in the config it was written, e.g. `templates[0]`. */
+  source: string
 }
 
 export type FailurePolicy = { kind: 'abort' } | { kind: 'continue' } | { kind: 'maxFailed'; count?: number; percent?: number }

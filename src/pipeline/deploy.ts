@@ -13,6 +13,7 @@ import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
+import { renderTemplates } from '../delivery/templates.js'
 import { toBerthError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { makeRunDir } from '../run-dirs.js'
@@ -53,9 +54,11 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const repoDir = await localRepoFor(config.repo, ctx.cacheDir)
     const ref = options.ref ?? config.ref
     const sha = await resolveRef(repoDir, ref)
+    // Before anything changes anywhere: a variable a template needs and nobody set stops here.
+    const templates = await renderTemplates(config, repoDir, sha, { allowUnset: options.planOnly === true })
     const named = ctx.now()
     const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
-    const planInput: PlanInput = { sha, ref, release: createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
+    const planInput: PlanInput = { sha, ref, release: createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy, ...(templates === undefined ? {} : { templates }) }
     const workDir = options.planOnly ? null : makeRunDir(tmpdir(), 'deploy')
     const hosts = fleet.runs.map(newDeployHost)
     // Packing starts now, for the release each host most likely has, while connections open.
