@@ -103,6 +103,8 @@ describe('resolveEnvironment', () => {
       ],
       rollout: { batch: 1, pauseMs: 5000 },
       onFailure: { kind: 'maxFailed', percent: 25 },
+      notify: [],
+      templates: [],
       tag: '{yyyy}{mm}.{n}',
       warnings: [{ path: 'environments.production.tag', message: 'tagging the deployed commit is not supported yet: nothing will be tagged', file: 'berth.yml', line: 31, col: 10 }],
     })
