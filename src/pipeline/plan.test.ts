@@ -130,6 +130,17 @@ describe('planDeploy: berth\'s own host commands and round trips', () => {
     expect(summary('unlock')).toEqual({ joins: undefined, joinedTo: 'cleanup' })
   })
 
+  it('gives the link its own round trip when it carries templates (a round trip has one stdin: the fetch\'s is the release)', () => {
+    const c = { ...config({}), templates: [{ src: 'config/database.yml.tmpl', dest: 'config/database.yml', source: 'templates[0]' }] }
+    const plan = planDeploy(c, input(c))
+    const link = builtin(plan, 'link')
+    expect(link).toMatchObject({ what: 'link from shared/: log, .env, config/database.yml; render templates (0600): config/database.yml.tmpl → shared/config/database.yml' })
+    const fetch = builtin(plan, 'fetch')
+    expect([link?.kind === 'builtin' ? link.joinedTo : 'none', fetch?.kind === 'builtin' ? fetch.joins : 'none']).toEqual([undefined, undefined])
+    expect(link?.kind === 'builtin' && link.command).toContain('tar -x -f - --no-same-owner -C /srv/shop/.berth/templates-20261123T171500-aaaaaaa')
+    expect(link?.kind === 'builtin' && link.command).toContain('ln -s /srv/shop/shared/config/database.yml /srv/shop/releases/20261123T171500-aaaaaaa/config/database.yml')
+  })
+
   it('keeps a step in its own round trip when a hook runs before it or in a step between, on any host or locally', () => {
     for (const hooks of [{ before_link: [entry('echo db', { roles: ['db'] })] }, { after_release: [entry('echo db', { roles: ['db'] })] }]) {
       const c = config(hooks)
