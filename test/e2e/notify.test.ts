@@ -131,6 +131,18 @@ describe('notifications', () => {
     expect(out).not.toContain('XyZsecretPath')
   })
 
+  it('a webhook that does not answer is given up after 5 s, with a warning: the deploy succeeds (exit 0)', async () => {
+    const silent = await server({ holdUntil: () => false })
+    const p = (project = createProject(localConfig(['notify:', `  - { webhook: "${silent.url(TOKEN_PATH)}", on: [success] }`].join('\n'))))
+    const started = Date.now()
+    const result = await p.berth(['deploy', 'production'])
+    const out = result.stdout + result.stderr
+    expect(result.code, out).toBe(0)
+    expect(out).toContain(`webhook ${silent.url('/…')} (notify[0]) was not told about "success": no answer within 5s`)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(silent.received.map((r) => r.body.event)).toEqual(['success'])
+  })
+
   it('never holds the deploy up: the switch happens while the start POST is still waiting for its answer', async () => {
     let p: Project | undefined
     // Answers the start POST only once the deploy has switched and its after_switch hook ran.
