@@ -27,26 +27,31 @@ export interface RenderOptions {
 
 export async function renderTemplates(config: ResolvedConfig, repoDir: string, sha: string, options: RenderOptions = {}): Promise<RenderedTemplates | undefined> {
   if (config.templates.length === 0) return undefined
-  const issues: ConfigIssue[] = []
   const file = posix.basename(config.configFile)
-  const texts = await Promise.all(
-    config.templates.map(async (template) => {
+  // Read at once, reported in the config's order.
+  const results = await Promise.all(
+    config.templates.map(async (template): Promise<{ text: string; issues: ConfigIssue[] }> => {
+      const issues: ConfigIssue[] = []
       const inRepo = config.subdir === undefined ? template.src : posix.join(config.subdir, template.src)
       const source = await git(['cat-file', 'blob', `${sha}:${inRepo}`], repoDir).catch(() => null)
       if (source === null) {
         issues.push({ file, path: `${template.source}.src`, message: `${inRepo} is not a file in the deployed commit ${sha.slice(0, 7)}: commit it, or fix the path` })
-        return ''
+        return { text: '', issues }
       }
       // Only `env` and the secrets: the rest of this machine's environment is not the app's.
-      const result = interpolate(source, config.env)
-      for (const problem of result.problems) issues.push({ file, path: `${template.source}.src`, message: `${inRepo}: ${problem}` })
-      for (const name of options.allowUnset ? [] : [...new Set(result.missing)]) {
+      // Line by line, so a problem names its line (and quotes that line, not the whole file).
+      const lines = source.split('\n').map((line) => interpolate(line, config.env))
+      lines.forEach((line, i) => {
+        for (const problem of line.problems) issues.push({ file, path: `${template.source}.src`, message: `${inRepo}:${i + 1}: ${problem}` })
+      })
+      for (const name of options.allowUnset ? [] : [...new Set(lines.flatMap((line) => line.missing))]) {
         issues.push({ file, path: `${template.source}.src`, message: `${inRepo} uses \${${name}}, which is not set: name it under env or secrets, with a value in the deploying environment (or write \${${name}:-default})` })
       }
-      return result.value
+      return { text: lines.map((line) => line.value).join('\n'), issues }
     }),
   )
+  const issues = results.flatMap((result) => result.issues)
   if (issues.length > 0) throw new ConfigError(issues, { hint: 'nothing was changed on any host' })
-  const entries = texts.map((content, i) => ({ name: String(i), mode: 0o600, content }))
+  const entries = results.map((result, i) => ({ name: String(i), mode: 0o600, content: result.text }))
   return { dests: config.templates.map((template) => template.dest), open: () => tarOf(entries) }
 }
