@@ -3,6 +3,7 @@
  * contents on stdin), then each shared file and directory symlinked from `shared/` into
  * the new release, the templates' destinations with the shared files.
  */
+import { sharedEntries } from '../../config/shared-entries.js'
 import { linkShared } from '../../remote/shared.js'
 import { script } from '../../remote/script.js'
 import { installTemplates } from '../../remote/templates.js'
@@ -15,7 +16,8 @@ export const linkStep: StepDef = {
   segment: 'prepare',
   builtin: {
     describe: ({ config }) => {
-      const entries = [...config.shared.dirs, ...config.shared.files, ...config.templates.map((template) => template.dest)]
+      const shared = sharedEntries(config)
+      const entries = [...shared.dirs, ...shared.files]
       const rendered = config.templates.map((template) => `${template.src} → shared/${template.dest}`)
       return [entries.length === 0 ? '' : `link from shared/: ${entries.join(', ')}`, rendered.length === 0 ? '' : `render templates (0600): ${rendered.join(', ')}`]
         .filter((part) => part !== '')
@@ -24,7 +26,7 @@ export const linkStep: StepDef = {
     command: (input) =>
       script(
         installTemplates(input.layout, input.release, templateDests(input)),
-        linkShared(input.layout, input.release, { dirs: input.config.shared.dirs, files: [...input.config.shared.files, ...templateDests(input)] }),
+        linkShared(input.layout, input.release, sharedEntries(input.config)),
       ),
     // The fetch round trip's stdin is the release itself: templates need a round trip of their own.
     joinsPrevious: (input) => input.config.templates.length === 0,
