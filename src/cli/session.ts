@@ -7,6 +7,7 @@ import { isAbsolute, relative } from 'node:path'
 import type { ResolvedConfig } from '../config/types.js'
 import { InterruptedError, formatConfigIssue } from '../errors.js'
 import type { RunOptions } from '../pipeline/context.js'
+import type { Notifier } from '../notify/notifier.js'
 import type { ReporterHandle } from '../ui/types.js'
 import { createRedactor } from '../ui/redact.js'
 import { createHookLog } from './hook-log.js'
@@ -31,6 +32,8 @@ export interface CliIO {
 export interface Session {
   config: ResolvedConfig
   reporter: ReporterHandle
+  /** The run's webhook calls: settled before the reporter finishes. */
+  notifier?: Notifier
   /** Options every core call takes: reporter, signal, concurrency, host selection. */
   run: RunOptions
 }
@@ -80,11 +83,14 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
     ...(flags.config === undefined ? {} : { configFlag: flags.config }),
     ...(log === undefined ? {} : { hookLog: logPath }),
   })
-  const report: RunOptions['reporter'] = (event) => {
+  const shown: RunOptions['reporter'] = (event) => {
     if (event.kind === 'run:summary') io.summaryShown = true
     log?.record(event)
     reporter.report(event)
   }
+  // Only a command that changes hosts has anything to notify about (and all its secrets).
+  const notifier = access === 'change' && config.notify.length > 0 ? (await import('../notify/notifier.js')).createNotifier(config, { reporter: shown }) : undefined
+  const report = notifier?.report ?? shown
   for (const warning of config.warnings ?? []) {
     if (open.isStdoutData === true && flags.json !== true) io.stderr(`⚠ ${formatConfigIssue(warning)}\n`)
     else report({ kind: 'log', level: 'warn', message: formatConfigIssue(warning) })
@@ -97,14 +103,19 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
     log?.close()
     reporter.finish()
   }
-  return { config, reporter: { ...reporter, finish }, run }
+  return { config, reporter: { ...reporter, finish }, run, ...(notifier === undefined ? {} : { notifier }) }
 }
 
-/** Runs a command body with the session's reporter finished however it ends. */
+/** Runs a command body with the session's webhook calls settled and its reporter finished, however it ends. */
 export async function withSession<T>(session: Session, body: () => Promise<T>): Promise<T> {
+  let error: unknown = null
   try {
     return await body()
+  } catch (caught) {
+    error = caught
+    throw caught
   } finally {
+    await session.notifier?.settle(error === null ? null : { message: error instanceof Error ? error.message : String(error) })
     session.reporter.finish()
   }
 }

@@ -94,6 +94,17 @@ hooks:
       installs: [node_modules]
     - run: bundle install
       installs: [vendor/bundle]`,
+  'A webhook': `notify:
+  - webhook: \${SLACK_WEBHOOK_URL}
+    format: slack
+    on: [success, failure, rollback]
+secrets: [SLACK_WEBHOOK_URL]`,
+  'A template': `templates:
+  - { src: config/database.yml.tmpl, dest: config/database.yml }`,
+  '`maintenance`': `maintenance:
+  path: public/maintenance.html
+  template: deploy/maintenance.html`,
+  '`tag`': `tag: { name: "{yyyy}{mm}.{n}", push: origin }`,
   '`rollout`': `rollout: { batch: 2, pause: 10s }`,
   '`onFailure`': `onFailure: { maxFailed: "25%" }`,
   'An environment': `environments:
@@ -208,7 +219,7 @@ function typeOf(node: SchemaNode, defs: Record<string, SchemaNode>): string {
 }
 
 function titleOfDef(name: string): string {
-  const titles: Record<string, string> = { Host: 'A host', HookEntry: 'A hook entry', Hooks: '`hooks`', Environment: 'An environment', ReuseEntry: 'A reuse entry' }
+  const titles: Record<string, string> = { Host: 'A host', HookEntry: 'A hook entry', Hooks: '`hooks`', Environment: 'An environment', ReuseEntry: 'A reuse entry', Notify: 'A webhook', Template: 'A template', Tag: '`tag`' }
   return titles[name] ?? name
 }
 

@@ -105,6 +105,8 @@ describe('resolveEnvironment', () => {
       onFailure: { kind: 'maxFailed', percent: 25 },
       tag: { name: '{yyyy}{mm}.{n}' },
       reuse: [],
+      notify: [],
+      templates: [],
     })
     expect(usedHooks(config)).toEqual({
       before_migrate: [{ run: './bin/backup-db', roles: ['db'], once: true, local: false, env: {}, source: 'hooks.before_migrate[0]' }],

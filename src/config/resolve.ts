@@ -12,16 +12,17 @@ import { parseDuration } from './duration.js'
 import { resolveHooks, type Interpolator } from './hooks.js'
 import { environmentHosts } from './hosts.js'
 import { interpolate } from './interpolate.js'
+import { resolveNotify } from './notify.js'
 import { formatPath, toConfigIssues, type KeyPath, type RawIssue, type Validation } from './issue.js'
 import type { LoadedConfig } from './loaded.js'
-import { mergedEntries, mergedHooks, mergedSecrets, setting } from './overlay.js'
+import { mergedEntries, mergedHooks, mergedSecrets, setting, type Sourced } from './overlay.js'
 import { findGitToplevel, isRepoUrl, normalizeRelative, normalizeRemote, resolveLocalPath } from './resolve-paths.js'
 import { resolveReuse } from './reuse.js'
 import { checkHookTargets, checkHostsPresent, namesOf, type HostNames } from './rules.js'
 import { secretPath, ShortSecrets } from './secret-length.js'
 import { checkShared } from './shared-rules.js'
-import { SSH_DEFAULTS, type RawBuild, type RawOnFailure } from './schema.js'
-import type { FailurePolicy, HostConfig, MaintenanceConfig, ResolvedConfig, SshSettings } from './types.js'
+import { SSH_DEFAULTS, type RawBuild, type RawConfig, type RawOnFailure } from './schema.js'
+import type { FailurePolicy, HostConfig, MaintenanceConfig, ResolvedConfig, SshSettings, TemplateFile } from './types.js'
 
 export interface ResolveOptions {
   /** Where `${VAR}` and secret values are read from. @default process.env */
@@ -108,6 +109,8 @@ function buildEnvironment(
   errors.push(...checkShared(raw, environment))
   const { reuse, errors: reuseErrors } = resolveReuse(raw, environment, lists, hooks)
   errors.push(...reuseErrors)
+  const notify = resolveNotify(setting(raw, environment, 'notify'), interpolateValue, errors)
+  for (const url of notify.urls) secretValues.add(url)
 
   const env: Record<string, string> = {}
   for (const entry of mergedEntries(raw, environment, 'env')) env[entry.name] = interpolateValue(String(entry.value), entry.path)
@@ -141,6 +144,8 @@ function buildEnvironment(
     ssh: resolveSsh(loaded, environment),
     hosts,
     onFailure: toFailurePolicy(setting(raw, environment, 'onFailure').value),
+    notify: notify.targets,
+    templates: resolveTemplates(setting(raw, environment, 'templates')),
     hooks,
     reuse,
   }
@@ -239,6 +244,10 @@ function resolveMaintenance(raw: { path?: string; template?: string }): Maintena
   if (raw.path !== undefined) maintenance.path = normalizeRelative(raw.path)
   if (raw.template !== undefined) maintenance.template = normalizeRelative(raw.template)
   return maintenance
+}
+
+function resolveTemplates(written: Sourced<RawConfig['templates']>): TemplateFile[] {
+  return (written.value ?? []).map(({ src, dest }, i) => ({ src: normalizeRelative(src), dest: normalizeRelative(dest), source: formatPath([...written.path, i]) }))
 }
 
 function toFailurePolicy(raw: RawOnFailure): FailurePolicy {

@@ -12,7 +12,7 @@ import * as z from 'zod'
 import { DURATION_PATTERN } from './duration.js'
 import { HOST_NAME, HOST_NAME_RULE, USER_NAME, USER_NAME_RULE } from './host-names.js'
 import { describeType, describeValue } from './issue.js'
-import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, type HookName } from './types.js'
+import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, NOTIFY_EVENTS, type HookName } from './types.js'
 
 interface IssueInput {
   code?: string
@@ -218,6 +218,23 @@ const maintenanceSchema = z.strictObject({
   template: relativePath.optional().describe('An HTML file in the repository ({message} and {since} are filled in, HTML-escaped). Default: a plain built-in page.'),
 })
 
+const notifySchema = z
+  .strictObject({
+    webhook: nonEmptyText('an http:// or https:// URL, or "${VAR}" naming one').describe(
+      'URL each notification is POSTed to. It often holds a token: write it as "${VAR}" and list VAR under secrets; berth never prints its path or query.',
+    ),
+    format: z.enum(['json', 'slack']).default('json').describe('json: berth\'s versioned body (schema/notification.schema.json); slack: a Slack-compatible { text, blocks } message.'),
+    on: z.array(z.enum(NOTIFY_EVENTS)).min(1, expecting('at least one event')).optional().describe('Events that POST to this webhook. Default: all of them.'),
+  })
+  .meta({ id: 'Notify', description: 'A webhook: where it is, the format of its body and the events it is told about.' })
+
+const templateSchema = z
+  .strictObject({
+    src: relativePath.describe('Template in the deployed commit, relative to the deployed tree (the subdir when one is set).'),
+    dest: relativePath.describe('Where it lands, relative to shared/; linked into every release like shared.files.'),
+  })
+  .meta({ id: 'Template', description: 'A config file rendered from a template in the repository into shared/ (mode 0600) and linked into every release.' })
+
 /** Everything an environment may set; the top level sets the same keys (plus `app`, `environments`). */
 const settingsShape = {
   repo: nonEmptyText('a local path or a git URL').optional().describe('Local path or git URL. Default: the git repository containing the config file.'),
@@ -262,6 +279,11 @@ const settingsShape = {
   onFailure: onFailureSchema.optional().describe(DEFAULTED.onFailure),
   tag: tagSchema.optional().describe('Tag the deployed commit in the local repository after a successful deploy: a name template, or { name, push: REMOTE } to push it too.'),
   maintenance: maintenanceSchema.optional().describe('The maintenance page (`berth maintenance ENV on`, `deploy --maintenance`).'),
+  notify: z.array(notifySchema).optional().describe('Webhooks told about deploys, rollbacks and broken locks ([notifications](notifications.md)).'),
+  templates: z
+    .array(templateSchema)
+    .optional()
+    .describe('Files rendered on the deploying machine from the deployed commit with `${VAR}` from env and secrets, sent to shared/ with mode 0600.'),
 }
 
 const environmentSchema = z
@@ -294,6 +316,7 @@ export type RawHooks = z.output<typeof hooksSchema>
 export type RawBuild = z.output<typeof buildSchema>
 export type RawReuse = z.output<typeof reuseSchema>
 export type RawOnFailure = z.output<typeof onFailureSchema>
+export type RawNotify = z.output<typeof notifySchema>
 
 /** The JSON Schema published for editors (`# yaml-language-server: $schema=...`), as committed. */
 export function renderJsonSchema(): string {

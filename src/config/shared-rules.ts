@@ -1,6 +1,6 @@
 /**
  * Cross-entry rules for `shared:`. Each entry alone is already a relative path without
- * `..` (the schema); together, they must not overlap: a file inside a shared directory
+ * `..` (the schema); together, with the templates' `dest` (files in `shared/` as well), they must not overlap: a file inside a shared directory
  * would be linked through the directory's own link, deleting and replacing what is in
  * `shared/` (the deploy refuses that too, on the host, but this says why, at the line).
  */
@@ -11,10 +11,14 @@ import type { RawConfig } from './schema.js'
 
 export function checkShared(raw: RawConfig, environment: string): RawIssue[] {
   const shared = setting(raw, environment, 'shared')
-  if (shared.value === undefined) return []
-  const entries = (['dirs', 'files'] as const).flatMap((kind) =>
-    (shared.value?.[kind] ?? []).map((written, i) => ({ path: [...shared.path, kind, i], normal: normalizeRelative(written), isDir: kind === 'dirs' })),
-  )
+  const templates = setting(raw, environment, 'templates')
+  // A template's dest is a shared file too: it lands in shared/ and is linked the same way.
+  const entries = [
+    ...(['dirs', 'files'] as const).flatMap((kind) =>
+      (shared.value?.[kind] ?? []).map((written, i) => ({ path: [...shared.path, kind, i], normal: normalizeRelative(written), isDir: kind === 'dirs' })),
+    ),
+    ...(templates.value ?? []).map((template, i) => ({ path: [...templates.path, i, 'dest'], normal: normalizeRelative(template.dest), isDir: false })),
+  ]
   const issues: RawIssue[] = []
   entries.forEach((entry, i) => {
     if (entry.normal === '.') {

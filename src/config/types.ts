@@ -133,6 +133,30 @@ export interface MaintenanceConfig {
   template?: string
 }
 
+/** What a webhook can be told about (README, "Notifications"). */
+export const NOTIFY_EVENTS = ['start', 'success', 'failure', 'rollback', 'lock-broken'] as const
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number]
+
+export interface NotifyTarget {
+  /** The URL, `${VAR}` read: it may hold a token, so it is one of the run's secret values. */
+  webhook: string
+  format: 'json' | 'slack'
+  /** @default every event */
+  on: NotifyEvent[]
+  /** Where in the config it was written, e.g. `notify[0]`. */
+  source: string
+}
+
+/** A file rendered from the deployed commit into `shared/` (README, "Templates"). */
+export interface TemplateFile {
+  /** Relative to the deployed tree. */
+  src: string
+  /** Relative to `shared/`. */
+  dest: string
+  /** Where in the config it was written, e.g. `templates[0]`. */
+  source: string
+}
+
 export type FailurePolicy = { kind: 'abort' } | { kind: 'continue' } | { kind: 'maxFailed'; count?: number; percent?: number }
 
 export interface ResolvedConfig {
@@ -166,6 +190,8 @@ export interface ResolvedConfig {
   tag?: TagConfig
   /** Where the maintenance page goes and what it says (README, "Maintenance page"). */
   maintenance?: MaintenanceConfig
+  notify: NotifyTarget[]
+  templates: TemplateFile[]
   hooks: Record<HookName, HookEntry[]>
   reuse: ReuseEntry[]
   /** What is worth telling the user about this environment's settings, though nothing stops. */

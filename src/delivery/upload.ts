@@ -12,8 +12,8 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
-import { pack as tarPack } from 'tar-stream'
 import { deliveryName } from '../release/layout.js'
+import { tarOf, type TarEntry } from './tar-entries.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
 
 /** A release tree the upload can read: its manifest, and a way to pack some of its files. */
@@ -137,12 +137,9 @@ async function gzipFile(file: string): Promise<string> {
  * byte but NUL may be in a path), which the host copies from its live release.
  */
 async function appendDeliveryFiles(file: string, release: string, reuse: string[], paths: string[], listing: string): Promise<void> {
-  const archive = tarPack()
-  const written = pipeline(archive, createWriteStream(file, { flags: 'a' }))
   const dir = deliveryName(release)
-  archive.entry({ name: `${dir}/files`, mode: 0o644 }, listing)
-  if (reuse.length > 0) archive.entry({ name: `${dir}/reuse`, mode: 0o644 }, `${reuse.join('\0')}\0`)
-  if (paths.length > 0) archive.entry({ name: `${dir}/paths`, mode: 0o644 }, `${paths.join('\n')}\n`)
-  archive.finalize()
-  await written
+  const entries: TarEntry[] = [{ name: `${dir}/files`, mode: 0o644, content: listing }]
+  if (reuse.length > 0) entries.push({ name: `${dir}/reuse`, mode: 0o644, content: `${reuse.join('\0')}\0` })
+  if (paths.length > 0) entries.push({ name: `${dir}/paths`, mode: 0o644, content: `${paths.join('\n')}\n` })
+  await pipeline(tarOf(entries), createWriteStream(file, { flags: 'a' }))
 }

@@ -13,6 +13,7 @@ import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
+import { renderTemplates } from '../delivery/templates.js'
 import { toBerthError, UsageError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { makeRunDir } from '../run-dirs.js'
@@ -66,9 +67,11 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const ref = options.ref ?? resume?.point.ref ?? config.ref
     const sha = await resolveRef(repoDir, ref)
     if (resume) refuseMovedRef(resume.point, ref, sha, config.environment)
+    // Before anything changes anywhere: a variable a template needs and nobody set stops here.
+    const templates = await renderTemplates(config, repoDir, sha, { allowUnset: options.planOnly === true })
     const named = ctx.now()
     const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
-    const planInput: PlanInput = { sha, ref, release: resume?.point.release ?? createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
+    const planInput: PlanInput = { sha, ref, release: resume?.point.release ?? createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy, ...(templates === undefined ? {} : { templates }) }
     if (resume) Object.assign(planInput, { skip: resume.point.skip, resume: { run: resume.point.run, takenUp: takenUp(resume.point) } })
     const hosts = fleet.runs.map(newDeployHost)
     // Only hosts without the release's files need the delivery (and the local build behind it).

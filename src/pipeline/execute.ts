@@ -177,7 +177,7 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   if (parts.length === 0) return
   const [first] = parts
   const command = parts.length === 1 ? first!.command : sequence(...parts.map((part) => part.command))
-  const stdin = first!.def.builtin!.stdin?.(facts)
+  const stdin = first!.def.builtin!.stdin?.(facts, x.input)
   const display = first!.def.builtin!.display?.(x.input, facts)
   for (const { def } of parts) def.builtin!.starting?.(x.ctx, facts, x.input)
   let stderr: string

@@ -25,6 +25,8 @@ function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
     ssh: { forwardAgent: false, strictHostKeyChecking: 'yes', connectTimeoutMs: 10_000 },
     hosts: [host('web1', ['web']), host('web2', ['web']), host('db1', ['db'], true)],
     onFailure: { kind: 'abort' },
+    notify: [],
+    templates: [],
     hooks: all,
     reuse: [],
   }
@@ -140,6 +142,17 @@ describe('planDeploy: berth\'s own host commands and round trips', () => {
     expect(install?.kind === 'hook' ? install.invocation.installs : null).toEqual(['node_modules'])
     expect(install?.kind === 'hook' ? install.invocation.command : '').toMatch(/^\( cd [^\n]+ \|\| exit 1\nnpm ci\n\) \|\| exit \$\?\nif \[ -f \/srv\/shop\/\.berth\/releases\/20261123T171500-aaaaaaa\.deps\/node_modules\.pending \]/)
     expect(other?.kind === 'hook' ? [other.invocation.installs, other.invocation.command.includes('.deps')] : null).toEqual([undefined, false])
+  })
+
+  it('gives the link its own round trip when it carries templates (a round trip has one stdin: the fetch\'s is the release)', () => {
+    const c = { ...config({}), templates: [{ src: 'config/database.yml.tmpl', dest: 'config/database.yml', source: 'templates[0]' }] }
+    const plan = planDeploy(c, input(c))
+    const link = builtin(plan, 'link')
+    expect(link).toMatchObject({ what: 'link from shared/: log, .env, config/database.yml; render templates (0600): config/database.yml.tmpl → shared/config/database.yml' })
+    const fetch = builtin(plan, 'fetch')
+    expect([link?.kind === 'builtin' ? link.joinedTo : 'none', fetch?.kind === 'builtin' ? fetch.joins : 'none']).toEqual([undefined, undefined])
+    expect(link?.kind === 'builtin' && link.command).toContain('tar -x -f - --no-same-owner -C /srv/shop/.berth/templates-20261123T171500-aaaaaaa')
+    expect(link?.kind === 'builtin' && link.command).toContain('ln -s /srv/shop/shared/config/database.yml /srv/shop/releases/20261123T171500-aaaaaaa/config/database.yml')
   })
 
   it('keeps a step in its own round trip when a hook runs before it or in a step between, on any host or locally', () => {

@@ -10,6 +10,7 @@ import type { HookName, HostConfig, ResolvedConfig, Step } from '../config/types
 import { BODY_HOOKS } from '../config/types.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import type { DeliveryStrategy } from '../delivery/strategy.js'
+import type { RenderedTemplates } from '../delivery/templates.js'
 import type { LockHolder } from '../errors.js'
 import { layoutFor } from '../release/layout.js'
 import { planHook, type HookInvocation } from './hooks.js'
@@ -94,6 +95,8 @@ export interface PlanInput {
   delivery?: DeliveryStrategy
   tag?: PlannedTag
   maintenancePage?: string
+  /** The config's templates, rendered from the commit deployed. */
+  templates?: RenderedTemplates
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
@@ -121,6 +124,7 @@ export function stepInputFor(config: ResolvedConfig, input: PlanInput): StepInpu
     delivery: input.delivery ?? deliveryFor(config),
     newRecord: { release: input.release, state: 'preparing', revision: input.sha, ref: input.ref, createdAt: at, updatedAt: at, deployedBy: `${holder.user}@${holder.machine}` },
     holder,
+    ...(input.templates === undefined ? {} : { templates: input.templates }),
   }
 }
 
@@ -180,7 +184,7 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
     if (skippedOn.length > 0 && skippedOn.length === input.hosts.length) return { step, segment: def.segment, localBefore: [], hosts, localAfter: [], skipped: skippedOn }
     return { step, segment: def.segment, localBefore: local(before), hosts, localAfter: [...local(body), ...local(after)], ...(skippedOn.length === 0 ? {} : { skipped: skippedOn }) }
   })
-  joinRoundTrips(steps)
+  joinRoundTrips(steps, stepInput)
   return steps
 }
 
@@ -190,10 +194,11 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
  * hook runs between them anywhere (a local hook, or a hook on any host, is a moment the
  * whole fleet waits for).
  */
-function joinRoundTrips(steps: PlannedStep[]): void {
+function joinRoundTrips(steps: PlannedStep[], input: StepInput): void {
   const builtinOf = (planned: PlannedStep, host: string): BuiltinAction | undefined => planned.hosts[host]?.find((a): a is BuiltinAction => a.kind === 'builtin')
   for (const [i, current] of steps.entries()) {
-    if (stepDef(current.step).builtin?.joinsPrevious !== true) continue
+    const joins = stepDef(current.step).builtin?.joinsPrevious
+    if (joins !== true && (typeof joins !== 'function' || !joins(input))) continue
     for (const host of Object.keys(current.hosts)) {
       const mine = builtinOf(current, host)
       if (mine === undefined) continue

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/types.js'
 import { describeAttention } from '../attention-text.js'
 import type { HostOutcome } from '../events.js'
 import { historyActor, setupEntry, type SetupEntry } from '../history/entry.js'
+import { sharedEntries } from '../config/shared-entries.js'
 import { setupLayout } from '../remote/shared.js'
 import { runHookOnHost, runLocalHooks } from './actions.js'
 import { execOn, type RunOptions } from './context.js'
@@ -23,7 +24,7 @@ export async function setup(config: ResolvedConfig, options: RunOptions = {}): P
     let error = null
     try {
       error = await lockedWork(fleet, { lock: { command: 'setup' }, history }, async () => {
-        const layout = setupLayout(ctx.layout, config.shared)
+        const layout = setupLayout(ctx.layout, sharedEntries(config))
         const hooks = planHook('setup', { config, hosts: fleet.hosts, defaultCwd: ctx.layout.root, repoHooks: new Map() })
         await runPhase(ctx, 'setup', runs, async (run) => {
           await execOn(ctx, run, layout, { step: 'setup' })

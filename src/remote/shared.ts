@@ -32,7 +32,7 @@ export function linkShared(layout: Layout, id: string, shared: SharedEntries): s
     const target = posix.join(layout.shared, entry)
     const inRelease = posix.join(release, entry)
     lines.push(
-      ...refuseSymlinkedParents(release, entry),
+      ...refuseSymlinkedParents(release, entry, (parent) => `berth: shared path ${entry}: ${parent} in the release is a symlink; berth never links a shared path through a symlink (it could lead out of the release). Remove the link from the repository, or share ${parent} itself`),
       `if [ ! -e ${q(target)} ] && [ ! -L ${q(target)} ]; then mkdir -p ${q(posix.dirname(target))} && if [ -e ${q(inRelease)} ] && [ ! -L ${q(inRelease)} ]; then cp -Rp ${q(inRelease)} ${q(target)}; else ${create} ${q(target)}; fi || exit 1; fi`,
       `rm -rf ${q(inRelease)} && mkdir -p ${q(posix.dirname(inRelease))} && ln -s ${q(target)} ${q(inRelease)} || exit 1`,
     )
@@ -43,17 +43,17 @@ export function linkShared(layout: Layout, id: string, shared: SharedEntries): s
 }
 
 /**
- * One `[ -L ]` test per directory between the release and the entry, outermost first
- * (`[` is a shell builtin: it needs no tool on the host, and it does not follow the link). The tests run right before
- * the entry is linked, so a link made by an earlier entry (a shared dir holding a shared
- * file) is caught too.
+ * One `[ -L ]` test per directory between `base` and the entry, outermost first (`[` is a
+ * shell builtin: it needs no tool on the host, and it does not follow the link); the first
+ * that is a symlink stops the script with `message(parent)`. The tests run right before
+ * the entry is written or linked, so a link made by an earlier entry (a shared dir holding a
+ * shared file) is caught too.
  */
-function refuseSymlinkedParents(release: string, entry: string): string[] {
+export function refuseSymlinkedParents(base: string, entry: string, message: (parent: string) => string): string[] {
   const parts = posix.normalize(entry).split('/').filter((part) => part !== '' && part !== '.')
   return parts.slice(0, -1).map((_, i) => {
     const parent = parts.slice(0, i + 1).join('/')
-    const message = `berth: shared path ${entry}: ${parent} in the release is a symlink; berth never links a shared path through a symlink (it could lead out of the release). Remove the link from the repository, or share ${parent} itself`
-    return `if [ -L ${q(posix.join(release, parent))} ]; then echo ${q(message)} >&2; exit ${EXIT.sharedThroughSymlink}; fi`
+    return `if [ -L ${q(posix.join(base, parent))} ]; then echo ${q(message(parent))} >&2; exit ${EXIT.sharedThroughSymlink}; fi`
   })
 }
 

@@ -5,12 +5,13 @@
  * secret too short for the output redactor to mask is still never printed here.
  */
 import { stringify } from 'yaml'
+import { describeUrl } from '../config/notify.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { REDACTED } from './redact.js'
 
 /** The resolved config as plain data, fit for YAML or JSON; without the secrets' values. */
 export function configView(config: ResolvedConfig): Record<string, unknown> {
-  const { secretValues: _values, warnings: _warnings, hooks, env, ...settings } = config
+  const { secretValues: _values, warnings: _warnings, hooks, env, notify, ...settings } = config
   const masked = (values: Record<string, string>): Record<string, string> =>
     Object.fromEntries(Object.entries(values).map(([name, value]) => [name, config.secrets.includes(name) ? REDACTED : value]))
   // A hook with no entries is the default for every step: listing them all would bury the ones written.
@@ -18,6 +19,8 @@ export function configView(config: ResolvedConfig): Record<string, unknown> {
   return {
     ...settings,
     env: masked(env),
+    // A webhook's path and query hold its token.
+    notify: notify.map((target) => ({ ...target, webhook: describeUrl(target.webhook) })),
     hooks: Object.fromEntries(written.map(([name, entries]) => [name, entries.map((entry) => ({ ...entry, env: masked(entry.env) }))])),
   }
 }

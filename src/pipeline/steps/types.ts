@@ -6,6 +6,7 @@
  */
 import type { ResolvedConfig, Step } from '../../config/types.js'
 import type { DeliveryStrategy, HostDelivery } from '../../delivery/strategy.js'
+import type { RenderedTemplates } from '../../delivery/templates.js'
 import type { LockHolder } from '../../errors.js'
 import type { HistoryEntry } from '../../history/entry.js'
 import type { ReleaseRecord } from '../../release/record.js'
@@ -39,6 +40,8 @@ export interface StepInput {
   lockWaitMs?: number
   /** The step the run as a whole failed at, once it has (for records written while reverting). */
   failedStep?: () => string | undefined
+  /** The config's templates, rendered (absent in a config without any). */
+  templates?: RenderedTemplates
 }
 
 /**
@@ -64,10 +67,11 @@ interface Builtin {
   /**
    * Rides in the round trip of the previous step's built-in work when no hook (on any
    * host, or local) runs between the two: the plan records it, the executor follows it.
+   * A step that reads stdin of its own in this config says no (a round trip has one stdin).
    */
-  joinsPrevious?: boolean
-  /** What the command reads on stdin (the fetch step's tar stream). */
-  stdin?(facts: HostFacts): (() => import('node:stream').Readable) | undefined
+  joinsPrevious?: boolean | ((input: StepInput) => boolean)
+  /** What the command reads on stdin (the fetch step's tar stream, the link step's templates). */
+  stdin?(facts: HostFacts, input: StepInput): (() => import('node:stream').Readable) | undefined
   /** The command may run long: a process of its own (which Ctrl-C stops), not berth's shared shell. */
   isLong?(facts: HostFacts): boolean
   /** What to show for the command in events and errors, when it is not itself readable. */
