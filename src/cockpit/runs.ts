@@ -21,7 +21,7 @@ export interface StreamMessage {
   data: string
 }
 
-export interface RunInfo {
+interface RunInfo {
   id: number
   action: RunAction
   startedAt: string
