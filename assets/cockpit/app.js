@@ -172,7 +172,7 @@ async function refresh() {
   }
 }
 
-/** One line of progress for one `--json` event (README, "Machine-readable output"). */
+/** One line of progress for one `--json` event (README, "The web page"). */
 function describe(event) {
   const on = event.host ? `${event.host}: ` : ''
   switch (event.kind) {

@@ -13,7 +13,7 @@ export type RunAction = 'deploy' | 'rollback'
 
 /**
  * One server-sent event. `berth` carries one line of `--json` output as it is (README,
- * "Machine-readable output"); `start` and `end` frame a run.
+ * "The web page"); `start` and `end` frame a run.
  */
 export interface StreamMessage {
   event: 'start' | 'berth' | 'end'

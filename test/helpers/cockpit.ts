@@ -22,8 +22,8 @@ export interface RunningUi {
   stop(): Promise<number | null>
 }
 
-export async function startUi(project: Project, args: string[] = []): Promise<RunningUi> {
-  const child = project.spawnBerth(['ui', 'production', ...args])
+export async function startUi(project: Project, args: string[] = [], env?: NodeJS.ProcessEnv): Promise<RunningUi> {
+  const child = project.spawnBerth(['ui', 'production', ...args], env)
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
