@@ -230,7 +230,7 @@ function openConfirm(action, to) {
   $('confirm-title').textContent = action === 'deploy' ? `Deploy ${env}` : `Roll back ${env}`
   $('confirm-text').textContent =
     action === 'deploy'
-      ? `Deploys the configured branch to ${hosts} host${hosts === 1 ? '' : 's'}.`
+      ? `Deploys ${fleet.ref === 'HEAD' ? 'the commit checked out here (HEAD)' : fleet.ref} to ${hosts} host${hosts === 1 ? '' : 's'}.`
       : to
         ? `Switches ${hosts === 1 ? 'the host' : `all ${hosts} hosts`} to ${to}.`
         : `Switches ${hosts === 1 ? 'the host' : `all ${hosts} hosts`} back to the previous release.`

@@ -22,6 +22,8 @@ interface Harness {
   /** Ends the run the fake core is in: emits `events`, then resolves with `ok` (or rejects with `error`). */
   finish(result: { events?: BerthEvent[]; ok?: boolean; error?: Error }): void
   close(): void
+  /** Makes the next fleet reads fail with `error`. */
+  failRead(error: Error): void
 }
 
 let harness: Harness | undefined
@@ -34,10 +36,14 @@ function setup(): Harness {
     calls.push(name)
     return new Promise<boolean>((resolve, reject) => (pending = { report, resolve, reject }))
   }
+  let readError: Error | null = null
   const core: CockpitCore = {
     app: 'shop',
     environment: 'production',
-    readFleet: async () => ({ app: 'shop', environment: 'production', hosts: [{ name: 'web1', ok: true, current: 'r2', lastDeploy: { ref: `main ${SECRET}` } }], disagree: false, history: [] }),
+    readFleet: async () => {
+      if (readError) throw readError
+      return { app: 'shop', environment: 'production', hosts: [{ name: 'web1', ok: true, current: 'r2', lastDeploy: { ref: `main ${SECRET}` } }], disagree: false, history: [] }
+    },
     deploy: start('deploy'),
     rollback: (to, report) => start(`rollback ${to ?? '(previous)'}`)(report),
   }
@@ -66,6 +72,7 @@ function setup(): Harness {
       else run.resolve(ok)
     },
     close: () => closing.abort(),
+    failRead: (error) => (readError = error),
   })
 }
 
@@ -131,6 +138,14 @@ describe('reading the fleet', () => {
     const text = await response.text()
     expect(text).not.toContain(SECRET)
     expect(JSON.parse(text)).toMatchObject({ environment: 'production', hosts: [{ name: 'web1', current: 'r2', lastDeploy: { ref: 'main ••••••' } }], run: null })
+  })
+
+  it('answers a failed read with its message, secrets masked', async () => {
+    const h = setup()
+    h.failRead(new Error(`cannot read ${SECRET}`))
+    const response = await h.request('/api/fleet')
+    expect(response.status).toBe(500)
+    expect(await response.json()).toEqual({ error: 'cannot read ••••••' })
   })
 })
 

@@ -56,6 +56,9 @@ export function createCockpitApp(options: CockpitAppOptions): Hono {
     c.header('Cache-Control', 'no-store')
   })
 
+  // An unexpected failure answers its message (masked), not a bare 500 the page cannot explain.
+  app.onError((error, c) => c.json({ error: redact(error.message) }, 500))
+
   app.get('/', (c) => c.html(assets.html.replaceAll('__TOKEN__', encodeURIComponent(options.token))))
   app.get('/app.js', (c) => c.body(assets.script, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
   app.get('/style.css', (c) => c.body(assets.style, 200, { 'Content-Type': 'text/css; charset=utf-8' }))

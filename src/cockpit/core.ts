@@ -46,6 +46,8 @@ async function readFleet(config: ResolvedConfig, options: RunOptions): Promise<R
   return {
     app: config.app,
     environment: config.environment,
+    // What "Deploy" deploys: the configured branch (HEAD when none is set).
+    ref: config.ref,
     hosts,
     disagree: overview.disagree,
     history: history.entries,

@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import type { Browser } from 'playwright-core'
 import type { Project } from './project.js'
 
-export const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM = '/usr/bin/chromium'
 
 export interface RunningUi {
   /** The address berth printed, token included. */
