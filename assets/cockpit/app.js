@@ -194,6 +194,13 @@ function describe(event) {
 
 function follow() {
   const stream = new EventSource(`api/events?token=${encodeURIComponent(token)}`)
+  // The browser reconnects by itself; meanwhile the page says it is not live.
+  stream.addEventListener('error', () => {
+    $('fleet-state').textContent = 'Not connected to berth ui: is it still running?'
+  })
+  stream.addEventListener('open', () => {
+    if (fleet !== null) void refresh()
+  })
   stream.addEventListener('start', (message) => {
     const run = JSON.parse(message.data)
     running = true
