@@ -3,7 +3,7 @@
  * deploys (one of them to a single host, so the hosts disagree), the page shows every
  * host's live release, the drift, the releases and the history; two rollbacks started from
  * the page (each after typing the environment's name) switch `current` on every host's
- * disk, with their progress shown live and the new state after.
+ * disk, with their progress shown live and the new state after; so does a deploy.
  *
  * With BERTH_UI_SCREENSHOT=docs/ui.png this test also writes the README's screenshot
  * (then made smaller with `pngquant --force --output docs/ui.png docs/ui.png`).
@@ -34,11 +34,11 @@ afterAll(async () => {
 })
 
 /** Types the environment's name in the confirmation dialog, checks a wrong name cannot confirm, and confirms. */
-async function confirm(page: Page): Promise<void> {
+async function confirm(page: Page, action: 'Deploy' | 'Roll back' = 'Roll back'): Promise<void> {
   const dialog = page.getByRole('dialog')
   await dialog.waitFor()
   const input = dialog.getByLabel('Type production to confirm')
-  const go = dialog.getByRole('button', { name: 'Roll back' })
+  const go = dialog.getByRole('button', { name: action, exact: true })
   await input.fill('producti')
   expect(await go.isDisabled()).toBe(true)
   await input.fill('production')
@@ -48,7 +48,7 @@ async function confirm(page: Page): Promise<void> {
 
 const hostRow = (page: Page, name: string) => page.locator('#hosts tbody tr').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}`) }) })
 
-it('shows the fleet of real deploys and rolls back from the page, switching current on every host', async () => {
+it('shows the fleet of real deploys; rollbacks and a deploy from the page switch current on every host', async () => {
   project = fleetProject(fleet, { app: 'cockpit' })
   const hosts = NAMES.map((name) => onHost(fleet, name, 'cockpit'))
   const deploy = async (...args: string[]) => {
@@ -102,6 +102,16 @@ it('shows the fleet of real deploys and rolls back from the page, switching curr
   expect(hosts.map((h) => h.live())).toEqual([v1, v1, v1])
   for (const name of NAMES) await hostRow(page, name).getByText(v1).waitFor()
   expect(hosts.every((h) => !h.locked())).toBe(true)
+
+  // A deploy from the page: the new commit goes live on every host.
+  project.commit({ 'index.html': '<h1>v4</h1>\n' })
+  await page.getByRole('button', { name: 'Deploy…' }).click()
+  await confirm(page, 'Deploy')
+  await page.getByText('Deploy succeeded.').waitFor({ timeout: 30_000 })
+  const v4 = hosts[0]!.live()!
+  expect(v4).not.toBe(v1)
+  expect(hosts.map((h) => [h.live(), h.read('current/index.html')])).toEqual(NAMES.map(() => [v4, '<h1>v4</h1>\n']))
+  for (const name of NAMES) await hostRow(page, name).getByText(v4).waitFor()
   expect(problems).toEqual([])
 
   // Ctrl-C stops the server like any command.
