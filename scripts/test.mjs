@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: makes sure this machine has what the tests use (git, OpenSSH client and
-// server, tar, unshare, nginx), lints (scripts/lint.mjs), builds the CLI the end-to-end tests run,
+// server, tar, unshare, nginx, Chromium), lints (scripts/lint.mjs), builds the CLI the end-to-end tests run,
 // type-checks, and runs the whole suite: the unit, e2e and ssh projects of vitest.config.ts.
 // On a fresh Debian machine as root it installs the missing packages; anywhere else it
 // stops and says what to install. It never skips tests silently.
@@ -25,6 +25,8 @@ const needs = [
   // A real web server in front of a deployed app serves the maintenance page as 503
   // (test/e2e/maintenance-nginx.test.ts); Debian's package starts nothing by itself.
   { check: () => existsSync('/usr/sbin/nginx'), pkg: 'nginx' },
+  // The web page's test drives Debian's Chromium with playwright-core (test/ssh/ui.test.ts).
+  { check: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
 ]
 const missing = needs.filter((n) => !n.check()).map((n) => n.pkg)
 if (missing.length > 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCount, parseFlags, parseList, parseLockWait, parseRef } from './flags.js'
+import { parseCount, parseFlags, parseList, parseLockWait, parsePort, parseRef } from './flags.js'
 
 const typed = (values: Record<string, string[]>) => new Map(Object.entries(values))
 
@@ -10,6 +10,17 @@ describe('parseCount', () => {
   })
   it.each(['abc', '0', '-1', '1.5', '', '1e3', '0x10', 'Infinity', '99999999999999999999'])('refuses %j with exit 2', (value) => {
     expect(() => parseCount('concurrency', value)).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.stringContaining('--concurrency') }))
+  })
+})
+
+describe('parsePort', () => {
+  it('takes 0 (a free port) to 65535', () => {
+    expect(parsePort('0')).toBe(0)
+    expect(parsePort('8080')).toBe(8080)
+    expect(parsePort('65535')).toBe(65535)
+  })
+  it.each(['65536', '-1', 'http', '', '80.5', '1e3'])('refuses %j with exit 2', (value) => {
+    expect(() => parsePort(value)).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.stringContaining('--port') }))
   })
 })
 

@@ -36,6 +36,8 @@ export interface Flags {
   /** history: how many entries. */
   limit?: number
   force?: boolean
+  /** ui: the port on 127.0.0.1 (0: a free one). */
+  port?: number
   /** run: the words after `--`. */
   '--'?: string[]
 }
@@ -66,6 +68,7 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
   set('to', parseRelease(value('to', 'to')))
   set('reason', value('reason', 'reason'))
   set('message', nonEmpty('message', value('message', 'message')))
+  set('port', parsePort(value('port', 'port')))
   const rest = parsed['--']
   if (Array.isArray(rest)) flags['--'] = rest.map(String)
   return flags
@@ -91,6 +94,14 @@ export function parseLockWait(value: string | undefined): number | undefined {
   const ms = parseDuration(value)
   if (ms === undefined) throw new UsageError(`--lock-wait ${show(value)} is not a duration`, { hint: 'e.g. --lock-wait 30s, 5m or 1h30m' })
   return ms
+}
+
+/** `--port`: a TCP port, 0 to 65535 (0: the system picks a free one). */
+export function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n > 65535) throw new UsageError(`--port ${show(value)} is not a port number (0 to 65535)`, { hint: 'e.g. --port 8080, or leave --port out for a free one' })
+  return n
 }
 
 /**

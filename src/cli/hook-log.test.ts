@@ -39,6 +39,20 @@ describe('createHookLog', () => {
     expect(readFileSync(join(dir, '.berth', '.gitignore'), 'utf8')).toBe('*\n')
   })
 
+  it('gives each deploy of one process its own file (berth ui runs several)', () => {
+    const dir = projectDir()
+    const log = createHookLog(dir, noRedaction, () => new Date(0))
+    for (const release of ['R1', 'R2']) {
+      log.record({ kind: 'run:start', command: 'deploy', environment: 'production', hosts: ['web1'], release })
+      log.record({ kind: 'output', host: 'web1', stream: 'stdout', line: `in ${release}` })
+    }
+    log.record({ kind: 'run:start', command: 'rollback', environment: 'production', hosts: ['web1'] })
+    log.record({ kind: 'output', host: 'web1', stream: 'stdout', line: 'in the rollback' })
+    log.close()
+    expect(readFileSync(join(dir, '.berth', 'log', 'R1.log'), 'utf8')).toBe('web1 | in R1\n')
+    expect(readFileSync(join(dir, '.berth', 'log', 'R2.log'), 'utf8')).toBe('web1 | in R2\n')
+  })
+
   it('writes nothing for a run without a release or without hooks', () => {
     const dir = projectDir()
     const log = createHookLog(dir, noRedaction)

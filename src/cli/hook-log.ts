@@ -54,7 +54,12 @@ export function createHookLog(projectDir: string, redact: Redact, now: () => Dat
     record(event) {
       switch (event.kind) {
         case 'run:start':
-          if (event.release !== undefined) release = event.release
+          // `berth ui` runs one deploy after another in one process: each goes to its own file
+          // (a rollback makes no release, and keeps no log, as on the command line).
+          if (fd !== undefined) closeSync(fd)
+          fd = undefined
+          file = undefined
+          release = event.release
           return
         case 'hook:start':
           return write(`${now().toISOString()} ${event.host} hook ${event.hook}${event.local ? ' (local)' : ''}: ${event.command}`)

@@ -59,4 +59,7 @@ export function registerCommands(cli: CAC, start: (load: CommandLoader) => void)
   selection(cli.command('unlock <env>', 'free the deploy lock'))
     .option('--force', 'also free a lock held by a deploy (recorded in history)')
     .action(lazy(() => import('./commands/unlock.js')))
+  selection(cli.command('ui <env>', 'the fleet in a local web page: state, history, deploy and rollback'))
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
+    .action(lazy(() => import('./commands/ui.js')))
 }

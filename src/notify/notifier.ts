@@ -49,7 +49,8 @@ export function createNotifier(config: ResolvedConfig, options: NotifierOptions 
   const post = options.fetch ?? globalThis.fetch
   const now = options.now ?? (() => new Date())
   const by = options.by ?? { user: process.env.USER ?? process.env.LOGNAME ?? 'unknown', machine: hostname() }
-  const run = randomUUID()
+  // Each run gets its own id: `berth ui` runs several in one process.
+  let run = randomUUID()
   const name = `${config.app} ${config.environment}`
   const pending = new Set<Promise<void>>()
   let open: OpenRun | null = null
@@ -75,6 +76,7 @@ export function createNotifier(config: ResolvedConfig, options: NotifierOptions 
   const report: Reporter = (event: BerthEvent) => {
     forward(event)
     if (event.kind === 'run:start') {
+      if (open === null) run = randomUUID()
       open = openRun(event)
       if (open !== null) send(startMoment(open, name))
     } else if (event.kind === 'lock:broken') {

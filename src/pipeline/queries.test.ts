@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ResolvedConfig } from '../config/types.js'
 import { deployEntry } from '../history/entry.js'
-import { getHistory, getStatus, listReleases } from './queries.js'
+import { getHistory, getOverview, getStatus, listReleases } from './queries.js'
 
 let deployTo = ''
 beforeEach(() => {
@@ -92,5 +92,16 @@ describe('status and releases say what is really there', () => {
       [R2, 'unreadable'],
       [R1, 'ready'],
     ])
+  })
+
+  it('the overview is status and releases together, from one read', async () => {
+    for (const id of [R1, R2]) mkdirSync(join(deployTo, 'releases', id), { recursive: true })
+    writeFileSync(join(manifests(), `${R1}.json`), record(R1, 'ready'))
+    writeFileSync(join(manifests(), `${R2}.json`), record(R2))
+    symlinkSync(`releases/${R2}`, join(deployTo, 'current'))
+    const overview = await getOverview(config())
+    const [host] = overview.hosts
+    expect(overview.disagree).toBe(false)
+    expect(host?.ok && host.value).toEqual({ ...(await status()), releases: (await listReleases(config())).hosts.flatMap((h) => (h.ok ? h.value.releases : [])) })
   })
 })

@@ -33,17 +33,16 @@ function readStates(config: ResolvedConfig, options: RunOptions): Promise<PerHos
 }
 
 export async function listReleases(config: ResolvedConfig, options: RunOptions = {}): Promise<ReleasesReport> {
-  const states = await readStates(config, options)
-  const hosts = states.map((entry): PerHost<HostReleases> => {
-    if (!entry.ok) return entry
-    const state = entry.value
-    const releases = sortNewestFirst(state.releases).map((id) => {
-      const record = state.records.get(id)
-      return { id, state: record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const)), revision: record?.revision ?? '' }
-    })
-    return { host: entry.host, ok: true, value: { current: state.current, releases } }
-  })
+  const hosts = (await readStates(config, options)).map((entry) => mapOk(entry, releasesOf))
   return { hosts, disagree: currentsDiffer(hosts) }
+}
+
+function releasesOf(state: HostState): HostReleases {
+  const releases = sortNewestFirst(state.releases).map((id) => {
+    const record = state.records.get(id)
+    return { id, state: record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const)), revision: record?.revision ?? '' }
+  })
+  return { current: state.current, releases }
 }
 
 export interface HostStatus {
@@ -66,25 +65,33 @@ export interface HostStatus {
 }
 
 export async function getStatus(config: ResolvedConfig, options: RunOptions = {}): Promise<{ hosts: PerHost<HostStatus>[]; disagree: boolean }> {
-  const states = await readStates(config, options)
-  const hosts = states.map((entry): PerHost<HostStatus> => {
-    if (!entry.ok) return entry
-    const state = entry.value
-    const holder = state.lock?.holder
-    const lock = state.lock
-      ? {
-          holder: holder ? `${holder.user}@${holder.machine} (pid ${holder.pid})` : 'unknown',
-          since: holder?.since ?? '',
-          ...(holder?.reason ? { reason: holder.reason } : {}),
-          stale: isStale(state),
-        }
-      : null
-    const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
-    const recordUnreadable = state.current !== null && state.unreadableRecords.has(state.current)
-    const value = { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
-    return { host: entry.host, ok: true, value }
-  })
+  const hosts = (await readStates(config, options)).map((entry) => mapOk(entry, statusOf))
   return { hosts, disagree: currentsDiffer(hosts) }
+}
+
+/** `status` and `releases` together, from one read of each host (the web page shows both). */
+export async function getOverview(config: ResolvedConfig, options: RunOptions = {}): Promise<{ hosts: PerHost<HostStatus & HostReleases>[]; disagree: boolean }> {
+  const hosts = (await readStates(config, options)).map((entry) => mapOk(entry, (state) => ({ ...statusOf(state), ...releasesOf(state) })))
+  return { hosts, disagree: currentsDiffer(hosts) }
+}
+
+function statusOf(state: HostState): HostStatus {
+  const holder = state.lock?.holder
+  const lock = state.lock
+    ? {
+        holder: holder ? `${holder.user}@${holder.machine} (pid ${holder.pid})` : 'unknown',
+        since: holder?.since ?? '',
+        ...(holder?.reason ? { reason: holder.reason } : {}),
+        stale: isStale(state),
+      }
+    : null
+  const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
+  const recordUnreadable = state.current !== null && state.unreadableRecords.has(state.current)
+  return { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
+}
+
+function mapOk<T>(entry: PerHost<HostState>, map: (state: HostState) => T): PerHost<T> {
+  return entry.ok ? { host: entry.host, ok: true, value: map(entry.value) } : entry
 }
 
 export interface HistoryEntry {

@@ -5,7 +5,7 @@
  * that asked for machine output filters by `kind` itself.
  */
 import type { BerthEvent, HostOutcome } from '../events.js'
-import type { Redact } from './redact.js'
+import { redactDeep, type Redact } from './redact.js'
 import { serializeError } from '../errors-json.js'
 import { renderEvent, type EventRenderers, type ReporterHandle, type ReporterOptions } from './types.js'
 
@@ -45,7 +45,7 @@ export function formatJsonLine(event: BerthEvent, redact: Redact, time: Date): s
   const { kind, ...fields } = renderEvent(serializers, event)
   // `kind` and `time` first, so lines are easy to scan by eye as well.
   const object = { kind, time: time.toISOString(), ...fields }
-  return `${JSON.stringify(redactStrings(object, redact))}\n`
+  return `${JSON.stringify(redactDeep(object, redact))}\n`
 }
 
 export function createJsonReporter(options: JsonReporterOptions): ReporterHandle {
@@ -55,17 +55,4 @@ export function createJsonReporter(options: JsonReporterOptions): ReporterHandle
     finish: () => {},
     redact: options.redact,
   }
-}
-
-/**
- * Redacts every string value before serialising. Redacting the JSON text instead would
- * miss secrets containing `"` or `\` (escaped in JSON) and could break the syntax.
- */
-function redactStrings(value: unknown, redact: Redact): unknown {
-  if (typeof value === 'string') return redact(value)
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact))
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]))
-  }
-  return value
 }

@@ -29,6 +29,20 @@ export function createRedactor(secretValues: readonly string[]): Redact {
   return (text) => (text === '' ? text : text.replace(pattern, REDACTED))
 }
 
+/**
+ * Redacts every string inside a value that is about to be serialised (an event, an API
+ * answer). Redacting the JSON text instead would miss secrets containing `"` or `\`
+ * (escaped in JSON) and could break the syntax.
+ */
+export function redactDeep(value: unknown, redact: Redact): unknown {
+  if (typeof value === 'string') return redact(value)
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, redact)]))
+  }
+  return value
+}
+
 function collectCandidates(secretValues: readonly string[]): string[] {
   const unique = new Set<string>()
   for (const value of secretValues) {

@@ -9,7 +9,8 @@
  * `npm run build`) has just built, as `npm publish` packs what `prepare` built. npm runs
  * offline, with its cache and config in the test's temp directory.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -90,6 +91,8 @@ describe('npm pack', () => {
     // The bundle loads its commands and reporters as chunks, each only when needed: a
     // missing chunk would show only when that command runs.
     for (const chunk of readdirSync(join(ROOT, 'dist', 'bundle'))) expect(packed).toContain(`dist/bundle/${chunk}`)
+    // `berth ui`'s page is read from the package at run time.
+    for (const asset of readdirSync(join(ROOT, 'assets', 'cockpit'))) expect(packed).toContain(`assets/cockpit/${asset}`)
   })
 
   it('ships every file the README links to, so its links work in node_modules/berth-deploy', () => {
@@ -166,6 +169,30 @@ describe('installed from the tarball into a fresh project', () => {
     expect(readFileSync(join(target, 'current', 'REVISION'), 'utf8').trim()).toBe(run('git', ['rev-parse', 'HEAD'], app).stdout.trim())
     // The starter's restart hook ran in the new release.
     expect(existsSync(join(target, live, 'tmp', 'restart.txt'))).toBe(true)
+  })
+
+  it('serves `berth ui`\'s page from the installed package', async () => {
+    const child = spawn(join(app, 'node_modules', '.bin', 'berth'), ['ui', 'production'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      let output = ''
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+      const url = await new Promise<string>((resolvePromise, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          output += d.toString()
+          const found = /http:\/\/\S+/.exec(output)?.[0]
+          if (found !== undefined) resolvePromise(found)
+        })
+        child.on('exit', () => reject(new Error(`berth ui exited:\n${output}`)))
+      })
+      const page = await fetch(url)
+      expect(page.status).toBe(200)
+      const token = new URL(url).searchParams.get('token')!
+      expect(await page.text()).toContain(`app.js?token=${token}`)
+      for (const asset of ['app.js', 'style.css']) expect((await fetch(new URL(`${asset}?token=${token}`, url))).status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    }
   })
 
   it('imports as a library, and exports its schema', () => {
