@@ -106,7 +106,11 @@ const hooksSchema = z.strictObject(
 
 const buildSchema = z.union([
   nonEmptyText('a shell command'),
-  z.strictObject({ run: nonEmptyText('a shell command'), include: z.array(relativePath).default([]) }),
+  z.strictObject({
+    run: nonEmptyText('a shell command'),
+    include: z.array(relativePath).default([]).describe('Build outputs added to the release, relative to the deployed tree (`subdir` when set).'),
+    cwd: relativePath.optional().describe('Where the command runs, relative to the root of the clean checkout of the commit. Default: that root.'),
+  }),
 ])
 
 /** Applied by `resolve.ts` after merging, because environments merge `ssh` key by key. */
@@ -133,7 +137,7 @@ const settingsShape = {
   keepReleases: wholeNumber(1).optional(),
   strategy: z.enum(DELIVERY_NAMES).optional(),
   subdir: relativePath.optional().describe('Deploy only this directory of the repository.'),
-  build: z.array(buildSchema).optional().describe('Commands run on the deploying machine before upload.'),
+  build: z.array(buildSchema).optional().describe('Commands run on the deploying machine, in a clean checkout of the whole commit, before upload.'),
   shared: z
     .strictObject({ files: z.array(relativePath).default([]), dirs: z.array(relativePath).default([]) })
     .optional()
