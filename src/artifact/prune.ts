@@ -19,7 +19,7 @@ interface CachedArtifact {
 }
 
 /** The artifacts in the cache, least recently used first. */
-export async function listArtifacts(cacheDir: string): Promise<CachedArtifact[]> {
+async function listArtifacts(cacheDir: string): Promise<CachedArtifact[]> {
   const dir = artifactsDir(cacheDir)
   const names = (await readdir(dir).catch(() => [] as string[])).filter(isArtifactId)
   const found = await Promise.all(

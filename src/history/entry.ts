@@ -49,6 +49,8 @@ export interface DeployEntry extends Common {
   /** Time each step took on this host, in whole milliseconds. */
   steps: Record<string, number>
   durationMs: number
+  /** The environment whose release this run promoted (`berth promote FROM TO`); absent for a deploy. */
+  promotedFrom?: string
 }
 
 export interface RollbackEntry extends Common {
@@ -226,6 +228,7 @@ const KNOWN: { [K in HistoryKind]: Check } = {
     failedStep: isOptional(isString),
     steps: (value) => isRecord(value) && Object.values(value).every(isNumber),
     durationMs: isNumber,
+    promotedFrom: isOptional(isString),
   }),
   rollback: shape({
     id: isString,

@@ -13,7 +13,10 @@ import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
-import { toBerthError, type BerthError } from '../errors.js'
+import type { Artifact } from '../artifact/store.js'
+import type { HookName } from '../config/types.js'
+import type { DeliveryStrategy } from '../delivery/strategy.js'
+import { StateError, toBerthError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { makeRunDir } from '../run-dirs.js'
 import type { RunContext, RunOptions } from './context.js'
@@ -44,31 +47,80 @@ export interface DeployResult {
 }
 
 export async function deploy(config: ResolvedConfig, options: DeployOptions = {}): Promise<DeployResult> {
+  return deployFrom(config, options, async (ctx) => {
+    const repoDir = await localRepoFor(config.repo, ctx.cacheDir)
+    const ref = options.ref ?? config.ref
+    const sha = await resolveRef(repoDir, ref)
+    return {
+      command: 'deploy',
+      sha,
+      ref,
+      repoDir,
+      strategy: deliveryFor(config),
+      async repoHooks(warn) {
+        const [hooks, uncommitted] = await Promise.all([findRepoHooks(repoDir, sha, config.subdir, warn), uncommittedWarning(repoDir, sha, config.subdir)])
+        if (uncommitted !== undefined) warn(uncommitted)
+        return hooks
+      },
+    }
+  })
+}
+
+/** What a run deploys and where its tree comes from: the commit (`deploy`), or an artifact (`promote`). */
+export interface DeploySource {
+  command: 'deploy' | 'promote'
+  sha: string
+  ref: string
+  /** The local repository ('' when the run reads no git: a promote). */
+  repoDir: string
+  strategy: DeliveryStrategy
+  /** The release's id when it is given (a promote keeps the id it had): never renamed. */
+  release?: string
+  /** The tree to ship, already built. */
+  artifact?: Artifact
+  /** The environment the release is promoted from. */
+  promotedFrom?: string
+  /** The release's in-repo hook files (found while the delivery starts); `warn` tells what will not run. */
+  repoHooks(warn: (message: string) => void): Promise<Map<HookName, string[]>>
+}
+
+/**
+ * The deploy core, shared by `deploy` and `promote`: `source` says what is deployed (it runs
+ * while the hosts connect); everything after that — lock, hooks, shared files, rollout,
+ * `onFailure`, history — is the same for both.
+ */
+export async function deployFrom(config: ResolvedConfig, options: DeployOptions, source: (ctx: RunContext) => Promise<DeploySource>): Promise<DeployResult> {
   const started = performance.now()
   // SSH handshakes are the slowest part of a small deploy: they start now and run while
   // the ref is resolved and the release read (a plan alone connects to nothing).
   return withFleet(config, { ...options, connect: options.planOnly !== true }, async (fleet) => {
     const { ctx } = fleet
-    const strategy = deliveryFor(config)
-    const repoDir = await localRepoFor(config.repo, ctx.cacheDir)
-    const ref = options.ref ?? config.ref
-    const sha = await resolveRef(repoDir, ref)
+    const what = await source(ctx)
+    const { sha, ref, strategy } = what
     const named = ctx.now()
-    const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
-    const planInput: PlanInput = { sha, ref, release: createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy }
+    const holder = { ...lockHolder(ctx, { command: what.command }), command: what.command }
+    const planInput: PlanInput = {
+      sha,
+      ref,
+      release: what.release ?? createReleaseId(named, sha),
+      hosts: fleet.hosts,
+      repoHooks: new Map(),
+      holder,
+      createdAt: named,
+      delivery: strategy,
+      ...(what.promotedFrom === undefined ? {} : { promotedFrom: what.promotedFrom }),
+    }
     const workDir = options.planOnly ? null : makeRunDir(tmpdir(), 'deploy')
     const hosts = fleet.runs.map(newDeployHost)
     // Packing starts now, for the release each host most likely has, while connections open.
-    const deliveries = new DeliveryRun(strategy, ctx, hosts, { repoDir, sha, workDir })
+    const deliveries = new DeliveryRun(strategy, ctx, hosts, { repoDir: what.repoDir, sha, workDir, ...(what.artifact === undefined ? {} : { artifact: what.artifact }) })
     try {
       if (workDir !== null) deliveries.start(planInput.release)
-      const warn = (message: string): void => ctx.report({ kind: 'log', level: 'warn', message })
-      const [repoHooks, uncommitted] = await Promise.all([findRepoHooks(repoDir, sha, config.subdir, warn), uncommittedWarning(repoDir, sha, config.subdir)])
-      planInput.repoHooks = repoHooks
-      if (uncommitted !== undefined) warn(uncommitted)
+      planInput.repoHooks = await what.repoHooks((message) => ctx.report({ kind: 'log', level: 'warn', message }))
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
-      return await carryOut(ctx, { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll })
+      const run = { plan, planInput, hosts, deliveries, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll }
+      return await carryOut(ctx, { ...run, command: what.command, keepsName: what.release !== undefined })
     } finally {
       // Packing may still be under way (for a host's guessed base, when the run stopped early).
       await deliveries.close()
@@ -87,13 +139,16 @@ interface CarryOut {
   heartbeatMs: number | undefined
   named: Date
   connectAll: () => Promise<void>
+  command: DeploySource['command']
+  /** The release's id was given: a host that already has it is refused, not a reason to rename. */
+  keepsName: boolean
 }
 
 async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   const { hosts, planInput, deliveries } = run
   const { config } = ctx
   const x: Execution = { ctx, plan: run.plan, input: withLockWait(stepInputFor(config, planInput), run.lockWaitMs), hosts, deliveries: new Map(), ran: new Set() }
-  ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.host.name), release: planInput.release, revision: planInput.sha, ref: planInput.ref })
+  ctx.report({ kind: 'run:start', command: run.command, environment: config.environment, hosts: hosts.map((h) => h.host.name), release: planInput.release, revision: planInput.sha, ref: planInput.ref })
   let stopHeartbeat = (): void => {}
   let error: BerthError | null = null
   try {
@@ -104,6 +159,7 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
       stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
       const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
       if (final === planInput.release) return
+      if (run.keepsName) throw releaseTaken(hosts, planInput.release, config.environment)
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${planInput.release} or later is already on the hosts: this release is ${final}` })
       planInput.release = final
       x.plan = planDeploy(config, planInput)
@@ -112,6 +168,9 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
     }
     for (const def of stepsIn('open')) await runStep(x, def, { afterBuiltin: onLocked })
     x.deliveries = await deliveries.forHosts(hosts.filter((host) => host.failed === null))
+    // The release's record names the artifact it is (what `promote` looks for).
+    const artifact = await deliveries.artifact()
+    if (artifact !== null) x.input = { ...x.input, newRecord: { ...x.input.newRecord, artifact } }
     for (const def of stepsIn('prepare')) await runStep(x, def)
     for (const [index, names] of x.plan.batches.entries()) {
       const batch = names.map((name) => hosts.find((host) => host.host.name === name)!)
@@ -128,6 +187,15 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   if (error !== null) throw error
   await deliveries.recordLive(hosts.filter((host) => host.switched && host.failed === null && !host.rolledBack))
   return { plan: x.plan, outcome }
+}
+
+/** A promoted release keeps its id: a host that has a release of that name already is refused. */
+function releaseTaken(hosts: DeployHost[], release: string, environment: string): StateError {
+  const holders = hosts.filter((host) => host.state !== null && (host.state.releases.includes(release) || host.state.records.has(release))).map((host) => host.host.name)
+  return new StateError(`release ${release} is already on ${holders.join(', ')}`, {
+    step: 'lock',
+    hint: `to make it live there again: berth rollback ${environment} --to ${release}`,
+  })
 }
 
 function withLockWait(input: StepInput, lockWaitMs: number | undefined): StepInput {

@@ -62,6 +62,7 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
       ...(hostFailed(host) ? { failedStep: failedStep(host) } : {}),
       steps: host.durations,
       durationMs: performance.now() - input.started,
+      ...(x.plan.promotedFrom === undefined ? {} : { promotedFrom: x.plan.promotedFrom }),
     })
   for (const def of stepsIn('close')) {
     if (error === null) await runStep(x, def, { isBestEffort: true, only: def.alsoOnFailure ? hosts : hosts.filter((host) => host.failed === null) })

@@ -59,6 +59,8 @@ export interface DeployPlan {
   /** Rollout batches, by host name: the `go-live` steps run once per batch, in this order. */
   batches: string[][]
   steps: PlannedStep[]
+  /** The environment whose live release this run promotes (`berth promote`). */
+  promotedFrom?: string
 }
 
 export interface PlanInput {
@@ -74,6 +76,8 @@ export interface PlanInput {
   holder?: StepInput['holder']
   createdAt?: Date
   delivery?: DeliveryStrategy
+  /** The environment whose live release this run promotes (`berth promote`). */
+  promotedFrom?: string
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
@@ -99,7 +103,16 @@ export function stepInputFor(config: ResolvedConfig, input: PlanInput): StepInpu
     sha: input.sha,
     ref: input.ref,
     delivery: input.delivery ?? deliveryFor(config),
-    newRecord: { release: input.release, state: 'preparing', revision: input.sha, ref: input.ref, createdAt: at, updatedAt: at, deployedBy: `${holder.user}@${holder.machine}` },
+    newRecord: {
+      release: input.release,
+      state: 'preparing',
+      revision: input.sha,
+      ref: input.ref,
+      createdAt: at,
+      updatedAt: at,
+      deployedBy: `${holder.user}@${holder.machine}`,
+      ...(input.promotedFrom === undefined ? {} : { promotedFrom: input.promotedFrom }),
+    },
     holder,
   }
 }
@@ -113,10 +126,11 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     revision: input.sha,
     ref: input.ref,
     deployTo: config.deployTo,
-    strategy: config.strategy,
+    strategy: input.delivery?.name ?? config.strategy,
     hosts: input.hosts.map((h) => ({ name: h.name, roles: h.roles, primary: h.primary })),
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
+    ...(input.promotedFrom === undefined ? {} : { promotedFrom: input.promotedFrom }),
   }
 }
 

@@ -65,7 +65,7 @@ export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<
   if (entries.length === 0) return `${['no history yet', ...notRead].join('\n')}\n`
   const rows = entries.map((e) => [
     e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-    e.kind,
+    e.kind === 'deploy' && typeof e.promotedFrom === 'string' ? `promote from ${e.promotedFrom}` : e.kind,
     String(e.user ?? ''),
     String(e.ref ?? ''),
     String(e.sha ?? '').slice(0, 7),
