@@ -157,9 +157,9 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
     // final name (only now are the hosts' releases known: the name must not be taken there).
     const onLocked = async (): Promise<void> => {
       stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
+      if (run.keepsName) return refuseIfTaken(hosts, planInput.release, config.environment)
       const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
       if (final === planInput.release) return
-      if (run.keepsName) throw releaseTaken(hosts, planInput.release, config.environment)
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${planInput.release} or later is already on the hosts: this release is ${final}` })
       planInput.release = final
       x.plan = planDeploy(config, planInput)
@@ -190,9 +190,10 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
 }
 
 /** A promoted release keeps its id: a host that has a release of that name already is refused. */
-function releaseTaken(hosts: DeployHost[], release: string, environment: string): StateError {
+function refuseIfTaken(hosts: DeployHost[], release: string, environment: string): void {
   const holders = hosts.filter((host) => host.state !== null && (host.state.releases.includes(release) || host.state.records.has(release))).map((host) => host.host.name)
-  return new StateError(`release ${release} is already on ${holders.join(', ')}`, {
+  if (holders.length === 0) return
+  throw new StateError(`release ${release} is already on ${holders.join(', ')}`, {
     step: 'lock',
     hint: `to make it live there again: berth rollback ${environment} --to ${release}`,
   })
