@@ -33,6 +33,20 @@ const built: HistoryEntry[] = [
   setupEntry({ id: 'run-3', at: AT, ...actor, result: 'success' }),
   lockBrokenEntry({ at: AT, ...actor, holder, why: 'its holder is gone' }),
   unlockForcedEntry({ id: 'run-4', at: AT, ...actor, holder: null, result: 'success' }),
+  deployEntry({
+    id: 'run-5',
+    at: AT,
+    ...actor,
+    environment: 'production',
+    ref: 'main',
+    sha: 'b'.repeat(40),
+    release: '20261202T100000Z-bbbbbbb',
+    hosts: ['web3'],
+    result: 'success',
+    steps: {},
+    durationMs: 10,
+    promotedFrom: 'staging',
+  }),
 ]
 
 describe('history entry builders', () => {
