@@ -81,9 +81,10 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
     hosts.map((host) => ({ host: host.host.name, live: isLiveOnNew(host), rolledBack: host.rolledBack, migrated: host.migrated, failed: host.failed !== null })),
     { ok, stopped: error !== null },
   )
-  const destructive = describeAttention(attention, 'deploy')
+  const command = x.plan.promotedFrom === undefined ? 'deploy' : 'promote'
+  const destructive = describeAttention(attention, command)
   const where = { environment: ctx.config.environment, deployTo: ctx.config.deployTo }
-  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: x.plan.release, outcomes, attention, destructive, durationMs, where })
+  ctx.report({ kind: 'run:summary', command, ok, release: x.plan.release, outcomes, attention, destructive, durationMs, where })
   return { ok, release: x.plan.release, outcomes, attention, destructive, durationMs }
 }
 
