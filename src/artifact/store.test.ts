@@ -54,6 +54,22 @@ describe('artifacts in the cache', () => {
     expect(await openArtifact(cache, stored.id)).toBeNull()
   })
 
+  it('refuses a file list whose paths would leave the artifact or write through one of its links', async () => {
+    const cache = temp()
+    const root = tree()
+    const file = { type: 'file' as const, mode: 0o644, size: 4, hash: 'x' }
+    for (const manifest of [
+      new Map([['../outside', { ...file, path: '../outside' }]]),
+      new Map([['/etc/x', { ...file, path: '/etc/x' }]]),
+      new Map([
+        ['a', { type: 'link' as const, path: 'a', target: '/tmp' }],
+        ['a/x', { ...file, path: 'a/x' }],
+      ]),
+    ]) {
+      await expect(storeArtifact(cache, root, manifest)).rejects.toThrow(/is not a path inside a release/)
+    }
+  })
+
   it('finds a build by its inputs key; prunes the least recently used beyond the size; clears all', async () => {
     const cache = temp()
     const a = tree('a'.repeat(1000))

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path'
 import { settleAll } from '../fleet/pool.js'
 import { parseManifest, serializeManifest, type Manifest } from '../delivery/manifest.js'
 import { manifestSum } from '../delivery/manifest-cache.js'
+import { StateError } from '../errors.js'
 
 /** An artifact in this machine's cache, ready to be packed. */
 export interface Artifact {
@@ -67,6 +68,7 @@ export async function storeArtifact(cacheDir: string, from: string, manifest: Ma
   const id = artifactId(listing)
   const existing = await openArtifact(cacheDir, id)
   if (existing !== null) return existing
+  refuseUnsafePaths(manifest)
   const dir = join(artifactsDir(cacheDir), id)
   const temp = `${dir}.${randomBytes(4).toString('hex')}.tmp`
   await mkdir(join(temp, 'tree'), { recursive: true, mode: 0o700 })
@@ -110,6 +112,21 @@ export async function recordBuild(cacheDir: string, key: string, id: string): Pr
     await rename(temp, join(dir, key))
   } catch {
     // best effort
+  }
+}
+
+/**
+ * A list read from a host is not trusted to stay inside the artifact: every path must be
+ * relative, without `.` or `..` parts, and never below a symlink of the list (a link `a`
+ * then a file `a/x` would write through the link).
+ */
+function refuseUnsafePaths(manifest: Manifest): void {
+  for (const path of manifest.keys()) {
+    const parts = path.split('/')
+    const below = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'))
+    if (parts.some((part) => part === '' || part === '.' || part === '..') || below.some((prefix) => manifest.get(prefix)?.type === 'link')) {
+      throw new StateError(`the file list names ${JSON.stringify(path)}, which is not a path inside a release`, { hint: 'the release was not made by berth: deploy it again' })
+    }
   }
 }
 
