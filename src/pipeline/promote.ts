@@ -75,7 +75,9 @@ function readFrom(from: ResolvedConfig, options: PromoteOptions, to: RunContext)
         ctx.report({ kind: 'log', level: 'info', message: `read ${picked.release} from ${run.host.name} (${manifest.size} files, checked)` })
         return { ...picked, manifest, artifact }
       } catch (error) {
-        errors.push(toBerthError(error))
+        const failure = toBerthError(error)
+        errors.push(failure)
+        ctx.report({ kind: 'log', level: 'warn', host: run.host.name, message: `${failure.message}: reading ${picked.release} from another ${from.environment} host` })
       }
     }
     throw errors.length === 1 ? errors[0]! : new StateError(`no ${from.environment} host could give release ${picked.release}: ${errors.map((e) => e.message).join('; ')}`)

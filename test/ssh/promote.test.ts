@@ -3,10 +3,10 @@
  * runs (every path, mode, content and link compared between a staging and a production
  * host), under the same release id, with production's own hooks and history, and the local
  * build runs once. It refuses when staging's hosts disagree, naming them; and with an empty
- * cache on this machine it reads the release from a staging host.
+ * cache on this machine it reads the release from a staging host whose copy is intact.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
@@ -142,19 +142,24 @@ describe('promote', () => {
     expect(onHost(fleet, 'web3', app).read('current/index.js')).toBe('server v1\n')
   })
 
-  it('reads the release from a staging host when this machine has no artifact of it', async () => {
+  it('reads the release from a staging host when this machine has no artifact of it, checking every file', async () => {
     const app = 'colleague'
     const project = trainProject(app)
     expect((await project.berth(['deploy', 'staging'])).code).toBe(0)
     const release = onHost(fleet, 'web1', app).live()!
     const cleared = await project.berth(['cache', 'clear'])
     expect(cleared.code, all(cleared)).toBe(0)
+    // On web1 a file of the release was changed after delivery: it is not the build, web2's copy is.
+    const intact = treeOf('web2', app, release)
+    writeFileSync(join(fleet.hostDir('web1'), app, 'releases', release, 'index.js'), 'patched on the host\n')
 
     const promoted = await project.berth(['promote', 'staging', 'production'])
     expect(promoted.code, all(promoted)).toBe(0)
-    expect(all(promoted)).toMatch(new RegExp(`read ${release} from web1 \\(\\d+ files, checked\\)`))
+    expect(all(promoted)).toMatch(new RegExp(`read ${release} from web2 \\(\\d+ files, checked\\)`))
+    expect(all(promoted)).toContain(`index.js in release ${release} on web1 is not the file its artifact lists`)
     expect(builds(project)).toBe(1)
-    expect(treeOf('web3', app, release)).toEqual(treeOf('web1', app, release))
+    expect(treeOf('web3', app, release)).toEqual(intact)
+    expect(onHost(fleet, 'web3', app).read('current/index.js')).toBe('server v1\n')
     // Kept: the next promote of it needs no host to read from.
     expect(readdirSync(join(project.cacheDir, 'artifacts')).filter((name) => /^[0-9a-f]{64}$/.test(name))).toHaveLength(1)
   })
