@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { defaultCacheDir } from './cache-dir.js'
+import { defaultCacheDir, defaultCacheMaxBytes } from './cache-dir.js'
 
 describe('defaultCacheDir', () => {
   it('is BERTH_CACHE_DIR first, made absolute', () => {
@@ -16,6 +16,20 @@ describe('defaultCacheDir', () => {
 
   it('is ~/.cache/berth otherwise', () => {
     expect(defaultCacheDir({})).toBe(join(homedir(), '.cache', 'berth'))
+  })
+})
+
+describe('defaultCacheMaxBytes', () => {
+  it('reads BERTH_CACHE_MAX as a size, 2 GiB when unset', () => {
+    expect(defaultCacheMaxBytes({})).toBe(2 * 1024 ** 3)
+    expect(defaultCacheMaxBytes({ BERTH_CACHE_MAX: '500M' })).toBe(500 * 1024 ** 2)
+    expect(defaultCacheMaxBytes({ BERTH_CACHE_MAX: '1.5GiB' })).toBe(1.5 * 1024 ** 3)
+    expect(defaultCacheMaxBytes({ BERTH_CACHE_MAX: '4096' })).toBe(4096)
+    expect(defaultCacheMaxBytes({ BERTH_CACHE_MAX: '0' })).toBe(0)
+  })
+
+  it('refuses what is not a size (exit 2)', () => {
+    expect(() => defaultCacheMaxBytes({ BERTH_CACHE_MAX: 'lots' })).toThrow(/BERTH_CACHE_MAX=lots/)
   })
 })
 

@@ -6,6 +6,7 @@ export { defineConfig, loadConfig, resolveEnvironment, findConfigFile } from './
 export type { LoadConfigOptions, LoadedConfig, ResolveOptions, UserConfig } from './config/index.js'
 export type { ResolvedConfig, HostConfig, HookEntry, HookName, Step } from './config/types.js'
 export { deploy, type DeployOptions, type DeployResult } from './pipeline/deploy.js'
+export { promote, type PromoteOptions } from './pipeline/promote.js'
 export { planDeploy, type DeployPlan, type PlannedStep, type PlannedAction } from './pipeline/plan.js'
 export { rollback, type RollbackOptions, type RollbackOutcome } from './pipeline/rollback.js'
 export { setup } from './pipeline/setup.js'

@@ -27,6 +27,8 @@ export interface Flags {
   lockWaitMs?: number
   /** rollback: the release to go to. */
   to?: string
+  /** promote: the release to promote. */
+  release?: string
   /** lock: why, shown to whoever is refused. */
   reason?: string
   /** deploy: the maintenance page around the migrations. */
@@ -65,7 +67,8 @@ export function parseFlags(parsed: Record<string, unknown>, typed: ReadonlyMap<s
   set('roles', parseList('roles', value('roles', 'roles')))
   set('hosts', parseList('hosts', value('hosts', 'hosts')))
   set('ref', parseRef(value('ref', 'ref')))
-  set('to', parseRelease(value('to', 'to')))
+  set('to', parseRelease('to', value('to', 'to')))
+  set('release', parseRelease('release', value('release', 'release')))
   set('reason', value('reason', 'reason'))
   set('message', nonEmpty('message', value('message', 'message')))
   set('port', parsePort(value('port', 'port')))
@@ -118,12 +121,12 @@ export function parseRef(value: string | undefined): string | undefined {
 }
 
 /**
- * `--to`: a release name. Checked here, not first on the hosts: a name that cannot be a
+ * `--to`, `--release`: a release name. Checked here, not first on the hosts: a name that cannot be a
  * release would otherwise take the lock and leave a failed rollback in every host's history.
  */
-function parseRelease(value: string | undefined): string | undefined {
+function parseRelease(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
-  if (!isReleaseId(value)) throw new UsageError(`--to ${show(value)} is not a release name (like 20261123T171500-4634f44)`, { hint: 'see the names with `berth releases ENV`' })
+  if (!isReleaseId(value)) throw new UsageError(`--${flag} ${show(value)} is not a release name (like 20261123T171500-4634f44)`, { hint: 'see the names with `berth releases ENV`' })
   return value
 }
 

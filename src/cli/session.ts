@@ -36,6 +36,8 @@ export interface Session {
   notifier?: Notifier
   /** Options every core call takes: reporter, signal, concurrency, host selection. */
   run: RunOptions
+  /** The environment a release is promoted from (`OpenOptions.from`), resolved from the same file. */
+  from?: ResolvedConfig
 }
 
 export function wantsColor(flags: Pick<Flags, 'color' | 'json'>, io: CliIO): boolean {
@@ -54,6 +56,8 @@ export interface OpenOptions {
   hasHookLog?: boolean
   /** The command prints data on stdout (`config`): the config's warnings go to stderr instead. */
   isStdoutData?: boolean
+  /** Also resolve this environment (`promote FROM TO`: FROM is only read, its hooks never run). */
+  from?: string
 }
 
 export async function openEnvironment(environment: string, flags: Flags, io: CliIO, access: Access = 'change', open: OpenOptions = {}): Promise<Session> {
@@ -61,10 +65,11 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
   const [{ loadConfig, resolveEnvironment }, { createReporter }] = await Promise.all([import('../config/index.js'), import('../ui/select.js')])
   const loaded = await loadConfig({ cwd: io.cwd, signal: io.signal, ...(flags.config === undefined ? {} : { configPath: flags.config }) })
   const config = resolveEnvironment(loaded, environment, { processEnv: io.env, allowUnsetValues: access === 'read' })
+  const from = open.from === undefined ? undefined : resolveEnvironment(loaded, open.from, { processEnv: io.env, allowUnsetValues: true })
   // Loading a config can take a moment (an inventory command, a large file): a signal that
   // came meanwhile stops here, before any host is touched.
   if (io.signal.aborted) throw new InterruptedError('stopped while loading the config: nothing was changed on any host')
-  io.secretValues.push(...config.secretValues)
+  io.secretValues.push(...config.secretValues, ...(from?.secretValues ?? []))
   const log = open.hasHookLog === true ? createHookLog(config.rootDir, createRedactor(config.secretValues)) : undefined
   const logPath = (): string | undefined => {
     const file = log?.path()
@@ -103,7 +108,7 @@ export async function openEnvironment(environment: string, flags: Flags, io: Cli
     log?.close()
     reporter.finish()
   }
-  return { config, reporter: { ...reporter, finish }, run, ...(notifier === undefined ? {} : { notifier }) }
+  return { config, reporter: { ...reporter, finish }, run, ...(notifier === undefined ? {} : { notifier }), ...(from === undefined ? {} : { from }) }
 }
 
 /** Runs a command body with the session's webhook calls settled and its reporter finished, however it ends. */

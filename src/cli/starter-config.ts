@@ -55,7 +55,8 @@ deployTo: /srv/${app}
 keepReleases: 5
 # strategy: upload        # upload (default): send the tree from here | git: each host fetches
 
-# Build on this machine before uploading; listed outputs ship with the release.
+# Build on this machine, in a clean checkout of the commit, before uploading; listed
+# outputs ship with the release. Built once per commit: a redeploy reuses the build.
 # build:
 #   - run: npm ci && npm run build
 #     include: [dist/]

@@ -232,7 +232,7 @@ function resolveSsh(loaded: LoadedConfig, environment: string): SshSettings {
 
 function toBuildConfig(raw: RawBuild): ResolvedConfig['build'][number] {
   if (typeof raw === 'string') return { run: raw, include: [] }
-  return { run: raw.run, include: raw.include.map(normalizeRelative) }
+  return { run: raw.run, include: raw.include.map(normalizeRelative), ...(raw.cwd === undefined ? {} : { cwd: normalizeRelative(raw.cwd) }) }
 }
 
 function resolveShared(raw: { files: string[]; dirs: string[] } | undefined): ResolvedConfig['shared'] {

@@ -138,8 +138,9 @@ const hooksSchema = z
 const buildSchema = z.union([
   nonEmptyText('a shell command'),
   z.strictObject({
-    run: nonEmptyText('a shell command').describe('Shell command run on the deploying machine in an export of the commit being deployed.'),
-    include: z.array(relativePath).default([]).describe('Paths the command writes (relative to the deployed tree) that are added to the release, e.g. `dist/`.'),
+    run: nonEmptyText('a shell command').describe('Shell command run on the deploying machine in a clean checkout of the commit being deployed (its root, unless `cwd` says otherwise).'),
+    include: z.array(relativePath).default([]).describe('Build outputs added to the release, relative to the deployed tree (`subdir` when set).'),
+    cwd: relativePath.optional().describe('Where the command runs, relative to the root of the clean checkout of the commit. Default: that root.'),
   }),
 ])
 
@@ -243,7 +244,7 @@ const settingsShape = {
   keepReleases: keepReleasesSchema.optional().describe(DEFAULTED.keepReleases),
   strategy: strategySchema.optional().describe(DEFAULTED.strategy),
   subdir: relativePath.optional().describe('Deploy only this directory of the repository.'),
-  build: z.array(buildSchema).optional().describe('Commands run on the deploying machine before upload.'),
+  build: z.array(buildSchema).optional().describe('Commands run on the deploying machine, in a clean checkout of the whole commit, before upload.'),
   shared: z
     .strictObject({
       files: z.array(relativePath).default([]).describe('Files kept in shared/ and linked into each release (e.g. `.env`, `config/database.yml`).'),

@@ -108,6 +108,8 @@ export interface BuildConfig {
   run: string
   /** Paths (relative to the deployed tree) whose build outputs are added to the release. */
   include: string[]
+  /** Where the command runs, relative to the root of the clean checkout (default: that root). */
+  cwd?: string
 }
 
 export interface SshSettings {

@@ -11,6 +11,7 @@
  * step → `recordLive` for the hosts that went live → `close` always.
  */
 import type { Readable } from 'node:stream'
+import type { Artifact } from '../artifact/store.js'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import type { Reporter } from '../events.js'
 import type { HostState } from '../release/host-state.js'
@@ -27,6 +28,8 @@ export interface DeliveryContext {
   cacheDir: string
   /** Runs one of berth's own commands on a host of the run. */
   exec(host: string, command: string): Promise<ExecResult>
+  /** Artifacts beyond this total size are pruned from the cache (`BERTH_CACHE_MAX`). */
+  cacheMaxBytes: number
   /** Runs a local build command in `cwd`, reported like a hook; rejects with a `HookError`. */
   runLocal(command: string, cwd: string, env: Record<string, string>): Promise<void>
 }
@@ -43,6 +46,8 @@ export interface DeliveryInput {
   release: string
   /** A private directory for this run's files, removed when the run ends. */
   workDir: string
+  /** The tree to ship, already built (a promote): neither git nor the build is run. */
+  artifact?: Artifact
 }
 
 /** One host's part of the fetch step: run after the release's directory and record exist. */
@@ -82,6 +87,11 @@ export interface DeliveryStrategy {
 export interface Delivery {
   /** Each host's part, decided from what the host reported under the lock. */
   forHosts(hosts: DeliveryHost[]): Promise<Map<string, HostDelivery>>
+  /**
+   * The id of the artifact this delivery ships (`artifact/store.ts`), once it is known
+   * (after `forHosts`); absent for a delivery that ships no tree from this machine (git).
+   */
+  artifact?(): Promise<string>
   /** Remembers, for the hosts now live on this release, what the next deploy will find there. */
   recordLive(hosts: DeliveryHost[]): Promise<void>
   /** Waits for local work still under way and frees what it used. Safe to call twice. */

@@ -1,12 +1,11 @@
 /**
- * A release tree built on disk (when the config has `build` steps): its manifest is hashed
- * from the files, and it is packed with the system tar from a list of paths.
+ * A release tree on disk (a build's staging tree, or an artifact in this machine's cache),
+ * packed with the system tar from a list of paths.
  */
 import { writeFile } from 'node:fs/promises'
 import { StateError } from '../errors.js'
 import { appendOutput } from './append-output.js'
-import { hashTree } from './manifest.js'
-import type { ReleaseTree } from './tree.js'
+import type { Manifest } from './manifest.js'
 import type { ReleaseSource } from './upload.js'
 
 /**
@@ -16,8 +15,8 @@ import type { ReleaseSource } from './upload.js'
  */
 const NORMAL_MODES = '--mode=u=rwX,go=rX'
 
-export async function stagedSource(tree: ReleaseTree, workDir: string): Promise<ReleaseSource> {
-  const manifest = await hashTree(tree.root, tree.paths)
+/** The files `manifest` lists, under `root`. */
+export function treeSource(root: string, manifest: Manifest, workDir: string): ReleaseSource {
   let lists = 0
   return {
     manifest,
@@ -26,7 +25,7 @@ export async function stagedSource(tree: ReleaseTree, workDir: string): Promise<
       await writeFile(list, (paths === 'all' ? [...manifest.keys()] : paths).map((path) => `${path}\0`).join(''))
       // Names go under `into/`; symlink targets (`S`) are left as they are.
       const prefix = `--transform=s,^,${into}/,S`
-      await appendTar(['-c', '-f', '-', '-C', tree.root, prefix, NORMAL_MODES, '--no-recursion', '--null', '-T', list], file)
+      await appendTar(['-c', '-f', '-', '-C', root, prefix, NORMAL_MODES, '--no-recursion', '--null', '-T', list], file)
     },
   }
 }

@@ -23,6 +23,11 @@ export interface RenderedTemplates {
 export interface RenderOptions {
   /** A plan shows where templates go, never their text: unset variables do not stop it. */
   allowUnset?: boolean
+  /**
+   * Reads a template by its path in the deployed tree, when it does not come from the commit
+   * (a promote reads the release's artifact). null: no such file.
+   */
+  read?: (src: string) => Promise<string | null>
 }
 
 export async function renderTemplates(config: ResolvedConfig, repoDir: string, sha: string, options: RenderOptions = {}): Promise<RenderedTemplates | undefined> {
@@ -33,9 +38,10 @@ export async function renderTemplates(config: ResolvedConfig, repoDir: string, s
     config.templates.map(async (template): Promise<{ text: string; issues: ConfigIssue[] }> => {
       const issues: ConfigIssue[] = []
       const inRepo = config.subdir === undefined ? template.src : posix.join(config.subdir, template.src)
-      const source = await git(['cat-file', 'blob', `${sha}:${inRepo}`], repoDir).catch(() => null)
+      const source = options.read ? await options.read(template.src) : await git(['cat-file', 'blob', `${sha}:${inRepo}`], repoDir).catch(() => null)
       if (source === null) {
-        issues.push({ file, path: `${template.source}.src`, message: `${inRepo} is not a file in the deployed commit ${sha.slice(0, 7)}: commit it, or fix the path` })
+        const where = options.read ? `the release's tree` : `the deployed commit ${sha.slice(0, 7)}`
+        issues.push({ file, path: `${template.source}.src`, message: `${inRepo} is not a file in ${where}: commit it, or fix the path` })
         return { text: '', issues }
       }
       // Only `env` and the secrets: the rest of this machine's environment is not the app's.

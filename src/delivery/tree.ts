@@ -1,7 +1,11 @@
 /**
- * Builds the release tree on the deploying machine, once per deploy: `git archive` of the
- * sha (submodules included, `subdir` applied), then the `build` commands with their
- * `include`d outputs. The result is a staging directory plus the list of paths to ship.
+ * Builds the release tree on the deploying machine: `git archive` of the whole commit
+ * (submodules included) into a clean directory, then the `build` commands there, each in
+ * the checkout's root unless its `cwd` says otherwise. A build may so read and write
+ * outside `subdir` (build `client/`, ship `server/` with the built client inside it). The
+ * release is `subdir` (or the whole checkout): its committed files plus the `include`d
+ * outputs, whose paths are relative to it. The result is a staging directory plus the list
+ * of paths to ship.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -30,7 +34,7 @@ export interface TreeOptions {
   build: BuildConfig[]
   /** berth's cache, where mirrors of submodule URLs are kept (`localRepoFor`). */
   cacheDir: string
-  /** Runs one build command (locally, in the tree root); provided by the pipeline for events. */
+  /** Runs one build command (locally, in `cwd` inside the checkout); provided by the pipeline for events. */
   runBuild: (command: string, cwd: string) => Promise<void>
 }
 
@@ -38,7 +42,7 @@ export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTre
   const staging = makeRunDir(tmpdir(), 'tree')
   const dispose = (): Promise<void> => rm(staging, { recursive: true, force: true })
   try {
-    await exportCommit(options.repoDir, options.sha, staging, options.cacheDir, options.subdir)
+    await exportCommit(options.repoDir, options.sha, staging, options.cacheDir)
     const root = options.subdir === undefined ? staging : join(staging, options.subdir)
     const tracked = await listFiles(root)
     if (tracked.length === 0 && options.subdir !== undefined) {
@@ -47,7 +51,7 @@ export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTre
         hint: 'check `subdir:` in the config',
       })
     }
-    for (const step of options.build) await options.runBuild(step.run, root)
+    for (const step of options.build) await options.runBuild(step.run, join(staging, step.cwd ?? ''))
     const included = options.build.flatMap((step) => step.include.map((path) => path.replace(/\/+$/, '')))
     const missing = included.filter((path) => !existsSync(join(root, path)))
     if (missing.length > 0) {
@@ -61,21 +65,14 @@ export async function buildReleaseTree(options: TreeOptions): Promise<ReleaseTre
   }
 }
 
-/** `git archive` of the commit (or only `subdir`) into `dest`, then each submodule into place. */
-async function exportCommit(repoDir: string, sha: string, dest: string, cacheDir: string, subdir?: string): Promise<void> {
-  const pathspec = subdir === undefined ? [] : ['--', subdir]
-  await pipeArchive(repoDir, ['archive', '--format=tar', sha, ...pathspec], dest)
+/** `git archive` of the whole commit into `dest`, then each submodule into place. */
+async function exportCommit(repoDir: string, sha: string, dest: string, cacheDir: string): Promise<void> {
+  await pipeArchive(repoDir, ['archive', '--format=tar', sha], dest)
   for (const sub of await submodulesOf(repoDir, sha)) {
-    if (subdir !== undefined && !isInside(sub.path, subdir)) continue
     const subRepo = await submoduleRepo(repoDir, sha, sub.path, sub.sha, cacheDir)
     await mkdir(join(dest, sub.path), { recursive: true })
     await exportCommit(subRepo, sub.sha, join(dest, sub.path), cacheDir)
   }
-}
-
-function isInside(path: string, dir: string): boolean {
-  const d = posix.normalize(dir).replace(/\/+$/, '')
-  return path === d || path.startsWith(`${d}/`)
 }
 
 async function submodulesOf(repoDir: string, sha: string): Promise<{ path: string; sha: string }[]> {

@@ -1,6 +1,7 @@
 /**
  * The `upload` delivery: the release is read from git on this machine (or exported and
- * built, with `build` steps), and each host receives one tar stream of only the files its
+ * built, with `build` steps, once per set of build inputs: `build-once.ts`; or given as an
+ * artifact, by `promote`), and each host receives one tar stream of only the files its
  * live release lacks, the rest copied from that release on arrival (`upload.ts`).
  * Without build steps, packing starts at once for the release this machine last left live
  * on each host (`live-cache.ts`), while connections are still being made; the host's own
@@ -12,8 +13,9 @@ import { readGitSource } from './git-source.js'
 import { liveCacheDir, liveCacheKey, readLiveGuess, recordLiveGuess } from './live-cache.js'
 import { cacheManifest, manifestCacheDir, manifestSum, readCachedManifest } from './manifest-cache.js'
 import type { Delivery, DeliveryContext, DeliveryHost, DeliveryInput, DeliveryStrategy, HostDelivery } from './strategy.js'
-import { stagedSource } from './tarball.js'
-import { buildReleaseTree, type ReleaseTree } from './tree.js'
+import { builtSource } from './build-once.js'
+import { treeSource } from './tarball.js'
+import type { ReleaseTree } from './tree.js'
 import { createShipper, type HostBase, type ReleaseSource } from './upload.js'
 
 export function uploadStrategy(): DeliveryStrategy {
@@ -37,18 +39,20 @@ export function uploadStrategy(): DeliveryStrategy {
     preview: (layout, release) => receiveRelease(layout, release, null, '<live release>'),
     start(ctx, hosts, input) {
       const { config } = ctx
-      const isCommitAsIs = config.build.length === 0
+      const { artifact } = input
+      const isCommitAsIs = artifact === undefined && config.build.length === 0
       if (isCommitAsIs) void gitSource(input, config.subdir, ctx.cacheDir)
       let built: ReleaseTree | undefined
       let source: Promise<ReleaseSource> | undefined
       const readSource = async (): Promise<ReleaseSource> => {
+        if (artifact !== undefined) return treeSource(artifact.root, artifact.manifest, input.workDir)
         if (isCommitAsIs) return gitSource(input, config.subdir, ctx.cacheDir)
-        built = await buildLocally(ctx, input)
-        return stagedSource(built, input.workDir)
+        return builtSource(ctx, input, (tree) => (built = tree))
       }
       const shipper = createShipper(() => (source ??= readSource()), input.workDir, input.release)
-      // Build steps run only under the lock: with them, nothing is packed before it.
-      const guesses = isCommitAsIs ? hosts.map((host) => guessBase(ctx, host).then((base) => base && shipper.shipFor(base)).catch(() => {})) : []
+      // Build steps run only under the lock: with them, nothing is packed before it. A tree
+      // known already (the commit as it is, an artifact being promoted) is packed at once.
+      const guesses = isCommitAsIs || artifact !== undefined ? hosts.map((host) => guessBase(ctx, host).then((base) => base && shipper.shipFor(base)).catch(() => {})) : []
       let shipped = false
       const delivery: Delivery = {
         async forHosts(locked) {
@@ -76,6 +80,7 @@ export function uploadStrategy(): DeliveryStrategy {
             built = undefined
           }
         },
+        artifact: async () => manifestSum(await shipper.listing()),
         async recordLive(live) {
           if (!shipped) return
           const sum = manifestSum(await shipper.listing())
@@ -125,18 +130,4 @@ function pathOfLine(line: string): string {
   } catch {
     return ''
   }
-}
-
-/** Exports the commit and runs the config's `build` steps in it, reported like hooks. */
-function buildLocally(ctx: DeliveryContext, input: DeliveryInput): Promise<ReleaseTree> {
-  const { config } = ctx
-  return buildReleaseTree({
-    repoDir: input.repoDir,
-    sha: input.sha,
-    ...(config.subdir === undefined ? {} : { subdir: config.subdir }),
-    build: config.build,
-    cacheDir: ctx.cacheDir,
-    runBuild: (command, cwd) =>
-      ctx.runLocal(command, cwd, { ...config.env, BERTH_APP: config.app, BERTH_ENV: config.environment, BERTH_RELEASE: input.release, BERTH_REVISION: input.sha }),
-  })
 }

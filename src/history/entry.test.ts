@@ -46,6 +46,7 @@ const built: HistoryEntry[] = [
     steps: {},
     durationMs: 700,
     tag: '202612.4',
+    promotedFrom: 'staging',
   }),
 ]
 

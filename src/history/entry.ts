@@ -53,6 +53,8 @@ export interface DeployEntry extends Common {
   durationMs: number
   /** The tag the deployed commit got in the deploying machine's repository (`tag:` in the config). */
   tag?: string
+  /** The environment whose release this run promoted (`berth promote FROM TO`); absent for a deploy. */
+  promotedFrom?: string
 }
 
 export interface RollbackEntry extends Common {
@@ -232,6 +234,7 @@ const KNOWN: { [K in HistoryKind]: Check } = {
     steps: (value) => isRecord(value) && Object.values(value).every(isNumber),
     durationMs: isNumber,
     tag: isOptional(isString),
+    promotedFrom: isOptional(isString),
   }),
   rollback: shape({
     id: isString,

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { hostname, userInfo } from 'node:os'
-import { defaultCacheDir } from '../cache-dir.js'
+import { defaultCacheDir, defaultCacheMaxBytes } from '../cache-dir.js'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
 import type { Reporter } from '../events.js'
@@ -49,6 +49,8 @@ export interface RunOptions {
    * @default `BERTH_CACHE_DIR`, else `$XDG_CACHE_HOME/berth`, else `~/.cache/berth`
    */
   cacheDir?: string
+  /** Artifacts kept in the cache beyond this size are pruned. @default `BERTH_CACHE_MAX`, else 2 GiB */
+  cacheMaxBytes?: number
 }
 
 export interface HostRun {
@@ -70,6 +72,8 @@ export interface RunContext {
   token: string
   /** berth's cache on this machine (`RunOptions.cacheDir`). */
   cacheDir: string
+  /** `RunOptions.cacheMaxBytes`. */
+  cacheMaxBytes: number
 }
 
 export function createContext(config: ResolvedConfig, options: RunOptions): RunContext {
@@ -86,6 +90,7 @@ export function createContext(config: ResolvedConfig, options: RunOptions): RunC
     concurrency: options.concurrency ?? 10,
     token: randomUUID(),
     cacheDir: options.cacheDir ?? defaultCacheDir(),
+    cacheMaxBytes: options.cacheMaxBytes ?? defaultCacheMaxBytes(),
   }
 }
 

@@ -27,7 +27,7 @@ export class DeliveryRun {
   start(release: string): void {
     if (this.input.workDir === null) return
     const view = this.hosts.map((host) => ({ host: host.host, state: host.state }))
-    this.current = this.strategy.start(this.context, view, { repoDir: this.input.repoDir, sha: this.input.sha, release, workDir: this.input.workDir })
+    this.current = this.strategy.start(this.context, view, { ...this.input, release, workDir: this.input.workDir })
   }
 
   async restart(release: string): Promise<void> {
@@ -38,6 +38,11 @@ export class DeliveryRun {
   async forHosts(hosts: DeployHost[]): Promise<Map<string, HostDelivery>> {
     if (this.current === null) return new Map()
     return this.current.forHosts(hosts.map((host) => ({ host: host.host, state: host.state })))
+  }
+
+  /** The id of the artifact shipped, once `forHosts` has run (null: the delivery ships none). */
+  async artifact(): Promise<string | null> {
+    return (await this.current?.artifact?.()) ?? null
   }
 
   async recordLive(hosts: DeployHost[]): Promise<void> {
@@ -57,6 +62,7 @@ function deliveryContext(ctx: RunContext, hosts: DeployHost[]): DeliveryContext 
     layout: ctx.layout,
     report: ctx.report,
     cacheDir: ctx.cacheDir,
+    cacheMaxBytes: ctx.cacheMaxBytes,
     exec: (name, command) => execOn(ctx, hosts.find((host) => host.host.name === name)!, command, { step: 'fetch' }),
     async runLocal(command, cwd, env) {
       const local: HostRun = { host: LOCAL, transport: new LocalTransport('local'), state: null, failed: null }

@@ -13,8 +13,11 @@ import { localRepoFor, resolveRef } from '../delivery/local-git.js'
 import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
+import type { Artifact } from '../artifact/store.js'
+import type { HookName } from '../config/types.js'
+import type { DeliveryStrategy } from '../delivery/strategy.js'
 import { renderTemplates } from '../delivery/templates.js'
-import { toBerthError, UsageError, type BerthError } from '../errors.js'
+import { StateError, toBerthError, UsageError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { makeRunDir } from '../run-dirs.js'
 import type { RunContext, RunOptions } from './context.js'
@@ -56,47 +59,106 @@ export interface DeployResult {
 }
 
 export async function deploy(config: ResolvedConfig, options: DeployOptions = {}): Promise<DeployResult> {
+  return deployFrom(config, options, async (ctx, fleet) => {
+    const [repoDir, resume] = await Promise.all([localRepoFor(config.repo, ctx.cacheDir), options.resume ? readResume(fleet) : null])
+    const ref = options.ref ?? resume?.point.ref ?? config.ref
+    const sha = await resolveRef(repoDir, ref)
+    if (resume) refuseMovedRef(resume.point, ref, sha, config.environment)
+    return {
+      command: 'deploy',
+      sha,
+      ref,
+      repoDir,
+      strategy: deliveryFor(config),
+      ...(resume === null ? {} : { resume }),
+      async repoHooks(warn) {
+        const [hooks, uncommitted] = await Promise.all([findRepoHooks(repoDir, sha, config.subdir, warn), uncommittedWarning(repoDir, sha, config.subdir)])
+        if (uncommitted !== undefined) warn(uncommitted)
+        return hooks
+      },
+    }
+  })
+}
+
+/** What a run deploys and where its tree comes from: the commit (`deploy`), or an artifact (`promote`). */
+export interface DeploySource {
+  command: 'deploy' | 'promote'
+  sha: string
+  ref: string
+  /** The local repository ('' when the run reads no git: a promote). */
+  repoDir: string
+  strategy: DeliveryStrategy
+  /** The release's id when it is given (a promote keeps the id it had): never renamed. */
+  release?: string
+  /** The tree to ship, already built. */
+  artifact?: Artifact
+  /** The environment the release is promoted from. */
+  promotedFrom?: string
+  /** `deploy --resume`: the failed deploy continued, whose release this run keeps. */
+  resume?: Resume
+  /** Reads a file of the tree by its path in it, when the tree is not read from the commit (templates). */
+  readFile?: (path: string) => Promise<string | null>
+  /** The release's in-repo hook files (found while the delivery starts); `warn` tells what will not run. */
+  repoHooks(warn: (message: string) => void): Promise<Map<HookName, string[]>>
+}
+
+/**
+ * The deploy core, shared by `deploy` and `promote`: `source` says what is deployed (it runs
+ * while the hosts connect); everything after that — lock, hooks, shared files, rollout,
+ * `onFailure`, history — is the same for both.
+ */
+export async function deployFrom(config: ResolvedConfig, options: DeployOptions, source: (ctx: RunContext, fleet: Fleet) => Promise<DeploySource>): Promise<DeployResult> {
   const started = performance.now()
   // SSH handshakes are the slowest part of a small deploy: they start now and run while
   // the ref is resolved and the release read (a plan alone connects to nothing).
   // A resume reads the hosts before anything else, its plan included.
   return withFleet(config, { ...options, connect: options.planOnly !== true || options.resume === true }, async (fleet) => {
     const { ctx } = fleet
-    const strategy = deliveryFor(config)
-    const [repoDir, resume] = await Promise.all([localRepoFor(config.repo, ctx.cacheDir), options.resume ? readResume(fleet) : null])
-    const ref = options.ref ?? resume?.point.ref ?? config.ref
-    const sha = await resolveRef(repoDir, ref)
-    if (resume) refuseMovedRef(resume.point, ref, sha, config.environment)
+    const what = await source(ctx, fleet)
+    const { sha, ref, strategy } = what
+    const resume = what.resume ?? null
     // Before anything changes anywhere: a variable a template needs and nobody set stops here.
-    const templates = await renderTemplates(config, repoDir, sha, { allowUnset: options.planOnly === true })
+    const templates = await renderTemplates(config, what.repoDir, sha, { allowUnset: options.planOnly === true, ...(what.readFile === undefined ? {} : { read: what.readFile }) })
     const named = ctx.now()
-    const holder = { ...lockHolder(ctx, { command: 'deploy' }), command: 'deploy' }
-    const planInput: PlanInput = { sha, ref, release: resume?.point.release ?? createReleaseId(named, sha), hosts: fleet.hosts, repoHooks: new Map(), holder, createdAt: named, delivery: strategy, ...(templates === undefined ? {} : { templates }) }
+    const holder = { ...lockHolder(ctx, { command: what.command }), command: what.command }
+    const planInput: PlanInput = {
+      sha,
+      ref,
+      release: what.release ?? resume?.point.release ?? createReleaseId(named, sha),
+      hosts: fleet.hosts,
+      repoHooks: new Map(),
+      holder,
+      createdAt: named,
+      delivery: strategy,
+      ...(what.promotedFrom === undefined ? {} : { promotedFrom: what.promotedFrom }),
+      ...(templates === undefined ? {} : { templates }),
+    }
     if (resume) Object.assign(planInput, { skip: resume.point.skip, resume: { run: resume.point.run, takenUp: takenUp(resume.point) } })
     const hosts = fleet.runs.map(newDeployHost)
     // Only hosts without the release's files need the delivery (and the local build behind it).
     const receiving = hosts.filter((host) => !(resume?.point.hasTree.includes(host.host.name) ?? false))
     const workDir = options.planOnly || receiving.length === 0 ? null : makeRunDir(tmpdir(), 'deploy')
     // Packing starts now, for the release each host most likely has, while connections open.
-    const deliveries = new DeliveryRun(strategy, ctx, receiving, { repoDir, sha, workDir })
+    const deliveries = new DeliveryRun(strategy, ctx, receiving, { repoDir: what.repoDir, sha, workDir, ...(what.artifact === undefined ? {} : { artifact: what.artifact }) })
     try {
       if (workDir !== null) deliveries.start(planInput.release)
       const warn = (message: string): void => ctx.report({ kind: 'log', level: 'warn', message })
-      const [repoHooks, uncommitted, tag, html] = await Promise.all([
-        findRepoHooks(repoDir, sha, config.subdir, warn),
-        uncommittedWarning(repoDir, sha, config.subdir),
-        config.tag === undefined ? undefined : planTag(repoDir, config.tag, named),
+      // The tag is made in the local repository, which a promote does not otherwise read.
+      const tagRepo = config.tag === undefined ? '' : what.repoDir || (await localRepoFor(config.repo, ctx.cacheDir))
+      const [repoHooks, tag, html] = await Promise.all([
+        what.repoHooks(warn),
+        config.tag === undefined ? undefined : planTag(tagRepo, config.tag, named),
         // Read (and a missing template refused) before any host is touched.
-        options.maintenance ? maintenanceHtml(config, repoDir, sha, { since: named }) : undefined,
+        options.maintenance ? maintenanceHtml(config, what.repoDir, sha, { since: named }) : undefined,
       ])
       planInput.repoHooks = repoHooks
       if (tag !== undefined) planInput.tag = tag
       if (html !== undefined) planInput.maintenancePage = maintenancePage(ctx.layout, maintenancePath(config))
-      if (uncommitted !== undefined) warn(uncommitted)
       const plan = planDeploy(config, planInput)
       if (options.planOnly) return { plan }
       const maintenance = html === undefined ? undefined : { html, up: new Set<DeployHost>() }
-      return await carryOut(ctx, { plan, planInput, hosts, receiving, deliveries, resume, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll, repoDir, maintenance })
+      const run = { plan, planInput, hosts, receiving, deliveries, resume, started, lockWaitMs: options.lockWaitMs, heartbeatMs: options.heartbeatMs, named, connectAll: fleet.connectAll, repoDir: tagRepo, maintenance }
+      return await carryOut(ctx, { ...run, command: what.command, keepsName: what.release !== undefined })
     } finally {
       // Packing may still be under way (for a host's guessed base, when the run stopped early).
       await deliveries.close()
@@ -148,13 +210,16 @@ interface CarryOut {
   repoDir: string
   /** `--maintenance`: the page, and the hosts it is up on. */
   maintenance: DeployMaintenance | undefined
+  command: DeploySource['command']
+  /** The release's id was given: a host that already has it is refused, not a reason to rename. */
+  keepsName: boolean
 }
 
 async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   const { hosts, planInput, deliveries } = run
   const { config } = ctx
   const x: Execution = { ctx, plan: run.plan, input: withLockWait(stepInputFor(config, planInput), run.lockWaitMs), hosts, deliveries: new Map(), ran: new Set(), ...(config.tag === undefined ? {} : { tagRepo: run.repoDir }), ...(run.maintenance ? { maintenance: run.maintenance } : {}) }
-  ctx.report({ kind: 'run:start', command: 'deploy', environment: config.environment, hosts: hosts.map((h) => h.host.name), release: planInput.release, revision: planInput.sha, ref: planInput.ref })
+  ctx.report({ kind: 'run:start', command: run.command, environment: config.environment, hosts: hosts.map((h) => h.host.name), release: planInput.release, revision: planInput.sha, ref: planInput.ref })
   let stopHeartbeat = (): void => {}
   let error: BerthError | null = null
   try {
@@ -165,6 +230,7 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
       stopHeartbeat = startHeartbeat(ctx, hosts, run.heartbeatMs)
       // A resume keeps its release's name: that release is what it continues.
       if (run.resume) return takeUpRelease(ctx, hosts, run.resume.point, run.resume.looks)
+      if (run.keepsName) return refuseIfTaken(hosts, planInput.release, config.environment)
       const final = nextReleaseId(run.named, planInput.sha, hosts.flatMap((host) => (host.state ? [...host.state.releases, ...host.state.records.keys()] : [])))
       if (final === planInput.release) return
       ctx.report({ kind: 'log', level: 'info', message: `a release named ${planInput.release} or later is already on the hosts: this release is ${final}` })
@@ -175,6 +241,9 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
     }
     for (const def of stepsIn('open')) await runStep(x, def, { afterBuiltin: onLocked })
     x.deliveries = await deliveries.forHosts(run.receiving.filter((host) => host.failed === null))
+    // The release's record names the artifact it is (what `promote` looks for).
+    const artifact = await deliveries.artifact()
+    if (artifact !== null) x.input = { ...x.input, newRecord: { ...x.input.newRecord, artifact } }
     for (const def of stepsIn('prepare')) {
       // The page goes up before the migrations' own hooks (a backup in before_migrate runs behind it too).
       if (def.name === 'migrate' && run.maintenance) await putUpForDeploy(ctx, hosts, run.maintenance)
@@ -197,6 +266,16 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
   if (error !== null) throw error
   await deliveries.recordLive(hosts.filter((host) => host.switched && host.failed === null && !host.rolledBack))
   return { plan: x.plan, outcome }
+}
+
+/** A promoted release keeps its id: a host that has a release of that name already is refused. */
+function refuseIfTaken(hosts: DeployHost[], release: string, environment: string): void {
+  const holders = hosts.filter((host) => host.state !== null && (host.state.releases.includes(release) || host.state.records.has(release))).map((host) => host.host.name)
+  if (holders.length === 0) return
+  throw new StateError(`release ${release} is already on ${holders.join(', ')}`, {
+    step: 'lock',
+    hint: `to make it live there again: berth rollback ${environment} --to ${release}`,
+  })
 }
 
 function withLockWait(input: StepInput, lockWaitMs: number | undefined): StepInput {

@@ -71,6 +71,7 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
       steps: host.durations,
       durationMs: performance.now() - input.started,
       ...(tag === null ? {} : { tag }),
+      ...(x.plan.promotedFrom === undefined ? {} : { promotedFrom: x.plan.promotedFrom }),
     })
   for (const def of stepsIn('close')) {
     if (error === null) await runStep(x, def, { isBestEffort: true, only: def.alsoOnFailure ? hosts : hosts.filter((host) => host.failed === null) })
@@ -89,9 +90,10 @@ export async function closeDeploy(x: Execution, input: CloseInput): Promise<Depl
     hosts.map((host) => ({ host: host.host.name, live: isLiveOnNew(host), rolledBack: host.rolledBack, migrated: host.migrated, failed: host.failed !== null })),
     { ok, stopped: error !== null },
   )
-  const destructive = describeAttention(attention, 'deploy')
+  const command = x.plan.promotedFrom === undefined ? 'deploy' : 'promote'
+  const destructive = describeAttention(attention, command)
   const where = { environment: ctx.config.environment, deployTo: ctx.config.deployTo }
-  ctx.report({ kind: 'run:summary', command: 'deploy', ok, release: x.plan.release, outcomes, attention, destructive, durationMs, where })
+  ctx.report({ kind: 'run:summary', command, ok, release: x.plan.release, outcomes, attention, destructive, durationMs, where })
   return { ok, release: x.plan.release, outcomes, attention, destructive, durationMs }
 }
 

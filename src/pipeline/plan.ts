@@ -76,6 +76,8 @@ export interface DeployPlan {
   tag?: PlannedTag
   /** `--maintenance`: the page on each host, up before `migrate`, down after `verify` or a failure. */
   maintenancePage?: string
+  /** The environment whose live release this run promotes (`berth promote`). */
+  promotedFrom?: string
 }
 
 export interface PlanInput {
@@ -97,6 +99,8 @@ export interface PlanInput {
   maintenancePage?: string
   /** The config's templates, rendered from the commit deployed. */
   templates?: RenderedTemplates
+  /** The environment whose live release this run promotes (`berth promote`). */
+  promotedFrom?: string
 }
 
 /** Steps that run before the release directory exists: hooks default to `deployTo`. */
@@ -122,7 +126,16 @@ export function stepInputFor(config: ResolvedConfig, input: PlanInput): StepInpu
     sha: input.sha,
     ref: input.ref,
     delivery: input.delivery ?? deliveryFor(config),
-    newRecord: { release: input.release, state: 'preparing', revision: input.sha, ref: input.ref, createdAt: at, updatedAt: at, deployedBy: `${holder.user}@${holder.machine}` },
+    newRecord: {
+      release: input.release,
+      state: 'preparing',
+      revision: input.sha,
+      ref: input.ref,
+      createdAt: at,
+      updatedAt: at,
+      deployedBy: `${holder.user}@${holder.machine}`,
+      ...(input.promotedFrom === undefined ? {} : { promotedFrom: input.promotedFrom }),
+    },
     holder,
     ...(input.templates === undefined ? {} : { templates: input.templates }),
   }
@@ -137,13 +150,14 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     revision: input.sha,
     ref: input.ref,
     deployTo: config.deployTo,
-    strategy: config.strategy,
+    strategy: input.delivery?.name ?? config.strategy,
     hosts: input.hosts.map((h) => ({ name: h.name, roles: h.roles, primary: h.primary })),
     batches: rolloutBatches(input.hosts.map((h) => h.name), config.rollout?.batch),
     steps,
     ...(input.resume === undefined ? {} : { resume: input.resume }),
     ...(input.tag === undefined ? {} : { tag: input.tag }),
     ...(input.maintenancePage === undefined ? {} : { maintenancePage: input.maintenancePage }),
+    ...(input.promotedFrom === undefined ? {} : { promotedFrom: input.promotedFrom }),
   }
 }
 

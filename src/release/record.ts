@@ -27,6 +27,13 @@ export interface ReleaseRecord {
    * what `deploy --resume` does not run again there.
    */
   completed?: Step[]
+  /**
+   * The artifact the release's tree is (README, "Artifacts and the cache"): the sha256 of
+   * its file list. Absent for the `git` delivery and releases made before berth kept it.
+   */
+  artifact?: string
+  /** The environment this release was promoted from (`berth promote`). */
+  promotedFrom?: string
 }
 
 /** A release a plain rollback may go back to, and that cleanup counts as good. */

@@ -9,7 +9,7 @@ import { shellQuote } from '../transport/quote.js'
 export type PasteCommand = (text: string) => string
 
 /** The commands a hint can name; a word after `berth` that is none of these is prose. */
-const COMMANDS = ['init', 'check', 'setup', 'deploy', 'rollback', 'releases', 'status', 'history', 'run', 'lock', 'unlock', 'config']
+const COMMANDS = ['init', 'check', 'setup', 'deploy', 'promote', 'rollback', 'releases', 'status', 'history', 'run', 'lock', 'unlock', 'config', 'cache']
 
 /**
  * Only `berth COMMAND ARG`: "taken with `berth lock`" explains, it is not a command to paste,

@@ -8,7 +8,9 @@ import type { DeployPlan, PlannedAction, PlannedStep } from '../pipeline/plan.js
 
 export function formatPlan(plan: DeployPlan): string {
   const lines = [
-    `deploy ${plan.app} to ${plan.environment}: ${plan.ref} = ${plan.revision.slice(0, 12)} as release ${plan.release}`,
+    plan.promotedFrom === undefined
+      ? `deploy ${plan.app} to ${plan.environment}: ${plan.ref} = ${plan.revision.slice(0, 12)} as release ${plan.release}`
+      : `promote ${plan.app} from ${plan.promotedFrom} to ${plan.environment}: release ${plan.release} (${plan.ref} = ${plan.revision.slice(0, 12)}), the same tree, not built again`,
     `deployTo ${plan.deployTo} on ${plan.hosts.map((h) => `${h.name}${h.primary ? ' (primary)' : ''} [${h.roles.filter((r) => r !== 'all').join(',')}]`).join(', ')}`,
   ]
   if (plan.resume !== undefined) {

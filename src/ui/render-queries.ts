@@ -67,8 +67,7 @@ export function formatHistory(entries: HistoryEntry[], unreadableHosts: PerHost<
   const hasTags = entries.some((e) => typeof e.tag === 'string')
   const rows = entries.map((e) => [
     e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-    // A resumed deploy says so: its release is the one the failed deploy before it left.
-    e.resumeOf === undefined ? e.kind : `${e.kind} (resume)`,
+    e.kind === 'deploy' && typeof e.promotedFrom === 'string' ? `promote from ${e.promotedFrom}` : e.resumeOf === undefined ? e.kind : `${e.kind} (resume)`,
     String(e.user ?? ''),
     String(e.ref ?? ''),
     String(e.sha ?? '').slice(0, 7),
