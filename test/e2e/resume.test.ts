@@ -41,6 +41,8 @@ async function failedDeploy(what: 'migrate' | 'verify'): Promise<[string, string
   const first = await p.berth(['deploy', 'production'])
   expect(first.code, output(first)).toBe(0)
   const good = p.live()!
+  // Another commit, so the failed deploy builds (the same one would come from the artifact cache).
+  p.commit({ 'index.html': '<h1>v1.1</h1>\n' })
   failOn(what)
   const failed = await p.berth(['deploy', 'production'])
   expect(failed.code, output(failed)).toBe(1)
