@@ -47,6 +47,8 @@ describe('deploy --resume over ssh', () => {
     expect(first.code, all(first)).toBe(0)
     const v1 = hosts[0]!.live()!
 
+    // Another commit, so the failed deploy builds (the same one would come from the artifact cache).
+    project.commit({ 'index.html': '<h1>v2</h1>\n' })
     writeFileSync(join(fleet.hostDir('web3'), 'fail-migrate'), '')
     const failed = await project.berth(['deploy', 'production'])
     expect(failed.code, all(failed)).toBe(1)
