@@ -4,7 +4,7 @@
  * the lock, and the last history line. `parseHostState` turns those lines back into data.
  */
 import { posix } from 'node:path'
-import type { LockHolder } from '../errors.js'
+import type { LockHolder, LockHookProcess } from '../errors.js'
 import { isReleaseId } from './id.js'
 import { isReleaseState, type ReleaseRecord } from './record.js'
 
@@ -30,7 +30,8 @@ export interface HostState {
   records: Map<string, ReleaseRecord>
   /** Releases whose record file exists but cannot be read as one (damaged, cut off, another shape). */
   unreadableRecords: Set<string>
-  lock: { holder: LockHolder | null; heartbeat: number | null } | null
+  /** `hooks`: those the lock's run started that still run on the host (see `remote/lock-hooks.ts`). */
+  lock: { holder: LockHolder | null; heartbeat: number | null; hooks: LockHookProcess[] } | null
   /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
   now: number
   /** The last history line, when asked for (`withHistory`). */
@@ -105,11 +106,16 @@ export function parseHostState(output: string): HostState {
         break
       }
       case 'lock':
-        state.lock = { holder: parseJson<LockHolder>(value), heartbeat: null }
+        state.lock = { holder: parseJson<LockHolder>(value), heartbeat: null, hooks: [] }
         break
       case 'heartbeat':
         if (state.lock) state.lock.heartbeat = Number(value) || null
         break
+      case 'lock-hook': {
+        const [, pid, pgid, hook] = /^(\d+) (\d+|-) (.*)$/.exec(value) ?? []
+        if (state.lock && pid !== undefined) state.lock.hooks.push({ pid: Number(pid), pgid: pgid === '-' ? null : Number(pgid), hook: hook! })
+        break
+      }
       case 'files':
         state.currentHasFiles = true
         break

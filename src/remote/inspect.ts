@@ -7,6 +7,7 @@
 import { posix } from 'node:path'
 import type { Layout } from '../release/layout.js'
 import { shellQuote as q } from '../transport/quote.js'
+import { listLockHooks } from './lock-hooks.js'
 import { script } from './script.js'
 
 export interface InspectOptions {
@@ -35,7 +36,10 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
     // Each record with its file's name, so one that cannot be read is still known by its release.
     `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] || continue; r=; { IFS= read -r r || :; } < "$f"; n=\${f##*/}; printf '@record %s %s\\n' "\${n%.json}" "$r"; done`,
     // `read` is a shell builtin: no process for these one-line files.
-    `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"; fi`,
+    `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"`,
+    // The hooks its run started that still run on this host (a lock just taken has none).
+    listLockHooks(layout),
+    `fi`,
     ...(options.withHistory ? [`[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`] : []),
     ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'"] : []),
     ...(options.withRollbackHooks
