@@ -4,8 +4,8 @@
  */
 import type { ResolvedConfig } from '../config/types.js'
 import { parseHistoryLine, type ReadHistoryEntry } from '../history/entry.js'
-import { sortNewestFirst } from '../release/id.js'
-import { parseHostState, type HostState } from '../release/host-state.js'
+import { isCapistranoId, sortNewestFirst } from '../release/id.js'
+import { parseHostState, recordOn, type HostState } from '../release/host-state.js'
 import type { ReleaseState } from '../release/record.js'
 import { readHistory } from '../remote/history.js'
 import { inspectHost } from '../remote/inspect.js'
@@ -13,13 +13,18 @@ import type { RunOptions } from './context.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 import { isStale } from './lock.js'
 
+/** Who made a release: berth, or a Capistrano deploy before berth took over the host (README, "Moving from Capistrano"). */
+type ReleaseMaker = 'berth' | 'capistrano'
+
+const madeBy = (id: string): ReleaseMaker => (isCapistranoId(id) ? 'capistrano' : 'berth')
+
 interface HostReleases {
   current: string | null
   /**
    * `unknown`: no record (made before berth kept them, or not by berth); `unreadable`: a
    * record file that is damaged, never taken for a good release.
    */
-  releases: { id: string; state: ReleaseState | 'unknown' | 'unreadable'; revision: string }[]
+  releases: { id: string; state: ReleaseState | 'unknown' | 'unreadable'; revision: string; madeBy: ReleaseMaker }[]
 }
 
 export interface ReleasesReport {
@@ -39,7 +44,8 @@ export async function listReleases(config: ResolvedConfig, options: RunOptions =
     const state = entry.value
     const releases = sortNewestFirst(state.releases).map((id) => {
       const record = state.records.get(id)
-      return { id, state: record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const)), revision: record?.revision ?? '' }
+      const recorded = record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const))
+      return { id, state: recorded, revision: recordOn(state, id).revision, madeBy: madeBy(id) }
     })
     return { host: entry.host, ok: true, value: { current: state.current, releases } }
   })
@@ -57,6 +63,8 @@ export interface HostStatus {
   currentKind: 'live' | 'broken' | 'directory' | 'foreign' | 'none'
   /** The `current` symlink's text as it is on the host, or null when there is none. */
   currentLink: string | null
+  /** Who made the live release. */
+  currentMadeBy: ReleaseMaker | null
   /** The live release's revision; null when unknown (see `recordUnreadable`). */
   revision: string | null
   /** The live release's record exists but cannot be read. */
@@ -79,9 +87,10 @@ export async function getStatus(config: ResolvedConfig, options: RunOptions = {}
           stale: isStale(state),
         }
       : null
-    const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
+    const revision = state.current === null ? null : (recordOn(state, state.current).revision || null)
     const recordUnreadable = state.current !== null && state.unreadableRecords.has(state.current)
-    const value = { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
+    const currentMadeBy = state.current === null ? null : madeBy(state.current)
+    const value = { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, currentMadeBy, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
     return { host: entry.host, ok: true, value }
   })
   return { hosts, disagree: currentsDiffer(hosts) }

@@ -6,7 +6,7 @@
 import { posix } from 'node:path'
 import type { LockHolder, LockHookProcess } from '../errors.js'
 import { isReleaseId } from './id.js'
-import { isReleaseState, type ReleaseRecord } from './record.js'
+import { isReleaseState, recordOf, type ReleaseRecord } from './record.js'
 
 export interface HostState {
   /** deployTo exists at all. */
@@ -27,6 +27,8 @@ export interface HostState {
   releases: string[]
   /** Releases whose directory holds a `REVISION` file: the last thing a release gets, so the ones complete. */
   complete: Set<string>
+  /** What the `REVISION` file of each Capistrano release says (berth's own have it in their record). */
+  revisions: Map<string, string>
   records: Map<string, ReleaseRecord>
   /** Releases whose record file exists but cannot be read as one (damaged, cut off, another shape). */
   unreadableRecords: Set<string>
@@ -57,6 +59,7 @@ export function parseHostState(output: string): HostState {
     currentIsDirectory: false,
     releases: [],
     complete: new Set(),
+    revisions: new Map(),
     records: new Map(),
     unreadableRecords: new Set(),
     lock: null,
@@ -95,6 +98,11 @@ export function parseHostState(output: string): HostState {
       case 'revision-file':
         if (isReleaseId(value)) state.complete.add(value)
         break
+      case 'revision': {
+        const [, release = '', text = ''] = /^(\S+) ?(.*)$/.exec(value) ?? []
+        if (isReleaseId(release)) state.revisions.set(release, text.trim())
+        break
+      }
       case 'record': {
         // `<release> <the record's one line>`: the file's name says whose record a damaged one was.
         const space = value.indexOf(' ')
@@ -139,6 +147,17 @@ export function parseHostState(output: string): HostState {
     }
   }
   return state
+}
+
+/**
+ * The record of release `id` on a host, or one for a release that has none: a Capistrano
+ * release's then carries what its `REVISION` says, so adopting it (the switch records the
+ * release it replaces) keeps what it runs.
+ */
+export function recordOn(state: Pick<HostState, 'records' | 'revisions'> | null | undefined, id: string): ReleaseRecord {
+  const record = recordOf(state?.records, id)
+  if (state?.records.has(id) || !state?.revisions.has(id)) return record
+  return { ...record, revision: state.revisions.get(id)! }
 }
 
 /** `releases/<id>` (berth's own links) or an absolute path ending in it (other tools'). */

@@ -110,7 +110,7 @@ describe('inspecting a host', () => {
     mkdirSync(layout.root, { recursive: true })
     symlinkSync('/srv/app/releases/20231201120000', layout.current)
     const foreign = parseHostState(run(inspectHost(layout)).stdout)
-    expect(foreign).toMatchObject({ current: null, currentLink: '/srv/app/releases/20231201120000', currentDangling: true, currentIsDirectory: false })
+    expect(foreign).toMatchObject({ current: '20231201120000', currentLink: '/srv/app/releases/20231201120000', currentDangling: true, currentIsDirectory: false })
     rmSync(layout.current)
     mkdirSync(layout.release(A), { recursive: true })
     expect(run(switchCurrent(layout, A)).code).toBe(0)
