@@ -3,6 +3,7 @@
  * trip each. Results are data; the CLI renders them.
  */
 import type { ResolvedConfig } from '../config/types.js'
+import type { LockHookProcess } from '../errors.js'
 import { parseHistoryLine, type ReadHistoryEntry } from '../history/entry.js'
 import { isCapistranoId, sortNewestFirst } from '../release/id.js'
 import { parseHostState, recordOn, type HostState } from '../release/host-state.js'
@@ -69,7 +70,8 @@ export interface HostStatus {
   revision: string | null
   /** The live release's record exists but cannot be read. */
   recordUnreadable: boolean
-  lock: { holder: string; since: string; reason?: string; stale: boolean } | null
+  /** `hooks`: hooks the lock's run started that still run on the host (its holder may be gone). */
+  lock: { holder: string; since: string; reason?: string; stale: boolean; hooks: LockHookProcess[] } | null
   lastDeploy: Record<string, unknown> | null
 }
 
@@ -85,6 +87,7 @@ export async function getStatus(config: ResolvedConfig, options: RunOptions = {}
           since: holder?.since ?? '',
           ...(holder?.reason ? { reason: holder.reason } : {}),
           stale: isStale(state),
+          hooks: state.lock.hooks,
         }
       : null
     const revision = state.current === null ? null : (recordOn(state, state.current).revision || null)

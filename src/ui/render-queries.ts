@@ -34,7 +34,8 @@ export function formatStatus(report: { hosts: PerHost<HostStatus>[]; disagree: b
   const rows = report.hosts.flatMap((entry) => {
     if (!entry.ok) return []
     const s = entry.value
-    const lock = s.lock ? `locked by ${s.lock.holder}${s.lock.reason ? ` "${s.lock.reason}"` : ''}${s.lock.stale ? ' (stale)' : ''}` : 'free'
+    const hooks = s.lock?.hooks.map((h) => `, hook ${h.hook} running (pid ${h.pid})`).join('') ?? ''
+    const lock = s.lock ? `locked by ${s.lock.holder}${s.lock.reason ? ` "${s.lock.reason}"` : ''}${s.lock.stale ? ' (stale)' : ''}${hooks}` : 'free'
     const last = s.lastDeploy ? `${String(s.lastDeploy.kind)} ${String(s.lastDeploy.result ?? '')} ${String(s.lastDeploy.at ?? '')}` : '-'
     const revision = s.recordUnreadable ? '(record unreadable)' : (s.revision?.slice(0, 12) ?? '-')
     return [[entry.host.name, describeCurrent(s), revision, lock, last]]

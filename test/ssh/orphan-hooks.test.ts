@@ -28,9 +28,10 @@ const running = (sleeper: string): boolean => execFileSync('ps', ['-eo', 'args']
 
 /**
  * A project on web1 whose migrate hook logs its start and end to `migrations.log` and, while
- * the `hang` file exists, sleeps in between (ignoring SIGTERM when `stubborn`).
+ * the `hang` file exists, sleeps in between (ignoring SIGTERM when `stubborn`): deployed once,
+ * then deployed again and SIGKILLed while that hook hangs. Returns the release live before.
  */
-function hangingProject(app: string, sleeper: string, stubborn: boolean): { project: Project; host: HostView; hang(on: boolean): void } {
+async function killedDuringMigrate(app: string, sleeper: string, stubborn: boolean): Promise<{ project: Project; host: HostView; good: string | null }> {
   const body = [
     `echo "start $BERTH_RELEASE" >> "$BERTH_DEPLOY_TO/migrations.log"`,
     `if [ -f "$BERTH_DEPLOY_TO/hang" ]; then ${stubborn ? "trap '' TERM; " : ''}touch "$BERTH_DEPLOY_TO/hanging"; ${sleeper}; fi`,
@@ -38,47 +39,34 @@ function hangingProject(app: string, sleeper: string, stubborn: boolean): { proj
   ].join('; ')
   const project = fleetProject(fleet, { app, hosts: ['- { host: web1, roles: [db], primary: true }'], extra: ['hooks:', '  migrate:', `    - run: '${body.replaceAll("'", "''")}'`] })
   projects.push(project)
-  const dir = join(fleet.hostDir('web1'), app)
-  return {
-    project,
-    host: onHost(fleet, 'web1', app),
-    hang: (on) => (on ? writeFileSync(join(dir, 'hang'), '') : rmSync(join(dir, 'hang'), { force: true })),
-  }
-}
-
-/** Starts a deploy and SIGKILLs it once its migrate hook hangs on the host. */
-async function killDuringMigrate(project: Project, host: HostView): Promise<void> {
+  const host = onHost(fleet, 'web1', app)
+  const hang = join(fleet.hostDir('web1'), app, 'hang')
+  expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
+  const good = host.live()
+  project.commit({ 'index.html': 'v2' })
+  writeFileSync(hang, '')
   const child: ChildProcessWithoutNullStreams = project.spawnBerth(['deploy', 'production', '-q'])
   const exited = new Promise((resolve) => child.on('close', resolve))
   await waitFor(() => host.exists('hanging'), 30_000, 'the migrate hook to hang on the host')
   child.kill('SIGKILL')
   await exited
+  rmSync(hang)
+  return { project, host, good }
 }
 
 describe('hooks of a SIGKILLed deploy', () => {
   it('die with their ssh channel, and the next deploy goes ahead', async () => {
     const sleeper = `sleep 44.${process.pid % 1000}`
-    const { project, host, hang } = hangingProject('orphan-channel', sleeper, false)
-    expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
-    project.commit({ 'index.html': 'v2' })
-    hang(true)
-    await killDuringMigrate(project, host)
+    const { project } = await killedDuringMigrate('orphan-channel', sleeper, false)
     await waitFor(() => !running(sleeper), 10_000, 'the hook on the host to stop with its channel')
-    hang(false)
     const next = await project.berth(['deploy', 'production'])
     expect(next.code, all(next)).toBe(0)
     expect(all(next)).toContain('broke the lock held by')
   })
 
   it('that outlive it keep the lock held until they end; the next deploy waits for them, never beside them', async () => {
-    const sleeper = 'sleep 9'
-    const { project, host, hang } = hangingProject('orphan-wait', sleeper, true)
-    expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
-    const good = host.live()
-    project.commit({ 'index.html': 'v2' })
-    hang(true)
-    await killDuringMigrate(project, host)
-    hang(false)
+    const sleeper = 'sleep 14'
+    const { project, host, good } = await killedDuringMigrate('orphan-wait', sleeper, true)
     const orphan = host.read('migrations.log').trim().split('\n').at(-1)!
 
     const refused = await project.berth(['deploy', 'production'])
@@ -87,6 +75,8 @@ describe('hooks of a SIGKILLed deploy', () => {
     expect(refused.stderr).toContain('berth unlock production --force')
     expect(host.locked()).toBe(true)
     expect(host.live()).toBe(good)
+    const status = await project.berth(['status', 'production'])
+    expect(status.stdout).toMatch(/hook migrate \(hooks\.migrate\[0\]\) running \(pid \d+\)/)
 
     const waited = await project.berth(['deploy', 'production', '--lock-wait', '60s'])
     expect(waited.code, all(waited)).toBe(0)
@@ -98,12 +88,7 @@ describe('hooks of a SIGKILLed deploy', () => {
 
   it('that outlive it are stopped by unlock --force (SIGTERM, then SIGKILL), which says so and records it', async () => {
     const sleeper = `sleep 45.${process.pid % 1000}`
-    const { project, host, hang } = hangingProject('orphan-force', sleeper, true)
-    expect((await project.berth(['deploy', 'production', '-q'])).code).toBe(0)
-    project.commit({ 'index.html': 'v2' })
-    hang(true)
-    await killDuringMigrate(project, host)
-    hang(false)
+    const { project, host } = await killedDuringMigrate('orphan-force', sleeper, true)
     expect(running(sleeper)).toBe(true)
 
     const unlocked = await project.berth(['unlock', 'production', '--force'])
