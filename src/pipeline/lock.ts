@@ -105,6 +105,11 @@ export function isProvablyDead(holder: LockHolder, identity: Identity, isRunning
   return !isRunning(holder.pid)
 }
 
+/** Taken from this same machine by a process that is still running (a deploy in progress here). */
+export function isRunningHere(holder: LockHolder, identity: Identity, isRunning: (pid: number) => boolean = isProcessAlive): boolean {
+  return Number.isInteger(holder.pid) && isSameMachine(holder, identity) && isRunning(holder.pid)
+}
+
 /**
  * Host names are not unique (CI runners and containers share them), so machine ids decide
  * when both sides have one. A lock from a version that wrote no id can only be matched by

@@ -15,7 +15,7 @@ import { stopLockHooks } from '../remote/lock-hooks.js'
 import { script } from '../remote/script.js'
 import { execOn, type HostRun, type RunContext, type RunOptions } from './context.js'
 import { withFleet } from './fleet-run.js'
-import { acquireLocks, isOwnLock } from './lock.js'
+import { acquireLocks, isOwnLock, isRunningHere } from './lock.js'
 import { runPhase } from './phase.js'
 
 export async function lockEnvironment(config: ResolvedConfig, options: RunOptions & { reason?: string } = {}): Promise<string[]> {
@@ -43,8 +43,12 @@ export async function unlockEnvironment(config: ResolvedConfig, options: RunOpti
         throw new LockHeldError({ host: run.host.name, holder, stale: false, environment: config.environment, ...(hint === undefined ? {} : { hint }) })
       }
       // Hooks the holder's run left running are stopped before their lock goes (else the next
-      // deploy would run its own beside them).
-      const stoppedHooks = options.force && state.lock.hooks.length > 0 ? await stopLeftoverHooks(ctx, run) : []
+      // deploy would run its own beside them); those of a deploy still running on this machine
+      // are its own to end, and are only named.
+      const hooks = options.force ? state.lock.hooks : []
+      const holderRunsHere = holder !== null && isRunningHere(holder, ctx.identity)
+      if (holderRunsHere) for (const h of hooks) ctx.report({ kind: 'log', level: 'warn', host: run.host.name, message: `hook ${h.hook} (pid ${h.pid}) is left running: its deploy (pid ${holder.pid}) still runs on this machine` })
+      const stoppedHooks = hooks.length > 0 && !holderRunsHere ? await stopLeftoverHooks(ctx, run) : []
       const lines = [breakLock(ctx.layout, options.force ? undefined : holder?.token)]
       if (options.force) {
         const entry = unlockForcedEntry({
