@@ -41,7 +41,7 @@ function classDetails(error: BerthError, depth: number): Record<string, unknown>
   }
   if (error instanceof ConfigError) return { issues: error.issues.map((issue) => ({ ...issue })) }
   if (error instanceof HookError) return { hook: error.hook }
-  if (error instanceof LockHeldError) return { holder: publicHolder(error.holder), stale: error.stale }
+  if (error instanceof LockHeldError) return { holder: publicHolder(error.holder), stale: error.stale, ...(error.hooks.length > 0 ? { hooks: error.hooks } : {}) }
   if (error instanceof HostsFailedError) return { errors: error.errors.map((e) => serializeError(e, depth + 1)) }
   return {}
 }

@@ -134,6 +134,16 @@ export interface LockHolder {
   manual?: boolean
 }
 
+/** A hook the lock's run started that still runs on the host (README, "What a deploy does": lock). */
+export interface LockHookProcess {
+  /** The hook shell's own pid. */
+  pid: number
+  /** Its process group, when the host could tell (else the pid alone was checked). */
+  pgid: number | null
+  /** `migrate (hooks.migrate[0])`. */
+  hook: string
+}
+
 /** Someone else holds the deploy lock on a host. */
 export class LockHeldError extends BerthError {
   readonly code = 'LOCKED'
@@ -142,20 +152,29 @@ export class LockHeldError extends BerthError {
   }
   readonly holder: LockHolder | null
   readonly stale: boolean
-  constructor(init: { host: string; holder: LockHolder | null; stale: boolean; environment: string; hint?: string }) {
+  /** Hooks of the holder's run still running on the host (its holder may be gone: the lock is held all the same). */
+  readonly hooks: LockHookProcess[]
+  constructor(init: { host: string; holder: LockHolder | null; stale: boolean; environment: string; hint?: string; hooks?: LockHookProcess[] }) {
     const who = init.holder
       ? `${init.holder.user}@${init.holder.machine} (pid ${init.holder.pid}) since ${init.holder.since}` +
         (init.holder.reason ? `: "${init.holder.reason}"` : '')
       : 'an unknown holder'
-    super(`${init.host} is locked by ${who}${init.stale ? ' (stale: no heartbeat)' : ''}`, {
+    const hooks = init.hooks ?? []
+    const running = hooks.length === 0 ? '' : `; its hook ${hooks.map((h) => `${h.hook} (pid ${h.pid})`).join(', ')} still runs there`
+    super(`${init.host} is locked by ${who}${init.stale ? ' (stale: no heartbeat)' : ''}${running}`, {
       host: init.host,
       step: 'lock',
       hint:
         init.hint ??
-        (init.stale ? `if that deploy is really gone: berth unlock ${init.environment} --force` : `wait for it, retry with --lock-wait 5m, or ask its holder`),
+        (hooks.length > 0
+          ? `wait for it to end (retry with --lock-wait 10m), or stop it and free the lock: berth unlock ${init.environment} --force`
+          : init.stale
+            ? `if that deploy is really gone: berth unlock ${init.environment} --force`
+            : `wait for it, retry with --lock-wait 5m, or ask its holder`),
     })
     this.holder = init.holder
     this.stale = init.stale
+    this.hooks = hooks
   }
 }
 

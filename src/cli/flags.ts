@@ -126,7 +126,7 @@ export function parseRef(value: string | undefined): string | undefined {
  */
 function parseRelease(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
-  if (!isReleaseId(value)) throw new UsageError(`--${flag} ${show(value)} is not a release name (like 20261123T171500-4634f44)`, { hint: 'see the names with `berth releases ENV`' })
+  if (!isReleaseId(value)) throw new UsageError(`--${flag} ${show(value)} is not a release name (like 20261123T171500-4634f44, or a Capistrano release's 20261120101500)`, { hint: 'see the names with `berth releases ENV`' })
   return value
 }
 

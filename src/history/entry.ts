@@ -89,6 +89,11 @@ export interface UnlockForcedEntry extends Common {
   id: string
   /** Null when the lock's own description could not be read. */
   holder: HistoryLockHolder | null
+  /**
+   * Hooks of the holder's run that still ran on the host and were stopped first: by SIGTERM,
+   * by SIGKILL after the grace period, or not at all (null: not permitted).
+   */
+  stoppedHooks?: { hook: string; pid: number; signal: 'TERM' | 'KILL' | null }[]
   result: 'success'
 }
 

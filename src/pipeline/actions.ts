@@ -4,6 +4,7 @@
  */
 import type { HostConfig } from '../config/types.js'
 import { HookError, toBerthError } from '../errors.js'
+import { trackedHook } from '../remote/lock-hooks.js'
 import { LocalTransport } from '../transport/local.js'
 import { execOn, hookEnvironment, type HostRun, type RunContext } from './context.js'
 import type { HookInvocation } from './hooks.js'
@@ -26,11 +27,15 @@ export async function runHookOnHost(ctx: RunContext, run: HostRun, invocation: H
   const env = { ...hookEnvironment(ctx, run.host, release), ...ctx.config.env, ...invocation.env }
   ctx.report({ kind: 'hook:start', host: run.host.name, hook: invocation.hook, command: invocation.display, local: false })
   const started = performance.now()
+  const name = `${invocation.hook} (${invocation.source})`
+  // On a host, the hook is recorded under the run's lock while it runs: if this run dies, no
+  // other breaks that lock before the hook has ended (README, "What a deploy does": lock).
+  const command = invocation.host === null ? invocation.command : trackedHook(ctx.layout, ctx.token, name, invocation.command)
   try {
     const options = { step: invocation.hook, env, display: invocation.display, showOutput: true, cleanup: hookOptions.cleanup === true }
-    await execOn(ctx, run, invocation.command, invocation.timeoutMs === undefined ? options : { ...options, timeoutMs: invocation.timeoutMs })
+    await execOn(ctx, run, command, invocation.timeoutMs === undefined ? options : { ...options, timeoutMs: invocation.timeoutMs })
   } catch (error) {
-    throw new HookError(`${invocation.hook} (${invocation.source})`, toBerthError(error), { host: run.host.name, step: invocation.hook })
+    throw new HookError(name, toBerthError(error), { host: run.host.name, step: invocation.hook })
   }
   ctx.report({ kind: 'hook:done', host: run.host.name, hook: invocation.hook, durationMs: performance.now() - started })
 }

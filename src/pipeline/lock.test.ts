@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +9,7 @@ import type { BerthEvent } from '../events.js'
 import { parseHistoryLine } from '../history/entry.js'
 import type { Identity } from './context.js'
 import { isProvablyDead } from './lock.js'
-import { lockEnvironment } from './manual-lock.js'
+import { lockEnvironment, unlockEnvironment } from './manual-lock.js'
 
 const runner: Identity = { user: 'ci', machine: 'runner', machineId: 'id-of-runner-a', pid: 1 }
 const holder = (fields: Partial<LockHolder>): LockHolder => ({ user: 'ci', machine: 'runner', pid: 4242, since: '2026-12-02T10:00:00.000Z', ...fields })
@@ -96,5 +96,56 @@ describe('taking a lock left on a host', () => {
     ])
     expect(existsSync(join(deployTo, '.berth', 'lock', 'token'))).toBe(true)
     expect(history.join('')).not.toContain('their-token')
+  })
+
+  /** A hook the dead holder's run left running: its own process group, recorded under the lock as a tracked hook records itself. */
+  function leaveHook(ignoreTerm: boolean): { pid: number; exited: Promise<unknown> } {
+    const child = spawn('/bin/sh', ['-c', `${ignoreTerm ? "trap '' TERM; " : ''}exec sleep 30`], { detached: true, stdio: 'ignore' })
+    const pid = child.pid!
+    const start = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[21]
+    writeFileSync(join(deployTo, '.berth', 'lock', `hook.${pid}`), `${pid} ${pid} ${start} migrate (hooks.migrate[0])\n`)
+    return { pid, exited: new Promise((resolve) => child.on('close', resolve)) }
+  }
+
+  it('does not break a dead holder\'s lock while a hook of its run still runs; unlock --force stops it first and records it', async () => {
+    leaveLock({ machineId: 'id-of-runner-a' })
+    const hook = leaveHook(true)
+    try {
+      const events: BerthEvent[] = []
+      const taking = lockEnvironment(config(), { identity: runner, reporter: (event) => events.push(event) })
+      await expect(taking).rejects.toMatchObject({
+        code: 'LOCKED',
+        host: 'web1',
+        hooks: [{ pid: hook.pid, pgid: hook.pid, hook: 'migrate (hooks.migrate[0])' }],
+        message: expect.stringContaining(`its hook migrate (hooks.migrate[0]) (pid ${hook.pid}) still runs there`),
+        hint: expect.stringContaining('berth unlock production --force'),
+      })
+      expect(readFileSync(join(deployTo, '.berth', 'lock', 'token'), 'utf8')).toBe('their-token\n')
+      expect(events.filter((event) => event.kind === 'lock:broken')).toEqual([])
+
+      const freed = await unlockEnvironment(config(), { identity: runner, force: true, reporter: (event) => events.push(event) })
+      expect(freed).toEqual(['web1'])
+      await hook.exited
+      expect(existsSync(join(deployTo, '.berth', 'lock'))).toBe(false)
+      expect(events).toContainEqual(expect.objectContaining({ kind: 'log', level: 'warn', message: `stopped hook migrate (hooks.migrate[0]) (pid ${hook.pid}) that the lock's holder left running (SIGKILL)` }))
+      const history = readFileSync(join(deployTo, '.berth', 'history.jsonl'), 'utf8').trim().split('\n').map(parseHistoryLine)
+      expect(history).toEqual([expect.objectContaining({ kind: 'unlock-forced', stoppedHooks: [{ hook: 'migrate (hooks.migrate[0])', pid: hook.pid, signal: 'KILL' }] })])
+    } finally {
+      try {
+        process.kill(-hook.pid, 'SIGKILL')
+      } catch {
+        // stopped already
+      }
+    }
+  }, 30_000)
+
+  it('breaks a dead holder\'s lock once its hook has ended', async () => {
+    leaveLock({ machineId: 'id-of-runner-a' })
+    const hook = leaveHook(false)
+    process.kill(-hook.pid, 'SIGTERM')
+    await hook.exited
+    await lockEnvironment(config(), { identity: runner })
+    expect(readFileSync(join(deployTo, '.berth', 'lock', 'info.json'), 'utf8')).toContain('id-of-runner-a')
+    expect(existsSync(join(deployTo, '.berth', 'lock', `hook.${hook.pid}`))).toBe(false)
   })
 })

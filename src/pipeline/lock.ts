@@ -3,8 +3,8 @@
  * every host of the run in a fixed order: the first host alone (so two runs over the same
  * hosts cannot both get part of the set), then the rest in parallel. Anything held by
  * someone else makes the run free what it took and stop with exit 3. A holder proven dead
- * (same machine id, pid gone) is broken with a warning; one from another machine only goes
- * stale.
+ * (same machine id, pid gone) is broken with a warning, unless a hook it started still runs
+ * on the host; one from another machine only goes stale.
  */
 import { LockHeldError, RemoteCommandError, toBerthError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
@@ -83,7 +83,10 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
     run.state = parseHostState(out.stdout)
     if (out.stdout.includes('@lock acquired')) return
     const held = run.state.lock?.holder ?? null
-    if (!brokeDeadHolder && held && isProvablyDead(held, ctx.identity)) {
+    // A dead holder's hooks may outlive it (one that ignores SIGTERM, a host that never saw
+    // the connection drop): its lock stays until they end, or `unlock --force` stops them.
+    const hooks = run.state.lock?.hooks ?? []
+    if (!brokeDeadHolder && held && hooks.length === 0 && isProvablyDead(held, ctx.identity)) {
       await breakDeadLock(ctx, run, held)
       brokeDeadHolder = true
       continue
@@ -92,7 +95,7 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
       await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS))
       continue
     }
-    throw new LockHeldError({ host: run.host.name, holder: held, stale: isStale(run.state), environment: ctx.config.environment })
+    throw new LockHeldError({ host: run.host.name, holder: held, stale: isStale(run.state), environment: ctx.config.environment, hooks })
   }
 }
 
@@ -100,6 +103,11 @@ async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Pro
 export function isProvablyDead(holder: LockHolder, identity: Identity, isRunning: (pid: number) => boolean = isProcessAlive): boolean {
   if (holder.manual || !Number.isInteger(holder.pid) || !isSameMachine(holder, identity)) return false
   return !isRunning(holder.pid)
+}
+
+/** Taken from this same machine by a process that is still running (a deploy in progress here). */
+export function isRunningHere(holder: LockHolder, identity: Identity, isRunning: (pid: number) => boolean = isProcessAlive): boolean {
+  return Number.isInteger(holder.pid) && isSameMachine(holder, identity) && isRunning(holder.pid)
 }
 
 /**

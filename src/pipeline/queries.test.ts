@@ -70,13 +70,18 @@ describe('status and releases say what is really there', () => {
     expect((await status()).currentKind).toBe('live')
   })
 
-  it('a real directory at current is a directory, not "none"; a link berth did not make is foreign', async () => {
+  it('a real directory at current is a directory, not "none"; a link to no release is foreign', async () => {
     mkdirSync(join(deployTo, 'current'))
     expect(await status()).toMatchObject({ current: null, currentKind: 'directory', currentLink: null })
     rmSync(join(deployTo, 'current'), { recursive: true })
+    // A Capistrano release is adopted: live, and said to be Capistrano's.
     mkdirSync(join(deployTo, 'releases', '20231201120000'), { recursive: true })
     symlinkSync(join(deployTo, 'releases', '20231201120000'), join(deployTo, 'current'))
-    expect(await status()).toMatchObject({ current: null, currentKind: 'foreign', currentLink: join(deployTo, 'releases', '20231201120000') })
+    expect(await status()).toMatchObject({ current: '20231201120000', currentKind: 'live', currentMadeBy: 'capistrano', currentLink: join(deployTo, 'releases', '20231201120000') })
+    rmSync(join(deployTo, 'current'))
+    mkdirSync(join(deployTo, 'app-v1'))
+    symlinkSync(join(deployTo, 'app-v1'), join(deployTo, 'current'))
+    expect(await status()).toMatchObject({ current: null, currentKind: 'foreign', currentLink: join(deployTo, 'app-v1') })
     rmSync(join(deployTo, 'current'))
     expect((await status()).currentKind).toBe('none')
   })

@@ -3,9 +3,10 @@
  * trip each. Results are data; the CLI renders them.
  */
 import type { ResolvedConfig } from '../config/types.js'
+import type { LockHookProcess } from '../errors.js'
 import { parseHistoryLine, type ReadHistoryEntry } from '../history/entry.js'
-import { sortNewestFirst } from '../release/id.js'
-import { parseHostState, type HostState } from '../release/host-state.js'
+import { isCapistranoId, sortNewestFirst } from '../release/id.js'
+import { parseHostState, recordOn, type HostState } from '../release/host-state.js'
 import type { ReleaseState } from '../release/record.js'
 import { readHistory } from '../remote/history.js'
 import { inspectHost } from '../remote/inspect.js'
@@ -13,13 +14,18 @@ import type { RunOptions } from './context.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 import { isStale } from './lock.js'
 
+/** Who made a release: berth, or a Capistrano deploy before berth took over the host (README, "Moving from Capistrano"). */
+type ReleaseMaker = 'berth' | 'capistrano'
+
+const madeBy = (id: string): ReleaseMaker => (isCapistranoId(id) ? 'capistrano' : 'berth')
+
 interface HostReleases {
   current: string | null
   /**
    * `unknown`: no record (made before berth kept them, or not by berth); `unreadable`: a
    * record file that is damaged, never taken for a good release.
    */
-  releases: { id: string; state: ReleaseState | 'unknown' | 'unreadable'; revision: string }[]
+  releases: { id: string; state: ReleaseState | 'unknown' | 'unreadable'; revision: string; madeBy: ReleaseMaker }[]
 }
 
 export interface ReleasesReport {
@@ -40,7 +46,8 @@ export async function listReleases(config: ResolvedConfig, options: RunOptions =
 function releasesOf(state: HostState): HostReleases {
   const releases = sortNewestFirst(state.releases).map((id) => {
     const record = state.records.get(id)
-    return { id, state: record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const)), revision: record?.revision ?? '' }
+    const recorded = record?.state ?? (state.unreadableRecords.has(id) ? ('unreadable' as const) : ('unknown' as const))
+    return { id, state: recorded, revision: recordOn(state, id).revision, madeBy: madeBy(id) }
   })
   return { current: state.current, releases }
 }
@@ -56,11 +63,14 @@ export interface HostStatus {
   currentKind: 'live' | 'broken' | 'directory' | 'foreign' | 'none'
   /** The `current` symlink's text as it is on the host, or null when there is none. */
   currentLink: string | null
+  /** Who made the live release. */
+  currentMadeBy: ReleaseMaker | null
   /** The live release's revision; null when unknown (see `recordUnreadable`). */
   revision: string | null
   /** The live release's record exists but cannot be read. */
   recordUnreadable: boolean
-  lock: { holder: string; since: string; reason?: string; stale: boolean } | null
+  /** `hooks`: hooks the lock's run started that still run on the host (its holder may be gone). */
+  lock: { holder: string; since: string; reason?: string; stale: boolean; hooks: LockHookProcess[] } | null
   lastDeploy: Record<string, unknown> | null
 }
 
@@ -83,11 +93,13 @@ function statusOf(state: HostState): HostStatus {
         since: holder?.since ?? '',
         ...(holder?.reason ? { reason: holder.reason } : {}),
         stale: isStale(state),
+        hooks: state.lock.hooks,
       }
     : null
-  const revision = state.current === null ? null : (state.records.get(state.current)?.revision ?? null)
+  const revision = state.current === null ? null : (recordOn(state, state.current).revision || null)
   const recordUnreadable = state.current !== null && state.unreadableRecords.has(state.current)
-  return { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
+  const currentMadeBy = state.current === null ? null : madeBy(state.current)
+  return { current: state.current, currentKind: currentKind(state), currentLink: state.currentLink, currentMadeBy, revision, recordUnreadable, lock, lastDeploy: state.lastHistory }
 }
 
 function mapOk<T>(entry: PerHost<HostState>, map: (state: HostState) => T): PerHost<T> {

@@ -36,4 +36,15 @@ describe('releasesToRemove', () => {
     const all = [1, 2, 3].map(id)
     expect(releasesToRemove({ releases: all, records: records({ 3: 'active' }), current: id(3), keep: 2 })).toEqual([id(1)])
   })
+
+  it('counts Capistrano releases (no record) oldest first, by the time in their names', () => {
+    const cap = ['20260101101500', '20260102101500', '20260104101500']
+    const mine = id(4)
+    const recs = records({ 4: 'active' })
+    // 20260104101500 is newer than berth's 20260104T000000…, though it sorts before it as a plain
+    // string: the newest two are it and the live one, and the last good one before the live one is 20260102….
+    expect(releasesToRemove({ releases: [...cap, mine], records: recs, current: mine, keep: 2 })).toEqual([cap[0]])
+    // The live Capistrano release and the last good one before it stay, whatever keep says.
+    expect(releasesToRemove({ releases: cap, records: new Map(), current: cap[2]!, keep: 1 })).toEqual([cap[0]])
+  })
 })

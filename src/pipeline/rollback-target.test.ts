@@ -33,6 +33,7 @@ function host(name: string, current: string | null, releases: string[], damage: 
       modifiedFiles: [],
       releases,
       complete,
+      revisions: new Map(),
       records,
       unreadableRecords: new Set(),
       lock: null,

@@ -7,7 +7,7 @@
  * plain rollback a berth record in a good state.
  */
 import { StateError, UsageError } from '../errors.js'
-import { isReleaseId, sortNewestFirst } from '../release/id.js'
+import { compareReleases, isReleaseId, sortNewestFirst } from '../release/id.js'
 import type { HostState } from '../release/host-state.js'
 
 type Host = { host: string; state: HostState }
@@ -29,7 +29,7 @@ export function chooseRollbackTarget(hosts: Host[], to?: string, environment = '
   let common: Set<string> | null = null
   for (const { state } of hosts) {
     // Older than the newest live release, and never newer than this host's own: a rollback moves no host forward.
-    const candidates = state.releases.filter((id) => id < newest! && id <= state.current! && isRecordedGood(state, id))
+    const candidates = state.releases.filter((id) => compareReleases(id, newest!) < 0 && compareReleases(id, state.current!) <= 0 && isRecordedGood(state, id))
     common = common === null ? new Set(candidates) : new Set(candidates.filter((id) => common!.has(id)))
   }
   const [target] = sortNewestFirst(common ?? [])
@@ -48,7 +48,7 @@ export function chooseRollbackTarget(hosts: Host[], to?: string, environment = '
 }
 
 function checkExplicitTarget(hosts: Host[], to: string, environment: string): string {
-  if (!isReleaseId(to)) throw new UsageError(`"${to}" is not a release name (like 20261123T171500-4634f44)`)
+  if (!isReleaseId(to)) throw new UsageError(`"${to}" is not a release name (like 20261123T171500-4634f44, or a Capistrano release's 20261120101500)`)
   for (const { host, state } of hosts) {
     if (!state.releases.includes(to)) {
       throw new StateError(`release ${to} is not on ${host}`, { host, step: 'rollback', hint: `see \`berth releases ${environment}\`` })
@@ -83,7 +83,7 @@ function refuseIncomplete(hosts: Host[], target: string, hint: string): void {
 function unrecorded(hosts: Host[], newest: string): string {
   const notes = hosts.flatMap(({ host, state }) =>
     state.releases
-      .filter((id) => id < newest && !state.records.has(id))
+      .filter((id) => compareReleases(id, newest) < 0 && !state.records.has(id))
       .map((id) => `${id} on ${host} has ${state.unreadableRecords.has(id) ? 'an unreadable record' : 'no berth record'}`),
   )
   return notes.length === 0 ? '' : ` (passed over: ${notes.join('; ')})`

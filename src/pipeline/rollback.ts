@@ -11,7 +11,7 @@ import { describeAttention } from '../attention-text.js'
 import { HostsFailedError, type BerthError } from '../errors.js'
 import { historyActor, rollbackEntry, type RollbackEntry } from '../history/entry.js'
 import type { HostOutcome } from '../events.js'
-import { recordOf } from '../release/record.js'
+import { recordOn } from '../release/host-state.js'
 import { appendHistory } from '../remote/history.js'
 import { runExecutable } from '../remote/hooks.js'
 import { releaseLock } from '../remote/lock.js'
@@ -80,8 +80,8 @@ export async function rollback(config: ResolvedConfig, options: RollbackOptions 
         left.set(run.host.name, from)
         const lines: string[] = []
         if (from !== target) {
-          const leaving = from === null ? null : { record: recordOf(state.records, from), state: 'rolled-back' as const }
-          lines.push(switchRelease(ctx.layout, { to: recordOf(state.records, target), from: leaving, at: ctx.now() }))
+          const leaving = from === null ? null : { record: recordOn(state, from), state: 'rolled-back' as const }
+          lines.push(switchRelease(ctx.layout, { to: recordOn(state, target), from: leaving, at: ctx.now() }))
         }
         // Without hooks, the history line and the unlock ride in the same round trip.
         const finishesHere = !hasHooks(run)

@@ -4,9 +4,9 @@
  * the lock, and the last history line. `parseHostState` turns those lines back into data.
  */
 import { posix } from 'node:path'
-import type { LockHolder } from '../errors.js'
+import type { LockHolder, LockHookProcess } from '../errors.js'
 import { isReleaseId } from './id.js'
-import { isReleaseState, type ReleaseRecord } from './record.js'
+import { isReleaseState, recordOf, type ReleaseRecord } from './record.js'
 
 export interface HostState {
   /** deployTo exists at all. */
@@ -27,10 +27,13 @@ export interface HostState {
   releases: string[]
   /** Releases whose directory holds a `REVISION` file: the last thing a release gets, so the ones complete. */
   complete: Set<string>
+  /** What the `REVISION` file of each Capistrano release says (berth's own have it in their record). */
+  revisions: Map<string, string>
   records: Map<string, ReleaseRecord>
   /** Releases whose record file exists but cannot be read as one (damaged, cut off, another shape). */
   unreadableRecords: Set<string>
-  lock: { holder: LockHolder | null; heartbeat: number | null } | null
+  /** `hooks`: those the lock's run started that still run on the host (see `remote/lock-hooks.ts`). */
+  lock: { holder: LockHolder | null; heartbeat: number | null; hooks: LockHookProcess[] } | null
   /** The host's clock, seconds since the epoch (lock staleness is judged on it). */
   now: number
   /** The last history line, when asked for (`withHistory`). */
@@ -56,6 +59,7 @@ export function parseHostState(output: string): HostState {
     currentIsDirectory: false,
     releases: [],
     complete: new Set(),
+    revisions: new Map(),
     records: new Map(),
     unreadableRecords: new Set(),
     lock: null,
@@ -94,6 +98,11 @@ export function parseHostState(output: string): HostState {
       case 'revision-file':
         if (isReleaseId(value)) state.complete.add(value)
         break
+      case 'revision': {
+        const [, release = '', text = ''] = /^(\S+) ?(.*)$/.exec(value) ?? []
+        if (isReleaseId(release)) state.revisions.set(release, text.trim())
+        break
+      }
       case 'record': {
         // `<release> <the record's one line>`: the file's name says whose record a damaged one was.
         const space = value.indexOf(' ')
@@ -105,11 +114,16 @@ export function parseHostState(output: string): HostState {
         break
       }
       case 'lock':
-        state.lock = { holder: parseJson<LockHolder>(value), heartbeat: null }
+        state.lock = { holder: parseJson<LockHolder>(value), heartbeat: null, hooks: [] }
         break
       case 'heartbeat':
         if (state.lock) state.lock.heartbeat = Number(value) || null
         break
+      case 'lock-hook': {
+        const [, pid, pgid, hook] = /^(\d+) (\d+|-) (.*)$/.exec(value) ?? []
+        if (state.lock && pid !== undefined) state.lock.hooks.push({ pid: Number(pid), pgid: pgid === '-' ? null : Number(pgid), hook: hook! })
+        break
+      }
       case 'files':
         state.currentHasFiles = true
         break
@@ -133,6 +147,17 @@ export function parseHostState(output: string): HostState {
     }
   }
   return state
+}
+
+/**
+ * The record of release `id` on a host, or one for a release that has none: a Capistrano
+ * release's then carries what its `REVISION` says, so adopting it (the switch records the
+ * release it replaces) keeps what it runs.
+ */
+export function recordOn(state: Pick<HostState, 'records' | 'revisions'> | null | undefined, id: string): ReleaseRecord {
+  const record = recordOf(state?.records, id)
+  if (state?.records.has(id) || !state?.revisions.has(id)) return record
+  return { ...record, revision: state.revisions.get(id)! }
 }
 
 /** `releases/<id>` (berth's own links) or an absolute path ending in it (other tools'). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createReleaseId, isReleaseId, nextReleaseId, sortNewestFirst } from './id.js'
+import { compareReleases, createReleaseId, isCapistranoId, isReleaseId, nextReleaseId, sortNewestFirst } from './id.js'
 
 describe('release ids', () => {
   it('is UTC basic time plus the short sha', () => {
@@ -17,6 +17,29 @@ describe('release ids', () => {
       '20261123T171500-aaaaaaa',
       '20250101T000000-ccccccc',
     ])
+  })
+})
+
+describe('Capistrano release names', () => {
+  it('are releases, told apart from berth\'s', () => {
+    expect(isReleaseId('20261120101500')).toBe(true)
+    expect(isCapistranoId('20261120101500')).toBe(true)
+    expect(isCapistranoId('20261123T171500-4634f44')).toBe(false)
+    expect(isReleaseId('2026112010150')).toBe(false)
+    expect(isReleaseId('20261120101500;rm')).toBe(false)
+  })
+  it('sort by the time in their names among berth\'s, not as plain strings', () => {
+    // As strings, "20261123101500" < "20261123T090000-…" although it is an hour later.
+    expect(sortNewestFirst(['20261123T090000-aaaaaaa', '20261123101500', '20261122235959', '20261123T110000-bbbbbbb'])).toEqual([
+      '20261123T110000-bbbbbbb',
+      '20261123101500',
+      '20261123T090000-aaaaaaa',
+      '20261122235959',
+    ])
+    expect(compareReleases('20261123101500', '20261123T101500-aaaaaaa')).toBeLessThan(0)
+  })
+  it('are never followed by a berth release that sorts before them', () => {
+    expect(nextReleaseId(new Date('2026-11-23T10:15:00Z'), '4634f44aa0c1d2e3', ['20261123101505'])).toBe('20261123T101506-4634f44')
   })
 })
 

@@ -6,6 +6,7 @@ import { parseHostState } from '../release/host-state.js'
 import { layoutFor } from '../release/layout.js'
 import { appendHistoryLine } from './history.js'
 import { inspectHost, readLiveFiles } from './inspect.js'
+import { listLockHooks } from './lock-hooks.js'
 import { takeLock } from './lock.js'
 import { writeRecord } from './release.js'
 import { switchCurrent } from './switch.js'
@@ -20,12 +21,14 @@ describe('inspecting a host', () => {
   it('asks for the optional parts only when told to', () => {
     const layout = layoutFor('/srv/shop')
     const bare = inspectHost(layout)
-    expect(bare.split('\n')).toHaveLength(7)
+    // The lock's leftover hooks are listed inside its `if` (their own lines and its `fi`).
+    const lockHooks = listLockHooks(layout).split('\n').length + 1
+    expect(bare.split('\n')).toHaveLength(7 + lockHooks)
     expect(bare.split('\n')[1]).toBe(`if [ ! -d /srv/shop ]; then echo '@absent'; exit 0; fi`)
     expect(bare.endsWith('\nexit 0')).toBe(true)
     expect(bare).not.toMatch(/@history|@files|@gzip|@rollback-hook/)
     const full = inspectHost(layout, { withHistory: true, withFiles: true, withRollbackHooks: true })
-    expect(full.split('\n')).toHaveLength(13)
+    expect(full.split('\n')).toHaveLength(13 + lockHooks)
     expect(full).toContain(`[ -f /srv/shop/.berth/history.jsonl ] && printf '@history %s\\n' "$(tail -n 1 /srv/shop/.berth/history.jsonl)"`)
     expect(readLiveFiles(layout, A)).toBe(`if [ -d /srv/shop/releases/${A} ] && [ -f /srv/shop/.berth/releases/${A}.files ]; then cat /srv/shop/.berth/releases/${A}.files; fi`)
   })
@@ -107,7 +110,7 @@ describe('inspecting a host', () => {
     mkdirSync(layout.root, { recursive: true })
     symlinkSync('/srv/app/releases/20231201120000', layout.current)
     const foreign = parseHostState(run(inspectHost(layout)).stdout)
-    expect(foreign).toMatchObject({ current: null, currentLink: '/srv/app/releases/20231201120000', currentDangling: true, currentIsDirectory: false })
+    expect(foreign).toMatchObject({ current: '20231201120000', currentLink: '/srv/app/releases/20231201120000', currentDangling: true, currentIsDirectory: false })
     rmSync(layout.current)
     mkdirSync(layout.release(A), { recursive: true })
     expect(run(switchCurrent(layout, A)).code).toBe(0)

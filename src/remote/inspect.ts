@@ -7,6 +7,7 @@
 import { posix } from 'node:path'
 import type { Layout } from '../release/layout.js'
 import { shellQuote as q } from '../transport/quote.js'
+import { listLockHooks } from './lock-hooks.js'
 import { script } from './script.js'
 
 export interface InspectOptions {
@@ -31,11 +32,15 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
     `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; [ -e ${q(layout.current)} ] || echo '@current-dangling'; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
     // Shell builtins only in these loops: a process per release would cost more than the rest.
     // REVISION is the last file a release gets: without it the release is not complete.
-    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}" && [ -f "$d/REVISION" ] && printf '@revision-file %s\\n' "\${d##*/}"; done`,
+    // A Capistrano release (a name without berth's `T`) has no record: its REVISION says what it runs.
+    `for d in ${q(layout.releases)}/*/; do [ -d "$d" ] && d=\${d%/} && printf '@release %s\\n' "\${d##*/}" && [ -f "$d/REVISION" ] && printf '@revision-file %s\\n' "\${d##*/}" && case \${d##*/} in *T*) ;; *) r=; { IFS= read -r r || :; } < "$d/REVISION"; printf '@revision %s %s\\n' "\${d##*/}" "$r";; esac; done`,
     // Each record with its file's name, so one that cannot be read is still known by its release.
     `for f in ${q(layout.manifests)}/*.json; do [ -f "$f" ] || continue; r=; { IFS= read -r r || :; } < "$f"; n=\${f##*/}; printf '@record %s %s\\n' "\${n%.json}" "$r"; done`,
     // `read` is a shell builtin: no process for these one-line files.
-    `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"; fi`,
+    `if [ -d ${q(lock)} ]; then __berth_l=; __berth_h=; { IFS= read -r __berth_l < ${q(posix.join(lock, 'info.json'))}; } 2>/dev/null; { IFS= read -r __berth_h < ${q(posix.join(lock, 'heartbeat'))}; } 2>/dev/null; printf '@lock %s\\n@heartbeat %s\\n' "$__berth_l" "$__berth_h"`,
+    // The hooks its run started that still run on this host (a lock just taken has none).
+    listLockHooks(layout),
+    `fi`,
     ...(options.withHistory ? [`[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`] : []),
     ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'"] : []),
     ...(options.withRollbackHooks

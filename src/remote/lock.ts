@@ -11,7 +11,7 @@ import { ensureDir } from './directories.js'
 import { all, script } from './script.js'
 
 /** True when the lock still carries `token` (read with a shell builtin, no process). */
-function holdsLock(layout: Layout, token: string): string {
+export function holdsLock(layout: Layout, token: string): string {
   return `{ IFS= read -r __berth_token < ${q(posix.join(layout.lock, 'token'))}; } 2>/dev/null && [ "$__berth_token" = ${q(token)} ]`
 }
 

@@ -21,7 +21,8 @@ export function formatReleases(report: ReleasesReport): string {
     if (entry.value.releases.length === 0) rows.push([entry.host.name, '(no releases)', '', ''])
     for (const release of entry.value.releases) {
       const mark = release.id === entry.value.current ? '→' : ' '
-      rows.push([entry.host.name, `${mark} ${release.id}`, release.state, release.revision.slice(0, 12)])
+      const state = release.madeBy === 'berth' ? release.state : release.state === 'unknown' ? 'capistrano' : `${release.state} (capistrano)`
+      rows.push([entry.host.name, `${mark} ${release.id}`, state, release.revision.slice(0, 12)])
     }
   }
   const lines = [formatTable(rows, { header: ['host', '  release', 'state', 'revision'] }), ...unreadable(report.hosts)]
@@ -33,7 +34,8 @@ export function formatStatus(report: { hosts: PerHost<HostStatus>[]; disagree: b
   const rows = report.hosts.flatMap((entry) => {
     if (!entry.ok) return []
     const s = entry.value
-    const lock = s.lock ? `locked by ${s.lock.holder}${s.lock.reason ? ` "${s.lock.reason}"` : ''}${s.lock.stale ? ' (stale)' : ''}` : 'free'
+    const hooks = s.lock?.hooks.map((h) => `, hook ${h.hook} running (pid ${h.pid})`).join('') ?? ''
+    const lock = s.lock ? `locked by ${s.lock.holder}${s.lock.reason ? ` "${s.lock.reason}"` : ''}${s.lock.stale ? ' (stale)' : ''}${hooks}` : 'free'
     const last = s.lastDeploy ? `${String(s.lastDeploy.kind)} ${String(s.lastDeploy.result ?? '')} ${String(s.lastDeploy.at ?? '')}` : '-'
     const revision = s.recordUnreadable ? '(record unreadable)' : (s.revision?.slice(0, 12) ?? '-')
     return [[entry.host.name, describeCurrent(s), revision, lock, last]]
@@ -48,7 +50,7 @@ function describeCurrent(s: HostStatus): string {
   const named = s.current ?? s.currentLink ?? ''
   switch (s.currentKind) {
     case 'live':
-      return named
+      return s.currentMadeBy === 'capistrano' ? `${named} (made by Capistrano)` : named
     case 'broken':
       return `${named} (BROKEN: its directory is gone)`
     case 'directory':

@@ -88,6 +88,8 @@ describe('lock', () => {
 
     const forced = await p.berth(['unlock', 'production', '--force'])
     expect(forced.code, forced.stderr).toBe(0)
+    // The deploy is alive on this machine: its hook is its own to end, and only named.
+    expect(`${forced.stdout}${forced.stderr}`).toMatch(new RegExp(`hook build \\(hooks\\.build\\[0\\]\\) \\(pid \\d+\\) is left running: its deploy \\(pid ${first.pid}\\) still runs on this machine`))
     expect(existsSync(join(p.target, '.berth/lock'))).toBe(false)
     expect(p.history()).toContainEqual(expect.objectContaining({ kind: 'unlock-forced', holder: expect.objectContaining({ pid: first.pid }) }))
 

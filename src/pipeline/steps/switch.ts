@@ -9,7 +9,8 @@ import { all } from '../../remote/script.js'
 import { HookError, type BerthError } from '../../errors.js'
 import { restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '../../remote/switch.js'
 import { writeRecord } from '../../remote/release.js'
-import { recordOf, withCompleted, withState, type ReleaseRecord } from '../../release/record.js'
+import { recordOn } from '../../release/host-state.js'
+import { withCompleted, withState, type ReleaseRecord } from '../../release/record.js'
 import { runHookOnHost } from '../actions.js'
 import { execOn, warn, type RunContext } from '../context.js'
 import { transition, type DeployHost } from '../deploy-host.js'
@@ -31,7 +32,7 @@ export const switchStep: StepDef = {
       const previous = facts.host.previous
       return switchRelease(input.layout, {
         to: switchedRecord(facts, input),
-        from: previous === null ? null : { record: recordOf(facts.host.state?.records, previous), state: 'ready' },
+        from: previous === null ? null : { record: recordOn(facts.host.state, previous), state: 'ready' },
         at: facts.now,
       })
     },
@@ -72,7 +73,7 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
   const live = previous ?? previousLink
   ctx.report({ kind: 'release:switched', host: host.host.name, from: input.release, to: live })
   const releaseDir = posix.resolve(ctx.layout.root, previousLink)
-  const release = { id: previous ?? posix.basename(releaseDir), revision: previous === null ? '' : recordOf(host.state?.records, previous).revision, previous: input.release }
+  const release = { id: previous ?? posix.basename(releaseDir), revision: previous === null ? '' : recordOn(host.state, previous).revision, previous: input.release }
   const hooks = [
     ...planHook('rollback', { config: ctx.config, hosts: [host.host], defaultCwd: releaseDir, repoHooks: new Map() }),
     ...(host.wentLive ? planRestart(ctx.config, [host.host], releaseDir) : []),
@@ -97,9 +98,9 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
 function goBack(ctx: RunContext, host: DeployHost, link: string, leaving: NonNullable<SwitchTarget['from']>, now: Date): string {
   const previous = host.previous
   if (previous !== null && link === ctx.layout.currentTarget(previous)) {
-    return switchRelease(ctx.layout, { to: recordOf(host.state?.records, previous), from: leaving, at: now })
+    return switchRelease(ctx.layout, { to: recordOn(host.state, previous), from: leaving, at: now })
   }
-  const wasActive = previous === null ? '' : writeRecord(ctx.layout, withState(recordOf(host.state?.records, previous), 'active', now))
+  const wasActive = previous === null ? '' : writeRecord(ctx.layout, withState(recordOn(host.state, previous), 'active', now))
   return all(restoreCurrent(ctx.layout, link), wasActive, writeRecord(ctx.layout, leaving.record))
 }
 
