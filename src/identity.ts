@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, userInfo } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 
 export interface ConfigDirOptions {
@@ -81,5 +81,17 @@ function readId(file: string): string | undefined {
     return MACHINE_ID.test(id) ? id : undefined
   } catch {
     return undefined
+  }
+}
+
+/** Who runs berth, as locks, history and notifications name them: $USER, else the account's name. */
+export function currentUser(): string {
+  const user = process.env.USER ?? process.env.LOGNAME ?? ''
+  if (user !== '') return user
+  try {
+    return userInfo().username
+  } catch {
+    // No passwd entry for this uid (a container's arbitrary user): say so rather than fail.
+    return 'unknown'
   }
 }

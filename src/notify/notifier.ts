@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { describeUrl } from '../config/notify.js'
+import { currentUser } from '../identity.js'
 import type { NotifyTarget, ResolvedConfig } from '../config/types.js'
 import type { BerthEvent, Reporter } from '../events.js'
 import { createRedactor } from '../ui/redact.js'
@@ -48,7 +49,7 @@ export function createNotifier(config: ResolvedConfig, options: NotifierOptions 
   const redact = createRedactor(config.secretValues)
   const post = options.fetch ?? globalThis.fetch
   const now = options.now ?? (() => new Date())
-  const by = options.by ?? { user: process.env.USER ?? process.env.LOGNAME ?? 'unknown', machine: hostname() }
+  const by = options.by ?? { user: currentUser(), machine: hostname() }
   // Each run gets its own id: `berth ui` runs several in one process.
   let run = randomUUID()
   const name = `${config.app} ${config.environment}`

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { hostname, userInfo } from 'node:os'
+import { hostname } from 'node:os'
 import { defaultCacheDir, defaultCacheMaxBytes } from '../cache-dir.js'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { BerthError, InterruptedError, toBerthError } from '../errors.js'
 import type { Reporter } from '../events.js'
-import { machineId } from '../identity.js'
+import { currentUser, machineId } from '../identity.js'
 import type { HostState } from '../release/host-state.js'
 import { layoutFor, type Layout } from '../release/layout.js'
 import type { ExecOptions, ExecResult, Transport } from '../transport/types.js'
@@ -104,16 +104,6 @@ export function resolveIdentity(given: Partial<Identity>): Identity {
   const id = 'machineId' in given ? given.machineId : machineId()
   if (id !== undefined) identity.machineId = id
   return identity
-}
-
-function currentUser(): string {
-  const user = process.env.USER ?? process.env.LOGNAME ?? ''
-  if (user !== '') return user
-  try {
-    return userInfo().username
-  } catch {
-    return 'unknown'
-  }
 }
 
 export interface HostExec extends Omit<ExecOptions, 'onLine'> {
