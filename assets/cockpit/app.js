@@ -181,6 +181,9 @@ function describe(event) {
     case 'step:done': return [`${event.step} done (${duration(event.durationMs)})`, 'done']
     case 'host:step': return event.status === 'failed' ? [`${on}${event.step} failed: ${event.error?.message ?? ''}`, 'failed'] : null
     case 'hook:start': return [`${on}${event.hook}: ${event.command}`]
+    case 'hook:done': return [`${on}${event.hook} done (${duration(event.durationMs)})`, 'done']
+    case 'tag:made': return [`tagged ${event.sha.slice(0, 7)} as ${event.tag}${event.pushedTo ? `, pushed to ${event.pushedTo}` : ''}`, 'done']
+    case 'maintenance:page': return [`${on}maintenance page ${event.page}`]
     case 'output': return [`${event.host} | ${event.line}`]
     case 'log': return [`${on}${event.message}`, event.level === 'warn' ? 'warn' : '']
     case 'lock:broken': return [`${on}lock of ${event.holder} broken: ${event.why}`, 'warn']
