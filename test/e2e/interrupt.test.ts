@@ -151,7 +151,9 @@ describe('a deploy killed outright (SIGKILL)', () => {
     expect(left()).toHaveLength(1)
     child.kill('SIGKILL')
     await exited
-    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL')
+    // Its hook goes with it (the hook's stdin closes when berth dies).
+    const hook = Number(readFileSync(pidFile, 'utf8'))
+    await waitFor(() => !isRunning(hook), 15_000, 'the build hook to end with its run')
     expect(left()).toHaveLength(1)
 
     const status = await p.berth(['status', 'production'], { env: { TMPDIR: tmp } })
@@ -159,3 +161,13 @@ describe('a deploy killed outright (SIGKILL)', () => {
     expect(left()).toEqual([])
   })
 })
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    // ESRCH: no such process.
+    return false
+  }
+}
