@@ -65,10 +65,15 @@ export interface SwitchTarget {
 /**
  * The one switch berth has, for a deploy, a rollback and the revert of a failed deploy:
  * `current` moves (atomically, see `switchCurrent`), then both releases' records say so.
+ * A new release, still recorded `preparing`, is recorded `ready` first: at no instant does
+ * `current` name a release its own record calls incomplete (a reader, `status`, a later
+ * rollback or cleanup would take it for a half-delivered one), and a disk too full for
+ * that record stops the switch before `current` has moved, not after.
  */
 export function switchRelease(layout: Layout, target: SwitchTarget): string {
   const from = target.from
   return all(
+    target.to.state === 'preparing' ? writeRecord(layout, withState(target.to, 'ready', target.at)) : '',
     switchCurrent(layout, target.to.release),
     writeRecord(layout, withState(target.to, 'active', target.at)),
     from === null ? '' : writeRecord(layout, withState(from.record, from.state, target.at, from.failedStep)),
