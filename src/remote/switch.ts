@@ -50,7 +50,12 @@ function linkOver(layout: Layout, target: string, temp: string): string {
  * no live release before, and must not keep one that failed. Only if it is still ours.
  */
 export function unsetCurrent(layout: Layout, id: string): string {
-  return `if [ "$(readlink ${q(layout.current)})" = ${q(layout.currentTarget(id))} ]; then rm -f ${q(layout.current)}; fi`
+  return `if ${currentIs(layout, layout.currentTarget(id))}; then rm -f ${q(layout.current)}; fi`
+}
+
+/** Succeeds only while `current` is exactly `link`: where a host is after a switch that failed part way. */
+export function currentIs(layout: Layout, link: string): string {
+  return `[ "$(readlink ${q(layout.current)})" = ${q(link)} ]`
 }
 
 /** Where a switch goes, and what becomes of the release it leaves. */
