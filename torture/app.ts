@@ -38,6 +38,9 @@ export function randomPlan(random: Random, hosts: readonly string[]): Plan {
   }
 }
 
+/** The tracked files a release's own build hook changes (by its plan): every other file must be as committed. */
+export const WRITTEN: Record<Write, readonly string[]> = { none: [], append: ['index.html'], truncate: ['app.js'], chmod: [], rewrite: ['lib/data.txt'] }
+
 export function planFile(plan: Plan): string {
   return [`SLEEP=${plan.sleep}`, `WRITE=${plan.write}`, `FAIL_STEP=${plan.failStep}`, `FAIL_HOST=${plan.failHost}`, `FILL_HOST=${plan.fillHost}`, ''].join('\n')
 }
@@ -94,8 +97,10 @@ export function berthYml(hosts: readonly string[], sshConfigFile: string): strin
 export function appFiles(random: Random, n: number, plan: Plan, blobBytes: number): Record<string, string | { content: string; mode: number }> {
   return {
     'index.html': `<h1>revision ${n}</h1>\n`,
-    'app.js': `console.log(${n})\n`,
-    'lib/data.txt': `data of revision ${n}\n`,
+    // The same in every revision: a hook's write into one of these in an older release
+    // must never travel on to a newer one as "unchanged".
+    'app.js': 'console.log("app")\n',
+    'lib/data.txt': 'data\n',
     'lib/blob.b64': random.bytes(blobBytes).toString('base64'),
     'torture/hook.sh': { content: HOOK, mode: 0o755 },
     'torture/plan': planFile(plan),

@@ -12,7 +12,7 @@ export type Damage =
   | { kind: 'none' }
   | { kind: 'signal'; signal: NodeJS.Signals; afterMs: number }
   | { kind: 'signal-at-step'; signal: NodeJS.Signals; step: string; afterMs: number }
-  | { kind: 'close-stdout' }
+  | { kind: 'close-stdout'; afterLines: number }
 
 export interface RunEvent {
   kind: string
@@ -52,17 +52,33 @@ export interface RunSpec {
   timeoutMs?: number
 }
 
+/**
+ * Where a run is, from its events: each step as it starts, plus the moments inside the
+ * close no step event marks: the first host switched (`switched`), the restart done (the
+ * close: cleanup, history, unlock), a release removed (`cleanup`).
+ */
+export const LANDMARKS = ['connect', 'fetch', 'link', 'build', 'migrate', 'switch', 'switched', 'restart', 'closing', 'cleanup'] as const
+
+function landmark(event: RunEvent, current: string): string | null {
+  if (event.kind === 'step:start' && event.step !== undefined) return event.step
+  if (event.kind === 'release:switched' && current === 'switch') return 'switched'
+  if (event.kind === 'step:done' && event.step === 'restart') return 'closing'
+  if (event.kind === 'release:removed' && current !== 'cleanup') return 'cleanup'
+  return null
+}
+
 export function runBerth(spec: RunSpec): Promise<RunResult> {
   const started = Date.now()
   const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] })
   const result: RunResult = { code: null, signal: null, stdout: '', stderr: '', events: [], summary: null, hit: null, leftovers: 0, hung: false, ms: 0 }
   let step = 'start-up'
   let exited = false
+  let linesSeen = 0
   let family: number[] = []
   const strike = (what: NodeJS.Signals | 'close-stdout'): void => {
     if (exited || result.hit !== null) return
     family = descendantsOf(child.pid!)
-    result.hit = { what, step }
+    result.hit = { what, step: what === 'close-stdout' && result.events.length === 0 ? `output line ${linesSeen}` : step }
     if (what === 'close-stdout') child.stdout.destroy()
     else child.kill(what)
   }
@@ -70,7 +86,12 @@ export function runBerth(spec: RunSpec): Promise<RunResult> {
   child.stdout.on('data', (chunk: Buffer) => {
     const text = chunk.toString()
     result.stdout += text
-    if (spec.damage.kind === 'close-stdout') return strike('close-stdout')
+    const damage = spec.damage
+    if (damage.kind === 'close-stdout') {
+      linesSeen += text.split('\n').length - 1
+      if (linesSeen >= damage.afterLines) strike('close-stdout')
+      return
+    }
     pending += text
     const lines = pending.split('\n')
     pending = lines.pop() ?? ''
@@ -86,8 +107,9 @@ export function runBerth(spec: RunSpec): Promise<RunResult> {
     }
     result.events.push(event)
     if (event.kind === 'run:summary') result.summary = event
-    if (event.kind === 'step:start' && event.step !== undefined) {
-      step = event.step
+    const reached = landmark(event, step)
+    if (reached !== null) {
+      step = reached
       const damage = spec.damage
       if (damage.kind === 'signal-at-step' && damage.step === step) setTimeout(() => strike(damage.signal), damage.afterMs)
     }

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SENTINELS } from './app.js'
-import { checkLive, hashReleases, lockToken, lostSentinels } from './host-view.js'
+import { checkLive, hashReleases, lockToken, lostSentinels, strayFiles } from './host-view.js'
 import type { RunResult } from './berth-run.js'
 import type { Scenario } from './scenarios.js'
 import type { Tally } from './tally.js'
@@ -26,6 +26,8 @@ export interface CheckInput {
   hosts: readonly Host[]
   before: Snapshot
   scenario: Scenario
+  /** A file's content at a commit (null when it has no such file). */
+  committed: (revision: string, path: string) => Buffer | null
   /** berth's own view of the fleet (`status --json`), asked only when a run could not say. */
   statusDisagrees: () => Promise<boolean>
 }
@@ -40,6 +42,10 @@ export async function checkRun(tally: Tally, input: CheckInput): Promise<string[
     lives.set(host.name, live.live)
     if (live.broken !== null) tally.fail('brokenCurrent', `${host.name}: ${live.broken} ${where}`)
     else if (live.state !== 'active') tally.note(`live release recorded ${live.state ?? 'without a state'}`)
+    if (live.live !== null) {
+      const stray = strayFiles(host.dir, live.live, input.committed)
+      if (stray.length > 0) tally.fail('strayFiles', `${host.name}: ${live.live} has ${stray.join(', ')} unlike its commit ${where}`, stray.length)
+    }
     const lost = lostSentinels(host.dir)
     if (lost.length > 0) {
       tally.fail('lostShared', `${host.name}: ${lost.join(', ')} ${where}`, lost.length)

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { SENTINELS } from './app.js'
+import { SENTINELS, WRITTEN, type Write } from './app.js'
 
 const RELEASE_LINK = /^releases\/(\d{8}T\d{6}-[0-9a-f]{7})$/
 
@@ -133,4 +133,33 @@ export function lockToken(dir: string): string | null {
   } catch {
     return '(no token)'
   }
+}
+
+/**
+ * Tracked files of a release that differ from the commit it was made from, leaving out
+ * those its own build hook wrote (its `torture/plan` says which): a file changed on the
+ * host in an older release and passed on as unchanged shows up here.
+ */
+export function strayFiles(dir: string, id: string, committed: (revision: string, path: string) => Buffer | null): string[] {
+  const release = join(dir, 'releases', id)
+  let revision: string
+  let write: Write
+  try {
+    revision = readFileSync(join(release, 'REVISION'), 'utf8').trim()
+    write = (/^WRITE=(\w+)$/m.exec(readFileSync(join(release, 'torture', 'plan'), 'utf8'))?.[1] ?? 'none') as Write
+  } catch {
+    return []
+  }
+  const skip = new Set(WRITTEN[write] ?? [])
+  return ['index.html', 'app.js', 'lib/data.txt', 'lib/blob.b64', 'torture/hook.sh']
+    .filter((path) => !skip.has(path))
+    .filter((path) => {
+      const expected = committed(revision, path)
+      if (expected === null) return false
+      try {
+        return !readFileSync(join(release, path)).equals(expected)
+      } catch {
+        return true
+      }
+    })
 }

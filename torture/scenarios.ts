@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { CALM, randomPlan } from './app.js'
-import { runBerth, type Damage, type RunResult } from './berth-run.js'
+import { LANDMARKS, runBerth, type Damage, type RunResult } from './berth-run.js'
 import type { Random } from './random.js'
 import type { World } from './world.js'
 
@@ -24,10 +24,12 @@ export interface Scenario {
   downHosts: string[]
   /** More than one berth ran at once. */
   raced: boolean
+  /** Observations for the counts (not failures). */
+  notes: string[]
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGKILL', 'SIGHUP', 'SIGINT', 'SIGTERM']
-const STEPS = ['lock', 'fetch', 'link', 'build', 'migrate', 'switch', 'restart', 'cleanup', 'unlock'] as const
+const ROLLBACK_LANDMARKS = ['connect', 'switch', 'switched', 'restart', 'closing'] as const
 
 export const SCENARIO_WEIGHTS: readonly (readonly [ScenarioKind, number])[] = [
   ['deploy', 2],
@@ -42,7 +44,7 @@ export const SCENARIO_WEIGHTS: readonly (readonly [ScenarioKind, number])[] = [
 
 export async function runScenario(world: World, random: Random, kind: ScenarioKind, typicalMs: number): Promise<Scenario> {
   const names = world.hosts.map((h) => h.name)
-  const scenario: Scenario = { kind, label: kind, results: [], sigkilled: false, downHosts: [], raced: false }
+  const scenario: Scenario = { kind, label: kind, results: [], sigkilled: false, downHosts: [], raced: false, notes: [] }
   const base = { cwd: world.project.dir }
   const deployArgs = ['deploy', 'production', '--json']
   const machine = (): NodeJS.ProcessEnv => (random.chance(0.25) ? world.machines.b : world.machines.a)
@@ -57,15 +59,16 @@ export async function runScenario(world: World, random: Random, kind: ScenarioKi
     if (!isRollback) world.commit(randomPlan(random, names))
     const damage: Damage = random.chance(0.5)
       ? { kind: 'signal', signal, afterMs: random.int(0, Math.round(typicalMs * 1.2)) }
-      : { kind: 'signal-at-step', signal, step: random.pick(STEPS), afterMs: random.int(0, 150) }
+      : { kind: 'signal-at-step', signal, step: random.pick(isRollback ? ROLLBACK_LANDMARKS : LANDMARKS), afterMs: random.int(0, 150) }
     scenario.label = `${isRollback ? 'rollback' : 'deploy'} + ${signal} ${damage.kind === 'signal' ? `after ${damage.afterMs} ms` : `${damage.afterMs} ms into ${damage.step}`}`
     const args = isRollback ? ['rollback', 'production', '--json'] : deployArgs
     scenario.results.push(await runBerth({ ...base, args, env: machine(), damage }))
   } else if (kind === 'closed-stdout') {
     world.commit(randomPlan(random, names))
     const args = random.chance(0.5) ? ['deploy', 'production', '-v'] : ['deploy', 'production']
-    scenario.label = `${args.join(' ')} | head -1`
-    scenario.results.push(await runBerth({ ...base, args, env: machine(), damage: { kind: 'close-stdout' } }))
+    const afterLines = random.pick([1, 1, 3, 8, 15, 30])
+    scenario.label = `${args.join(' ')} | head -${afterLines}`
+    scenario.results.push(await runBerth({ ...base, args, env: machine(), damage: { kind: 'close-stdout', afterLines } }))
   } else if (kind === 'sshd-kill') {
     // A bigger upload, so the kill lands while it travels.
     world.commit(randomPlan(random, names), 2 * 1024 * 1024)
@@ -89,6 +92,8 @@ export async function runScenario(world: World, random: Random, kind: ScenarioKi
     )
     if (killing !== null) await killing
     await world.fleet.startHost(victim)
+    const outcome = scenario.results[0]?.summary?.outcomes?.find((o) => o.host === victim)
+    if (outcome?.failedStep === 'fetch') scenario.notes.push('uploads cut short by the sshd kill')
   } else if (kind === 'disk-fill' || kind === 'disk-full') {
     const plan = randomPlan(random, names)
     if (kind === 'disk-fill') plan.fillHost = world.diskHost.name

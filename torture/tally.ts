@@ -8,6 +8,7 @@ export const FAILURES = {
   readerBroken: 'broken current seen by the reader',
   lostShared: 'lost or changed shared/ files',
   changedOlder: 'changed older releases',
+  strayFiles: 'live files unlike their commit (a changed file passed on)',
   leakedLocks: 'leaked locks not recovered',
   mixedUnreported: 'hosts on mixed releases unreported',
   wrongSummary: 'summaries contradicting the hosts',
@@ -21,6 +22,8 @@ export class Tally {
   runs = 0
   deploys = 0
   rollbacks = 0
+  /** Reads of `current` by the reader, over all hosts. */
+  readerSamples = 0
   readonly failures = new Map<Failure, number>(Object.keys(FAILURES).map((k) => [k as Failure, 0]))
   readonly damage = new Map<string, number>()
   readonly landedIn = new Map<string, number>()
@@ -49,7 +52,7 @@ export class Tally {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ') || 'none'
     return [
-      `runs ${this.runs} (deploys ${this.deploys}, rollbacks ${this.rollbacks})`,
+      `runs ${this.runs} (deploys ${this.deploys}, rollbacks ${this.rollbacks}); the reader followed current ${this.readerSamples} times`,
       `damage: ${list(this.damage)}`,
       `signals and closed pipes landed in: ${list(this.landedIn)}`,
       `exit codes: ${list(this.exits)}`,

@@ -28,6 +28,8 @@ export interface World {
   /** The host whose sshd is killed during uploads (never the tmpfs one). */
   sshdHost: Host
   machines: { a: NodeJS.ProcessEnv; b: NodeJS.ProcessEnv }
+  /** A file's content at a commit, or null. */
+  committed(revision: string, path: string): Buffer | null
   /** Commits a new revision of the app with this plan for its hooks. */
   commit(plan: Plan, blobBytes?: number): string
   close(): Promise<void>
@@ -65,7 +67,20 @@ export async function openWorld(hostCount: number, random: Random): Promise<Worl
     NO_COLOR: '1',
   })
   let revision = 0
+  const contents = new Map<string, Buffer | null>()
+  const committed = (sha: string, path: string): Buffer | null => {
+    const key = `${sha}:${path}`
+    if (!contents.has(key)) {
+      try {
+        contents.set(key, execFileSync('git', ['show', key], { cwd: project.dir, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 }))
+      } catch {
+        contents.set(key, null)
+      }
+    }
+    return contents.get(key) ?? null
+  }
   return {
+    committed,
     fleet,
     project,
     hosts,
