@@ -8,12 +8,12 @@
 import type { Random } from './random.js'
 
 export const APP = 'torture'
-export const DEPLOY_TO = `/srv/${APP}`
+const DEPLOY_TO = `/srv/${APP}`
 /** Files put in `shared/` before the first deploy: none may ever be lost or changed. */
 export const SENTINELS = { 'config/app.env': 'SECRET_KEY=do-not-lose-me\n', 'log/sentinel.txt': 'kept across every release\n' }
 
 export type Write = 'none' | 'append' | 'truncate' | 'chmod' | 'rewrite'
-export type FailStep = 'none' | 'build' | 'migrate' | 'restart'
+type FailStep = 'none' | 'build' | 'migrate' | 'restart'
 
 export interface Plan {
   /** Seconds every hook sleeps (after its writes). */
@@ -41,7 +41,7 @@ export function randomPlan(random: Random, hosts: readonly string[]): Plan {
 /** The tracked files a release's own build hook changes (by its plan): every other file must be as committed. */
 export const WRITTEN: Record<Write, readonly string[]> = { none: [], append: ['index.html'], truncate: ['app.js'], chmod: [], rewrite: ['lib/data.txt'] }
 
-export function planFile(plan: Plan): string {
+function planFile(plan: Plan): string {
   return [`SLEEP=${plan.sleep}`, `WRITE=${plan.write}`, `FAIL_STEP=${plan.failStep}`, `FAIL_HOST=${plan.failHost}`, `FILL_HOST=${plan.fillHost}`, ''].join('\n')
 }
 

@@ -14,7 +14,7 @@ export type Damage =
   | { kind: 'signal-at-step'; signal: NodeJS.Signals; step: string; afterMs: number }
   | { kind: 'close-stdout'; afterLines: number }
 
-export interface RunEvent {
+interface RunEvent {
   kind: string
   step?: string
   host?: string

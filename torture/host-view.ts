@@ -73,7 +73,7 @@ function exists(path: string): boolean {
   }
 }
 
-export function releaseIds(dir: string): string[] {
+function releaseIds(dir: string): string[] {
   try {
     return readdirSync(join(dir, 'releases')).sort()
   } catch {
@@ -82,7 +82,7 @@ export function releaseIds(dir: string): string[] {
 }
 
 /** A fingerprint of a release tree: every path with its type, mode and content (or link text). */
-export function hashTree(root: string): string {
+function hashTree(root: string): string {
   const hash = createHash('sha1')
   const walk = (rel: string): void => {
     const path = join(root, rel)
@@ -110,7 +110,7 @@ export function hashReleases(dir: string): Map<string, string> {
   return hashes
 }
 
-export const isLocked = (dir: string): boolean => exists(join(dir, '.berth', 'lock'))
+const isLocked = (dir: string): boolean => exists(join(dir, '.berth', 'lock'))
 
 /** Sentinel files of `shared/` that are gone or changed. */
 export function lostSentinels(dir: string): string[] {

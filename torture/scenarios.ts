@@ -126,7 +126,7 @@ export async function runScenario(world: World, random: Random, kind: ScenarioKi
 }
 
 /** Fills a disk to its last byte with a file a person would delete (`ballast`). */
-export function fillDisk(dir: string): void {
+function fillDisk(dir: string): void {
   try {
     execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'ballast')}`, 'bs=64k'], { stdio: 'ignore' })
   } catch {

@@ -3,7 +3,7 @@
  * and what went wrong. Only the failure counts decide the exit code; the rest says how hard
  * the hosts were pushed and what a person had to do (forced unlocks, freed disks).
  */
-export const FAILURES = {
+const FAILURES = {
   brokenCurrent: 'broken current (after a run)',
   readerBroken: 'broken current seen by the reader',
   lostShared: 'lost or changed shared/ files',
