@@ -12,7 +12,8 @@ export type Damage =
   | { kind: 'none' }
   | { kind: 'signal'; signal: NodeJS.Signals; afterMs: number }
   | { kind: 'signal-at-step'; signal: NodeJS.Signals; step: string; afterMs: number }
-  | { kind: 'close-stdout'; afterLines: number }
+  /** `berth … | head -N`; with `stderrToo`, `berth … 2>&1 | head -N`. */
+  | { kind: 'close-stdout'; afterLines: number; stderrToo: boolean }
 
 interface RunEvent {
   kind: string
@@ -79,7 +80,10 @@ export function runBerth(spec: RunSpec): Promise<RunResult> {
     if (exited || result.hit !== null) return
     family = descendantsOf(child.pid!)
     result.hit = { what, step: what === 'close-stdout' && result.events.length === 0 ? `output line ${linesSeen}` : step }
-    if (what === 'close-stdout') child.stdout.destroy()
+    if (what === 'close-stdout') {
+      child.stdout.destroy()
+      if (spec.damage.kind === 'close-stdout' && spec.damage.stderrToo) child.stderr.destroy()
+    }
     else child.kill(what)
   }
   let pending = ''

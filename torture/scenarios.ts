@@ -67,8 +67,9 @@ export async function runScenario(world: World, random: Random, kind: ScenarioKi
     world.commit(randomPlan(random, names))
     const args = random.chance(0.5) ? ['deploy', 'production', '-v'] : ['deploy', 'production']
     const afterLines = random.pick([1, 1, 3, 8, 15, 30])
-    scenario.label = `${args.join(' ')} | head -${afterLines}`
-    scenario.results.push(await runBerth({ ...base, args, env: machine(), damage: { kind: 'close-stdout', afterLines } }))
+    const stderrToo = random.chance(0.4)
+    scenario.label = `${args.join(' ')}${stderrToo ? ' 2>&1' : ''} | head -${afterLines}`
+    scenario.results.push(await runBerth({ ...base, args, env: machine(), damage: { kind: 'close-stdout', afterLines, stderrToo } }))
   } else if (kind === 'sshd-kill') {
     // A bigger upload, so the kill lands while it travels.
     world.commit(randomPlan(random, names), 2 * 1024 * 1024)
