@@ -26,6 +26,8 @@ export interface Plan {
   fillHost: string
 }
 
+const VENDOR_FILES = 300
+
 export const CALM: Plan = { sleep: 0.1, write: 'none', failStep: 'none', failHost: 'all', fillHost: 'none' }
 
 export function randomPlan(random: Random, hosts: readonly string[]): Plan {
@@ -103,6 +105,9 @@ export function appFiles(random: Random, n: number, plan: Plan, blobBytes: numbe
     'lib/data.txt': 'data\n',
     'lib/blob.b64': random.bytes(blobBytes).toString('base64'),
     'torture/hook.sh': { content: HOOK, mode: 0o755 },
+    // Unchanged in every revision (copied from the live release on the host each time), and
+    // enough files that removing an old release takes a moment a signal can land in.
+    ...Object.fromEntries(Array.from({ length: VENDOR_FILES }, (_, i) => [`vendor/lib${i}.js`, `module.exports = ${i}\n`])),
     'torture/plan': planFile(plan),
   }
 }

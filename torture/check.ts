@@ -28,6 +28,8 @@ export interface CheckInput {
   scenario: Scenario
   /** A file's content at a commit (null when it has no such file). */
   committed: (revision: string, path: string) => Buffer | null
+  /** Every file of a commit. */
+  tracked: (revision: string) => string[]
   /** berth's own view of the fleet (`status --json`), asked only when a run could not say. */
   statusDisagrees: () => Promise<boolean>
 }
@@ -38,7 +40,7 @@ export async function checkRun(tally: Tally, input: CheckInput): Promise<string[
   const where = `[${scenario.label}]`
   const lives = new Map<string, string | null>()
   for (const host of hosts) {
-    const live = checkLive(host.dir)
+    const live = checkLive(host.dir, input.tracked)
     lives.set(host.name, live.live)
     if (live.broken !== null) tally.fail('brokenCurrent', `${host.name}: ${live.broken} ${where}`)
     else if (live.state !== 'active') tally.note(`live release recorded ${live.state ?? 'without a state'}`)

@@ -28,8 +28,11 @@ export function readRecord(dir: string, id: string): { state?: string; revision?
   }
 }
 
-/** `current` must be a symlink to a release berth made, complete: record, REVISION and every delivered path. */
-export function checkLive(dir: string): LiveCheck {
+/**
+ * `current` must be a symlink to a release berth made, complete: record, REVISION, every
+ * delivered path and every file of its commit (`tracked`).
+ */
+export function checkLive(dir: string, tracked: (revision: string) => string[]): LiveCheck {
   let link: string
   try {
     link = readlinkSync(join(dir, 'current'))
@@ -51,7 +54,7 @@ export function checkLive(dir: string): LiveCheck {
     return { live: id, broken: `current points at ${id}, which has no REVISION`, state }
   }
   if (revision !== record.revision) return { live: id, broken: `current points at ${id}, whose REVISION ${revision} is not its record's ${record.revision}`, state }
-  const missing = deliveredPaths(dir, id).find((path) => !exists(join(release, path)))
+  const missing = [...deliveredPaths(dir, id), ...tracked(revision)].find((path) => !exists(join(release, path)))
   if (missing !== undefined) return { live: id, broken: `current points at ${id}, which lacks ${missing}`, state }
   return { live: id, broken: null, state }
 }

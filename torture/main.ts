@@ -54,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (scenario.sigkilled && execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes('torture/hook.sh')) tally.note('hooks still running on a host after their run was SIGKILLed')
       const clean = scenario.results.find((r) => r.hit === null && r.code === 0)
       if (clean !== undefined) typicalMs = Math.round(typicalMs * 0.7 + clean.ms * 0.3)
-      const locked = await checkRun(tally, { hosts: world.hosts, before, scenario, statusDisagrees: () => statusDisagrees(world), committed: world.committed })
+      const locked = await checkRun(tally, { hosts: world.hosts, before, scenario, statusDisagrees: () => statusDisagrees(world), committed: world.committed, tracked: world.tracked })
       await recover(world, tally, scenario, locked)
       const name = `${String(tally.runs).padStart(4, '0')}-${scenario.kind}.log`
       writeFileSync(join(logs, name), [scenario.label, ...scenario.results.map((r) => `--- ${describe(r)}\n${r.stdout}\n--- stderr\n${r.stderr}`)].join('\n'))
@@ -124,7 +124,10 @@ async function finalCheck(world: World, tally: Tally): Promise<void> {
     await forceUnlock(world, tally)
     result = await calm(world, world.machines.a)
   }
-  if (result.code !== 0) tally.fail('leakedLocks', `the final deploy failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  if (result.code !== 0) {
+    const why = result.stdout.split('\n').filter((line) => line.includes('"kind":"error"')).join(' ').slice(0, 600)
+    tally.fail('finalDeploy', `exit ${result.code}: ${why || result.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  }
   const still = world.hosts.filter((h) => existsSync(join(h.dir, '.berth', 'lock')))
   if (still.length > 0) tally.fail('leakedLocks', `locked at the end: ${still.map((h) => h.name).join(', ')}`)
 }

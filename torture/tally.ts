@@ -10,6 +10,7 @@ const FAILURES = {
   changedOlder: 'changed older releases',
   strayFiles: 'live files unlike their commit (a changed file passed on)',
   leakedLocks: 'leaked locks not recovered',
+  finalDeploy: 'a fleet that could not be deployed at the end',
   mixedUnreported: 'hosts on mixed releases unreported',
   wrongSummary: 'summaries contradicting the hosts',
   crashes: 'crashes (exit 70 or a stack trace)',

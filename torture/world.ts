@@ -30,12 +30,16 @@ export interface World {
   machines: { a: NodeJS.ProcessEnv; b: NodeJS.ProcessEnv }
   /** A file's content at a commit, or null. */
   committed(revision: string, path: string): Buffer | null
+  /** Every file a commit holds. */
+  tracked(revision: string): string[]
   /** Commits a new revision of the app with this plan for its hooks. */
   commit(plan: Plan, blobBytes?: number): string
   close(): Promise<void>
 }
 
-const DISK_SIZE = '24m'
+// Room for the kept releases and a few failed ones (removed only after a later success):
+// it fills only when a hook or the torture fills it.
+const DISK_SIZE = '64m'
 
 export async function openWorld(hostCount: number, random: Random): Promise<World> {
   const fleet = await startFleet({ hosts: hostCount })
@@ -79,8 +83,14 @@ export async function openWorld(hostCount: number, random: Random): Promise<Worl
     }
     return contents.get(key) ?? null
   }
+  const trees = new Map<string, string[]>()
+  const tracked = (sha: string): string[] => {
+    if (!trees.has(sha)) trees.set(sha, project.git('ls-tree', '-r', '--name-only', sha).split('\n').filter((line) => line !== ''))
+    return trees.get(sha) ?? []
+  }
   return {
     committed,
+    tracked,
     fleet,
     project,
     hosts,
