@@ -105,8 +105,11 @@ async function recover(world: World, tally: Tally, scenario: Scenario, locked: s
     rmSync(ballast)
     tally.note('full disks freed by hand')
   }
-  const refused = !scenario.raced && scenario.results.some((r) => r.code === 3)
-  if (refused && locked.length > 0) await forceUnlock(world, tally)
+  const refused = scenario.raced ? undefined : scenario.results.find((r) => r.code === 3)
+  if (refused === undefined || locked.length === 0) return
+  // Whether berth itself told the person what to do, or left them to guess.
+  if (!/unlock[^\n]*--force/.test(refused.stdout + refused.stderr)) tally.note('exit 3 without naming unlock --force')
+  await forceUnlock(world, tally)
 }
 
 async function forceUnlock(world: World, tally: Tally): Promise<void> {
