@@ -40,13 +40,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (first.code !== 0) throw new Error(`the first deploy failed (exit ${first.code}):\n${first.stdout}\n${first.stderr}`)
     reader = startReader(world.hosts)
     let typicalMs = first.ms
+    // Ctrl-C ends the torture after the current run, with its counts and the fleet taken down
+    // (the tmpfs unmounted); a second one ends it at once.
+    let stopping = false
+    process.once('SIGINT', () => {
+      stopping = true
+      log('stopping after this run (Ctrl-C again to stop now)')
+      process.once('SIGINT', () => process.exit(130))
+    })
     const more = (): boolean =>
-      options.runs !== null ? tally.runs < options.runs : Date.now() - started < (options.minutes ?? 0) * 60_000
+      !stopping && (options.runs !== null ? tally.runs < options.runs : Date.now() - started < (options.minutes ?? 0) * 60_000)
+    let holder: NodeJS.ProcessEnv | null = null
     while (more()) {
       const kind = random.weighted(SCENARIO_WEIGHTS)
       const before = snapshot(world.hosts)
       await nextSecond()
-      const scenario = await runScenario(world, random, kind, typicalMs)
+      const scenario = await runScenario(world, random, kind, typicalMs, holder)
       count(tally, scenario)
       for (const note of scenario.notes) tally.note(note)
       // A SIGKILLed CLI cannot stop its hooks on the hosts; whether they are stopped there
@@ -56,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (clean !== undefined) typicalMs = Math.round(typicalMs * 0.7 + clean.ms * 0.3)
       const locked = await checkRun(tally, { hosts: world.hosts, before, scenario, statusDisagrees: () => statusDisagrees(world), committed: world.committed, tracked: world.tracked })
       await recover(world, tally, scenario, locked)
+      holder = world.hosts.map((h) => world.lockHolder(h.dir)).find((env) => env !== null) ?? null
       const name = `${String(tally.runs).padStart(4, '0')}-${scenario.kind}.log`
       writeFileSync(join(logs, name), [scenario.label, ...scenario.results.map((r) => `--- ${describe(r)}\n${r.stdout}\n--- stderr\n${r.stderr}`)].join('\n'))
       log(`#${tally.runs} ${scenario.label} -> ${scenario.results.map(describe).join(' / ')}${locked.length > 0 ? ` (locked: ${locked.join(', ')})` : ''}${tally.failed > 0 ? ` [${tally.failed} failures so far]` : ''}`)
@@ -107,9 +117,10 @@ async function recover(world: World, tally: Tally, scenario: Scenario, locked: s
   }
   const refused = scenario.raced ? undefined : scenario.results.find((r) => r.code === 3)
   if (refused === undefined || locked.length === 0) return
-  // Whether berth itself told the person what to do, or left them to guess.
-  if (!/unlock[^\n]*--force/.test(refused.stdout + refused.stderr)) tally.note('exit 3 without naming unlock --force')
-  await forceUnlock(world, tally)
+  // Only where berth itself says so: a lock it calls stale, or one without a holder. (A
+  // lock it says to wait for is left to its holder's machine, the next run's.)
+  if (/unlock[^\n]*--force/.test(refused.stdout + refused.stderr)) await forceUnlock(world, tally)
+  else tally.note('exit 3, berth said to wait for the holder (left to the holder\'s machine)')
 }
 
 async function forceUnlock(world: World, tally: Tally): Promise<void> {
@@ -122,10 +133,12 @@ async function forceUnlock(world: World, tally: Tally): Promise<void> {
 /** At the end, a plain deploy must go through on every host and leave no lock. */
 async function finalCheck(world: World, tally: Tally): Promise<void> {
   world.commit(CALM)
-  let result = await calm(world, world.machines.a)
-  if (result.code === 3) {
+  // From the machine holding a lock a dead run left, if any: it breaks that lock itself.
+  const machine = world.hosts.map((h) => world.lockHolder(h.dir)).find((env) => env !== null) ?? world.machines.a
+  let result = await calm(world, machine)
+  if (result.code === 3 && /unlock[^\n]*--force/.test(result.stdout + result.stderr)) {
     await forceUnlock(world, tally)
-    result = await calm(world, world.machines.a)
+    result = await calm(world, machine)
   }
   if (result.code !== 0) {
     const why = result.stdout.split('\n').filter((line) => line.includes('"kind":"error"')).join(' ').slice(0, 600)

@@ -42,12 +42,20 @@ export const SCENARIO_WEIGHTS: readonly (readonly [ScenarioKind, number])[] = [
   ['race', 2],
 ]
 
-export async function runScenario(world: World, random: Random, kind: ScenarioKind, typicalMs: number): Promise<Scenario> {
+/**
+ * Runs one scenario. `holder` is the machine whose dead run left a lock, when one did: a
+ * single run then comes from it, as a person would go back to the machine that holds the
+ * lock (berth breaks its own dead run's lock, and tells any other machine to wait).
+ */
+export async function runScenario(world: World, random: Random, kind: ScenarioKind, typicalMs: number, holder: NodeJS.ProcessEnv | null): Promise<Scenario> {
   const names = world.hosts.map((h) => h.name)
   const scenario: Scenario = { kind, label: kind, results: [], sigkilled: false, downHosts: [], raced: false, notes: [] }
   const base = { cwd: world.project.dir }
   const deployArgs = ['deploy', 'production', '--json']
-  const machine = (): NodeJS.ProcessEnv => (random.chance(0.25) ? world.machines.b : world.machines.a)
+  const machine = (): NodeJS.ProcessEnv => {
+    const pick = random.chance(0.25) ? world.machines.b : world.machines.a
+    return holder ?? pick
+  }
 
   if (kind === 'deploy' || kind === 'rollback') {
     if (kind === 'deploy') world.commit(randomPlan(random, names))

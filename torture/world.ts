@@ -5,7 +5,7 @@
  * and cache dirs, so two machine ids) that can race each other.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { startFleet, type Fleet } from '../test/helpers/fleet.js'
 import { isolatedDirs } from '../test/helpers/isolated-env.js'
@@ -28,6 +28,8 @@ export interface World {
   /** The host whose sshd is killed during uploads (never the tmpfs one). */
   sshdHost: Host
   machines: { a: NodeJS.ProcessEnv; b: NodeJS.ProcessEnv }
+  /** The machine (its environment) whose berth took the lock in `dir`, when it is one of ours. */
+  lockHolder(dir: string): NodeJS.ProcessEnv | null
   /** A file's content at a commit, or null. */
   committed(revision: string, path: string): Buffer | null
   /** Every file a commit holds. */
@@ -88,15 +90,30 @@ export async function openWorld(hostCount: number, random: Random): Promise<Worl
     if (!trees.has(sha)) trees.set(sha, project.git('ls-tree', '-r', '--name-only', sha).split('\n').filter((line) => line !== ''))
     return trees.get(sha) ?? []
   }
+  const machines = { a: machine('a'), b: machine('b') }
+  const read = (file: string): string | null => {
+    try {
+      return readFileSync(file, 'utf8').trim()
+    } catch {
+      return null
+    }
+  }
+  const lockHolder = (dir: string): NodeJS.ProcessEnv | null => {
+    const info = read(join(dir, '.berth', 'lock', 'info.json'))
+    if (info === null) return null
+    const id = (JSON.parse(info) as { machineId?: string }).machineId
+    return Object.values(machines).find((env) => read(join(env.BERTH_CONFIG_DIR!, 'machine-id')) === id) ?? null
+  }
   return {
     committed,
+    lockHolder,
     tracked,
     fleet,
     project,
     hosts,
     diskHost,
     sshdHost,
-    machines: { a: machine('a'), b: machine('b') },
+    machines,
     commit: (plan, blobBytes = 256 * 1024) => project.commit(appFiles(random, ++revision, plan, blobBytes), `revision ${revision}`),
     close: async () => {
       await fleet.stopHost(diskHost.name)
