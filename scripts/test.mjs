@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: makes sure this machine has what the tests use (git, OpenSSH client and
 // server, tar, unshare, nginx, Chromium), lints (scripts/lint.mjs), builds the CLI the end-to-end tests run,
-// type-checks, and runs the whole suite: the unit, e2e and ssh projects of vitest.config.ts.
+// type-checks, and runs the whole suite: the unit, e2e and ssh projects of vitest.config.ts,
+// then a two-minute `npm run torture`.
 // On a fresh Debian machine as root it installs the missing packages; anywhere else it
 // stops and says what to install. It never skips tests silently.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -81,6 +82,18 @@ if (summary) {
   if (summary.numTotalTests === 0) {
     console.error('no test ran')
     process.exit(1)
+  }
+}
+// The short torture (docs/reliability.md): two minutes of real deploys and rollbacks on a
+// loopback fleet, damaged at random (signals, closed output, a killed sshd, a full disk,
+// racing deployers); any broken invariant fails the run. With the whole suite only (no
+// arguments), once it passed: a failing test says more than a torture on top of it.
+if (tests.status === 0 && process.argv.length === 2) {
+  step('torture (about 2 minutes; docs/reliability.md)')
+  const torture = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'torture.ts'), '--minutes', '2'], { cwd: root, stdio: 'inherit' })
+  if (torture.status !== 0) {
+    console.error('the torture found a broken invariant (its counts and a replay command are above)')
+    process.exit(torture.status ?? 1)
   }
 }
 if (!isLintClean) {

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hostileHost } from '../../test/helpers/sh.js'
 import { layoutFor } from '../release/layout.js'
 import { EXIT } from './exit-codes.js'
-import { restoreCurrent, switchCurrent, unsetCurrent } from './switch.js'
+import type { ReleaseRecord } from '../release/record.js'
+import { restoreCurrent, switchCurrent, switchRelease, unsetCurrent } from './switch.js'
 
 
 const A = '20260101T000000-aaaaaaa'
@@ -75,6 +76,47 @@ describe('switching current', () => {
     expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
     expect(run(unsetCurrent(layout, B)).code).toBe(0)
     expect(existsSync(layout.current)).toBe(false)
+    expect(box.pwned()).toEqual([])
+  })
+})
+
+describe('switching a new release live', () => {
+  const record = (release: string, state: ReleaseRecord['state']): ReleaseRecord => ({
+    release,
+    state,
+    revision: 'r'.repeat(40),
+    ref: 'main',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    deployedBy: 'me',
+  })
+  const at = new Date('2026-01-02T00:00:00.000Z')
+  const stateOf = (file: string): string => (JSON.parse(readFileSync(file, 'utf8')) as { state: string }).state
+
+  it('records a release still preparing as ready before current moves to it', () => {
+    const command = switchRelease(layoutFor('/srv/shop'), { to: record(B, 'preparing'), from: null, at })
+    const ready = command.indexOf('"state":"ready"')
+    expect(ready).toBeGreaterThan(-1)
+    expect(ready).toBeLessThan(command.indexOf('mv -T'))
+    expect(command.indexOf('"state":"active"')).toBeGreaterThan(command.indexOf('mv -T'))
+    // A release already complete (a rollback's target) is not written twice.
+    expect(switchRelease(layoutFor('/srv/shop'), { to: record(A, 'ready'), from: null, at })).not.toContain('"state":"ready"')
+  })
+
+  it('leaves current where it was when the new record cannot be written (a full disk)', () => {
+    const { layout, run, box } = hostileHost()
+    mkdirSync(layout.release(A), { recursive: true })
+    mkdirSync(layout.release(B), { recursive: true })
+    expect(run(switchCurrent(layout, A)).code).toBe(0)
+    // The record's temp file cannot be created: what `printf >` meets on a full disk.
+    mkdirSync(`${layout.manifest(B)}.tmp`, { recursive: true })
+    const failed = run(switchRelease(layout, { to: record(B, 'preparing'), from: { record: record(A, 'active'), state: 'ready' }, at }))
+    expect(failed.code).not.toBe(0)
+    expect(readlinkSync(layout.current)).toBe(`releases/${A}`)
+    rmSync(`${layout.manifest(B)}.tmp`, { recursive: true })
+    expect(run(switchRelease(layout, { to: record(B, 'preparing'), from: { record: record(A, 'active'), state: 'ready' }, at })).code).toBe(0)
+    expect(readlinkSync(layout.current)).toBe(`releases/${B}`)
+    expect([stateOf(layout.manifest(B)), stateOf(layout.manifest(A))]).toEqual(['active', 'ready'])
     expect(box.pwned()).toEqual([])
   })
 })

@@ -50,7 +50,12 @@ function linkOver(layout: Layout, target: string, temp: string): string {
  * no live release before, and must not keep one that failed. Only if it is still ours.
  */
 export function unsetCurrent(layout: Layout, id: string): string {
-  return `if [ "$(readlink ${q(layout.current)})" = ${q(layout.currentTarget(id))} ]; then rm -f ${q(layout.current)}; fi`
+  return `if ${currentIs(layout, layout.currentTarget(id))}; then rm -f ${q(layout.current)}; fi`
+}
+
+/** Succeeds only while `current` is exactly `link`: where a host is after a switch that failed part way. */
+export function currentIs(layout: Layout, link: string): string {
+  return `[ "$(readlink ${q(layout.current)})" = ${q(link)} ]`
 }
 
 /** Where a switch goes, and what becomes of the release it leaves. */
@@ -65,10 +70,15 @@ export interface SwitchTarget {
 /**
  * The one switch berth has, for a deploy, a rollback and the revert of a failed deploy:
  * `current` moves (atomically, see `switchCurrent`), then both releases' records say so.
+ * A new release, still recorded `preparing`, is recorded `ready` first: at no instant does
+ * `current` name a release its own record calls incomplete (a reader, `status`, a later
+ * rollback or cleanup would take it for a half-delivered one), and a disk too full for
+ * that record stops the switch before `current` has moved, not after.
  */
 export function switchRelease(layout: Layout, target: SwitchTarget): string {
   const from = target.from
   return all(
+    target.to.state === 'preparing' ? writeRecord(layout, withState(target.to, 'ready', target.at)) : '',
     switchCurrent(layout, target.to.release),
     writeRecord(layout, withState(target.to, 'active', target.at)),
     from === null ? '' : writeRecord(layout, withState(from.record, from.state, target.at, from.failedStep)),

@@ -93,4 +93,23 @@ describe.skipIf(!isRoot)('a full disk on the host', () => {
     await expectNextDeployWorks()
     expect(p.read('current/index.html')).toBe('v3\n')
   })
+
+  it('filled by a build hook after the upload: the old release stays live, and the summary says so', async () => {
+    const good = p.live()!
+    // The hook fills the disk and succeeds: what berth writes next (the release's records,
+    // the switch) meets a full disk.
+    p.commit({ 'berth.yml': localConfig(['hooks:', '  build:', `    - run: dd if=/dev/zero of=${join(disk, 'filler')} bs=4k 2>/dev/null || true`].join('\n')) })
+    const result = await p.berth(['deploy', 'production', '--json'])
+    rmSync(join(disk, 'filler'), { force: true })
+    expect(result.code, result.stdout + result.stderr).toBe(1)
+    expect(p.live()).toBe(good)
+    expect(p.exists('.berth/lock')).toBe(false)
+    const summary = result.stdout
+      .split('\n')
+      .filter((line) => line.includes('"kind":"run:summary"'))
+      .map((line) => JSON.parse(line) as { outcomes: { live: string; switched: boolean }[] })[0]!
+    expect(summary.outcomes).toMatchObject([{ live: good, switched: false }])
+    p.commit({ 'berth.yml': localConfig(), 'index.html': 'v4\n' })
+    await expectNextDeployWorks()
+  })
 })

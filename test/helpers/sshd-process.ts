@@ -53,7 +53,9 @@ export async function startDaemon(spec: DaemonSpec): Promise<number> {
             '--',
             'sh',
             '-c',
-            'mount --bind "$1" /srv && mount --bind "$2" /root && shift 2 && exec "$@"',
+            // --rbind: a filesystem mounted under the host's directory (a small tmpfs as its
+            // deploy directory, to fill its disk) is part of the host too.
+            'mount --rbind "$1" /srv && mount --bind "$2" /root && shift 2 && exec "$@"',
             'sh',
             spec.mounts.srv,
             spec.mounts.home,
@@ -137,7 +139,8 @@ function statFields(stat: string): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
 }
 
-function descendantsOf(root: number): number[] {
+/** Every process below `root` (read from /proc): a daemon's sessions, a CLI's ssh clients. */
+export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue

@@ -7,7 +7,7 @@
 import { posix } from 'node:path'
 import { all } from '../../remote/script.js'
 import { HookError, type BerthError } from '../../errors.js'
-import { restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '../../remote/switch.js'
+import { currentIs, restoreCurrent, switchRelease, unsetCurrent, type SwitchTarget } from '../../remote/switch.js'
 import { writeRecord } from '../../remote/release.js'
 import { recordOn } from '../../release/host-state.js'
 import { withCompleted, withState, type ReleaseRecord } from '../../release/record.js'
@@ -66,8 +66,14 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
     }
     await execOn(ctx, host, goBack(ctx, host, previousLink, { record: failed, state: 'failed', ...(failedStep === undefined ? {} : { failedStep }) }, now), { step: 'rollback', cleanup: true })
   } catch (error) {
-    warn(ctx, host, `could not go back to ${previous ?? previousLink}: ${(error as BerthError).message}`)
-    return
+    const message = (error as BerthError).message
+    if (previousLink === null || !(await isCurrent(ctx, host, previousLink))) {
+      warn(ctx, host, `could not go back to ${previous ?? previousLink}: ${message}`)
+      return
+    }
+    // `current` is back and only the records after it failed (a full disk): the host runs
+    // its old release, and the summary must say so rather than name the new one.
+    warn(ctx, host, `back on ${previous ?? previousLink}, but the release records could not be updated: ${message}`)
   }
   transition.reverted(host, failed)
   const live = previous ?? previousLink
@@ -89,6 +95,14 @@ async function switchBack(ctx: RunContext, host: DeployHost, input: StepInput): 
       if (restarting) return
     }
   }
+}
+
+/** Asks the host whether `current` is exactly `link` (false when the host cannot say). */
+function isCurrent(ctx: RunContext, host: DeployHost, link: string): Promise<boolean> {
+  return execOn(ctx, host, currentIs(ctx.layout, link), { step: 'rollback', cleanup: true }).then(
+    () => true,
+    () => false,
+  )
 }
 
 /**
