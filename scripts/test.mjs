@@ -70,6 +70,8 @@ const tests = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', '-
   stdio: 'inherit',
 })
 let summary = null
+/** The suite's count, said again as the last line once the torture has printed its own. */
+let closing = null
 try {
   summary = JSON.parse(readFileSync(report, 'utf8'))
 } catch {
@@ -78,7 +80,8 @@ try {
 rmSync(out, { recursive: true, force: true })
 if (summary) {
   const skipped = summary.numPendingTests + summary.numTodoTests
-  console.log(`\ntests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`)
+  closing = `tests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`
+  console.log(`\n${closing}`)
   if (summary.numTotalTests === 0) {
     console.error('no test ran')
     process.exit(1)
@@ -95,6 +98,7 @@ if (tests.status === 0 && process.argv.length === 2) {
     console.error('the torture found a broken invariant (its counts and a replay command are above)')
     process.exit(torture.status ?? 1)
   }
+  if (closing !== null) console.log(`\n${closing}`)
 }
 if (!isLintClean) {
   console.error('lint failed (see the lint step above)')
