@@ -272,9 +272,13 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
 function refuseIfTaken(hosts: DeployHost[], release: string, environment: string): void {
   const holders = hosts.filter((host) => host.state !== null && (host.state.releases.includes(release) || host.state.records.has(release))).map((host) => host.host.name)
   if (holders.length === 0) return
+  // A release a failed run left is continued, never made live as it is (its migrations may not have run).
+  const failed = hosts.some((host) => host.state?.records.get(release)?.state === 'failed')
   throw new StateError(`release ${release} is already on ${holders.join(', ')}`, {
     step: 'lock',
-    hint: `to make it live there again: berth rollback ${environment} --to ${release}`,
+    hint: failed
+      ? `a run that failed left it there: continue it with berth deploy ${environment} --resume`
+      : `to make it live there again: berth rollback ${environment} --to ${release}`,
   })
 }
 
