@@ -116,7 +116,7 @@ function describeHook(name: HookKey): string {
   const alias = HOOK_ALIASES[name]
   if (alias !== undefined) return `Another name for \`${alias}\` (Engine Yard's).`
   if (name === 'setup') return 'Run by `berth setup` on every host, after the layout is made: provisioning (packages, users, services).'
-  if (name === 'rollback') return 'Run by `berth rollback` after the switch, before `restart` and `verify` run in the release live again.'
+  if (name === 'rollback') return 'Run after a switch back (`berth rollback`, or a deploy putting hosts back after a failed `restart` or `verify`), before `restart` and `verify` run in the release live again.'
   if (name === 'failed') return 'Run after a deploy failed, once the hosts are back on their previous release.'
   const [when, step] = name.startsWith('before_') ? ['Before', name.slice(7)] : name.startsWith('after_') ? ['After', name.slice(6)] : [null, name]
   if (when !== null) return `${when} the \`${step}\` step of a deploy.`

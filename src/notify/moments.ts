@@ -12,6 +12,9 @@ import type { NotificationBody, NotifiedHost } from './body.js'
 /** A body without what every body of the run shares (version, run, app, environment, by, at). */
 export type Moment = Omit<NotificationBody, 'version' | 'run' | 'at' | 'app' | 'environment' | 'by'>
 
+/** The commands webhooks hear of: a promote is a deploy of another environment's build. */
+const NOTIFIED: ReadonlySet<string> = new Set(['deploy', 'promote', 'rollback'])
+
 /** What is known of the deploy or rollback under way, for the moments that follow its start. */
 export interface OpenRun {
   command: string
@@ -22,7 +25,7 @@ export interface OpenRun {
 }
 
 export function openRun(event: Extract<BerthEvent, { kind: 'run:start' }>): OpenRun | null {
-  if (event.command !== 'deploy' && event.command !== 'rollback') return null
+  if (!NOTIFIED.has(event.command)) return null
   const open: OpenRun = { command: event.command, hosts: event.hosts }
   if (event.release !== undefined) open.release = event.release
   if (event.revision !== undefined) open.revision = event.revision
@@ -31,13 +34,13 @@ export function openRun(event: Extract<BerthEvent, { kind: 'run:start' }>): Open
 }
 
 export function startMoment(open: OpenRun, name: string): Moment | null {
-  if (open.command !== 'deploy') return null
+  if (open.command === 'rollback') return null
   const what = `${open.ref ?? 'HEAD'} (${short(open.revision)})`
-  return { event: 'start', command: 'deploy', ...released(open), hosts: open.hosts, text: `${name}: deploying ${what} to ${hostCount(open.hosts)} as ${open.release ?? 'a new release'}` }
+  return { event: 'start', command: open.command, ...released(open), hosts: open.hosts, text: `${name}: ${open.command === 'promote' ? 'promoting' : 'deploying'} ${what} to ${hostCount(open.hosts)} as ${open.release ?? 'a new release'}` }
 }
 
 export function summaryMoment(open: OpenRun | null, event: Extract<BerthEvent, { kind: 'run:summary' }>, name: string): Moment | null {
-  if (event.command !== 'deploy' && event.command !== 'rollback') return null
+  if (!NOTIFIED.has(event.command)) return null
   const hosts = event.outcomes.map((outcome) => outcome.host)
   const base = {
     command: event.command,
@@ -55,8 +58,8 @@ export function summaryMoment(open: OpenRun | null, event: Extract<BerthEvent, {
     return { event: 'rollback', ...base, text }
   }
   const text = event.ok
-    ? `${name}: deployed ${event.release ?? ''} (${short(open?.revision)}) to ${hostCount(hosts)} in ${took}`
-    : `${name}: deploy of ${event.release ?? 'a new release'} failed: ${event.destructive}`
+    ? `${name}: ${event.command === 'promote' ? 'promoted' : 'deployed'} ${event.release ?? ''} (${short(open?.revision)}) to ${hostCount(hosts)} in ${took}`
+    : `${name}: ${event.command} of ${event.release ?? 'a new release'} failed: ${event.destructive}`
   return { event: event.ok ? 'success' : 'failure', ...base, text }
 }
 
@@ -64,7 +67,7 @@ export function summaryMoment(open: OpenRun | null, event: Extract<BerthEvent, {
 export function stoppedMoment(open: OpenRun, error: string, name: string): Moment {
   const base = { command: open.command, ...released(open), hosts: open.hosts, ok: false, error }
   if (open.command === 'rollback') return { event: 'rollback', ...base, text: `${name}: rollback failed: ${error}` }
-  return { event: 'failure', ...base, text: `${name}: deploy of ${open.release ?? 'a new release'} failed: ${error}` }
+  return { event: 'failure', ...base, text: `${name}: ${open.command} of ${open.release ?? 'a new release'} failed: ${error}` }
 }
 
 export function lockBrokenMoment(open: OpenRun | null, event: Extract<BerthEvent, { kind: 'lock:broken' }>, name: string): Moment {

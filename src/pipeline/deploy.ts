@@ -14,7 +14,7 @@ import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import type { Artifact } from '../artifact/store.js'
-import type { HookName } from '../config/types.js'
+import type { HookName, Step } from '../config/types.js'
 import type { DeliveryStrategy } from '../delivery/strategy.js'
 import { renderTemplates } from '../delivery/templates.js'
 import { StateError, toBerthError, UsageError, type BerthError } from '../errors.js'
@@ -64,6 +64,7 @@ export async function deploy(config: ResolvedConfig, options: DeployOptions = {}
     const ref = options.ref ?? resume?.point.ref ?? config.ref
     const sha = await resolveRef(repoDir, ref)
     if (resume) refuseMovedRef(resume.point, ref, sha, config.environment)
+    if (resume) refuseRebuildingPromote(resume.point, fleet.hosts.map((host) => host.name), config.environment)
     return {
       command: 'deploy',
       sha,
@@ -133,7 +134,7 @@ export async function deployFrom(config: ResolvedConfig, options: DeployOptions,
       ...(what.promotedFrom === undefined ? {} : { promotedFrom: what.promotedFrom }),
       ...(templates === undefined ? {} : { templates }),
     }
-    if (resume) Object.assign(planInput, { skip: resume.point.skip, resume: { run: resume.point.run, takenUp: takenUp(resume.point) } })
+    if (resume) Object.assign(planInput, { skip: resumedSkips(resume.point, templates !== undefined), resume: { run: resume.point.run, takenUp: takenUp(resume.point) } })
     const hosts = fleet.runs.map(newDeployHost)
     // Only hosts without the release's files need the delivery (and the local build behind it).
     const receiving = hosts.filter((host) => !(resume?.point.hasTree.includes(host.host.name) ?? false))
@@ -269,6 +270,31 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
 }
 
 /** A promoted release keeps its id: a host that has a release of that name already is refused. */
+/**
+ * What each host leaves out on a resume. Templates are written again by the link step where
+ * the release is not live yet: the fix a resume follows may be a secret they are rendered with.
+ */
+function resumedSkips(point: ResumePoint, hasTemplates: boolean): Record<string, Step[]> {
+  if (!hasTemplates) return point.skip
+  return Object.fromEntries(Object.entries(point.skip).map(([host, steps]) => [host, point.live.includes(host) ? steps : steps.filter((step) => step !== 'link')]))
+}
+
+/**
+ * A failed promote is resumed only where its tree already is: a host without it would get a
+ * build of the commit, not the promoted build, under the same release id.
+ */
+function refuseRebuildingPromote(point: ResumePoint, hosts: string[], environment: string): void {
+  if (point.promotedFrom === undefined) return
+  const lacking = hosts.filter((host) => !point.hasTree.includes(host))
+  if (lacking.length === 0) return
+  throw new UsageError(`the failed run was a promote of ${point.release} from ${point.promotedFrom}, and ${lacking.join(', ')} do not hold its files: a resume would build the commit again instead of shipping that build`, {
+    hint:
+      point.hasTree.length === 0
+        ? `promote it again: berth promote ${point.promotedFrom} ${environment} --release ${point.release}`
+        : `ship it to them first (berth promote ${point.promotedFrom} ${environment} --release ${point.release} --hosts ${lacking.join(',')}), then resume`,
+  })
+}
+
 function refuseIfTaken(hosts: DeployHost[], release: string, environment: string): void {
   const holders = hosts.filter((host) => host.state !== null && (host.state.releases.includes(release) || host.state.records.has(release))).map((host) => host.host.name)
   if (holders.length === 0) return

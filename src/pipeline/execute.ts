@@ -204,10 +204,9 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   }
   // berth's own scripts say what went wrong without failing (old releases not removed) as `berth: …` lines.
   for (const line of stderr.split('\n')) if (line.startsWith('berth: ')) warn(x.ctx, host, line.slice('berth: '.length))
-  for (const { def } of parts) {
-    def.builtin!.done?.(x.ctx, facts, x.input, stderr, stdout)
-    transition.completed(host, def.name)
-  }
+  // A step counts as completed on the host only once its hooks there ran too (`runStep`):
+  // a joined step whose hooks then fail must run again on `deploy --resume`.
+  for (const { def } of parts) def.builtin!.done?.(x.ctx, facts, x.input, stderr, stdout)
 }
 
 /** Undoes, on each of `hosts`, what the steps did there, last step first. */

@@ -40,6 +40,8 @@ export interface ResumePoint {
   ref: string
   /** Per host, the steps it does not run again. */
   skip: Record<string, Step[]>
+  /** The environment the failed run promoted the release from, when it was a promote. */
+  promotedFrom?: string
   /** Hosts holding the release's complete tree: no upload there. */
   hasTree: string[]
   /** Hosts where the release is live already: nothing is left to do there. */
@@ -97,7 +99,7 @@ export function findResumePoint(environment: string, looks: readonly ResumeLook[
   if (ofRun.every((look) => look.lastDeploy!.result === 'success')) {
     throw new UsageError(`nothing to resume: the last deploy of ${environment} (release ${last.release}, ${last.at}) succeeded`, { hint: `deploy without --resume: berth deploy ${environment}` })
   }
-  const point: ResumePoint = { run: last.id, release: last.release, sha: last.sha, ref: last.ref, skip: {}, hasTree: [], live: [] }
+  const point: ResumePoint = { run: last.id, release: last.release, sha: last.sha, ref: last.ref, skip: {}, hasTree: [], live: [], ...(last.promotedFrom === undefined ? {} : { promotedFrom: last.promotedFrom }) }
   for (const look of looks) {
     const mine = look.lastDeploy?.id === last.id ? look.lastDeploy : null
     const { skip, hasTree, live } = hostProgress(look, last.release, mine)

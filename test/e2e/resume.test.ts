@@ -151,3 +151,67 @@ describe('deploy --resume', () => {
     expect([p.live(), p.exists('.berth/lock'), count('builds')]).toEqual([good, false, 2])
   })
 })
+
+describe('deploy --resume, what it does again', () => {
+  const base = (lines: string[]): string =>
+    ['app: shop', 'deployTo: __TARGET__', 'environments:', '  production:', '    hosts:', '      - { host: localhost, transport: local, roles: [web, db] }', ...lines].join('\n')
+
+  it("runs again the hooks of a step whose own work had finished but whose after_ hook failed", async () => {
+    p = createProject(base(['hooks:', '  after_link:', '    - run: echo ran >> __BASE__/after-link && test ! -f __BASE__/fail-link']))
+    expect((await p.berth(['deploy', 'production'])).code).toBe(0)
+    p.commit({ 'index.html': '<h1>v2</h1>\n' })
+    failOn('link')
+    expect((await p.berth(['deploy', 'production'])).code).toBe(1)
+    // Not fixed yet: the resume runs the failing hook again, and fails again.
+    const again = await p.berth(['deploy', 'production', '--resume'])
+    expect(again.code, output(again)).toBe(1)
+    fixed('link')
+    const resumed = await p.berth(['deploy', 'production', '--resume'])
+    expect(resumed.code, output(resumed)).toBe(0)
+    expect(count('after-link')).toBe(4)
+  })
+
+  it('writes the templates again, so a secret fixed before the resume is the one rendered', async () => {
+    p = createProject(
+      base(['secrets: [DB_PASSWORD]', 'templates:', '  - { src: db.tmpl, dest: config/db.conf }', 'hooks:', '  verify:', '    - run: grep -q pw=good config/db.conf']),
+    )
+    p.commit({ 'db.tmpl': 'pw=${DB_PASSWORD}\n' })
+    const failed = await p.berth(['deploy', 'production'], { env: { DB_PASSWORD: 'bad' } })
+    expect(failed.code, output(failed)).toBe(1)
+    const resumed = await p.berth(['deploy', 'production', '--resume'], { env: { DB_PASSWORD: 'good' } })
+    expect(resumed.code, output(resumed)).toBe(0)
+    expect(readFileSync(join(p.target, 'shared', 'config', 'db.conf'), 'utf8')).toBe('pw=good\n')
+  })
+
+  it('refuses to rebuild, under its name, a promoted release that a host does not hold yet', async () => {
+    p = createProject(
+      [
+        'app: shop',
+        'build:',
+        '  - run: echo "built for $BERTH_ENV" > built.txt',
+        '    include: [built.txt]',
+        'environments:',
+        '  staging:',
+        '    deployTo: __BASE__/staging',
+        '    hosts: [{ host: localhost, transport: local }]',
+        '  production:',
+        '    deployTo: __TARGET__',
+        '    hosts: [{ host: localhost, transport: local }]',
+        'hooks:',
+        '  before_fetch:',
+        '    - run: test "$BERTH_ENV" != production || test ! -f __BASE__/fail-fetch',
+      ].join('\n'),
+    )
+    expect((await p.berth(['deploy', 'staging'])).code).toBe(0)
+    failOn('fetch')
+    expect((await p.berth(['promote', 'staging', 'production'])).code).toBe(1)
+    fixed('fetch')
+    const refused = await p.berth(['deploy', 'production', '--resume'])
+    expect(refused.code, output(refused)).toBe(2)
+    expect(refused.stderr).toContain('the failed run was a promote of')
+    expect(refused.stderr).toContain('berth promote staging production --release')
+    const again = await p.berth(['promote', 'staging', 'production'])
+    expect(again.code, output(again)).toBe(0)
+    expect(p.read('current/built.txt')).toBe('built for staging\n')
+  })
+})
