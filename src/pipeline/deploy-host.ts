@@ -37,13 +37,15 @@ export interface DeployHost extends HostRun {
   reused: string[]
   /** Steps whose work (berth's own and the hooks) finished on this host, in order. */
   completed: Step[]
+  /** Steps whose built-in host command finished here, their hooks aside (the release's files arrived: `fetch`). */
+  builtinDone: Step[]
   /** Milliseconds spent per step on this host. */
   durations: Record<string, number>
 }
 
 /** The run's own host object grows into a deploy's (the fleet keys connections by it). */
 export function newDeployHost(run: HostRun): DeployHost {
-  return Object.assign(run, { locked: false, previous: null, previousLink: null, created: false, switched: false, rolledBack: false, migrated: false, wentLive: false, record: null, reused: [], completed: [], durations: {} })
+  return Object.assign(run, { locked: false, previous: null, previousLink: null, created: false, switched: false, rolledBack: false, migrated: false, wentLive: false, record: null, reused: [], completed: [], builtinDone: [], durations: {} })
 }
 
 /** The named transitions: each says what happened on the host, and sets what follows from it. */
@@ -71,6 +73,8 @@ export const transition = {
     host.created = true
     host.record = record
     host.completed = [...done]
+    // Only a host holding the release's whole tree is taken up: its files arrived.
+    host.builtinDone = [...new Set<Step>([...done, 'fetch'])]
   },
   /** The directory was already there: it belongs to another run, and is not ours to mark. */
   notCreated(host: DeployHost): void {
@@ -100,6 +104,9 @@ export const transition = {
   },
   completed(host: DeployHost, step: Step): void {
     if (!host.completed.includes(step)) host.completed.push(step)
+  },
+  builtinDone(host: DeployHost, step: Step): void {
+    if (!host.builtinDone.includes(step)) host.builtinDone.push(step)
   },
   spent(host: DeployHost, step: string, ms: number): void {
     host.durations[step] = (host.durations[step] ?? 0) + ms

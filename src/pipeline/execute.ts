@@ -206,7 +206,11 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
   for (const line of stderr.split('\n')) if (line.startsWith('berth: ')) warn(x.ctx, host, line.slice('berth: '.length))
   // A step counts as completed on the host only once its hooks there ran too (`runStep`):
   // a joined step whose hooks then fail must run again on `deploy --resume`.
-  for (const { def } of parts) def.builtin!.done?.(x.ctx, facts, x.input, stderr, stdout)
+  for (const { def } of parts) {
+    def.builtin!.done?.(x.ctx, facts, x.input, stderr, stdout)
+    transition.builtinDone(host, def.name)
+    if (def.builtin!.completesAlone === true) transition.completed(host, def.name)
+  }
 }
 
 /** Undoes, on each of `hosts`, what the steps did there, last step first. */

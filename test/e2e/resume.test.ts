@@ -156,19 +156,21 @@ describe('deploy --resume, what it does again', () => {
   const base = (lines: string[]): string =>
     ['app: shop', 'deployTo: __TARGET__', 'environments:', '  production:', '    hosts:', '      - { host: localhost, transport: local, roles: [web, db] }', ...lines].join('\n')
 
-  it("runs again the hooks of a step whose own work had finished but whose after_ hook failed", async () => {
-    p = createProject(base(['hooks:', '  after_link:', '    - run: echo ran >> __BASE__/after-link && test ! -f __BASE__/fail-link']))
+  // (fetch is done once the files arrived: an after_fetch hook that failed is not run again.)
+  it.each(['link', 'build'])("runs again the hooks of a step whose own work had finished but whose after_%s hook failed, keeping the release's files", async (step) => {
+    p = createProject(base(['hooks:', `  after_${step}:`, `    - run: echo ran >> __BASE__/after-hook && test ! -f __BASE__/fail-${step}`]))
     expect((await p.berth(['deploy', 'production'])).code).toBe(0)
     p.commit({ 'index.html': '<h1>v2</h1>\n' })
-    failOn('link')
+    failOn(step)
     expect((await p.berth(['deploy', 'production'])).code).toBe(1)
     // Not fixed yet: the resume runs the failing hook again, and fails again.
     const again = await p.berth(['deploy', 'production', '--resume'])
     expect(again.code, output(again)).toBe(1)
-    fixed('link')
+    fixed(step)
     const resumed = await p.berth(['deploy', 'production', '--resume'])
     expect(resumed.code, output(resumed)).toBe(0)
-    expect(count('after-link')).toBe(4)
+    expect(count('after-hook')).toBe(4)
+    expect(p.read('current/index.html')).toBe('<h1>v2</h1>\n')
   })
 
   it('writes the templates again, so a secret fixed before the resume is the one rendered', async () => {

@@ -15,6 +15,7 @@ export const fetchStep: StepDef = {
   name: 'fetch',
   segment: 'prepare',
   builtin: {
+    completesAlone: true,
     describe: (input) => `${input.delivery.describe(input.release)}, write REVISION`,
     command: (input, facts) =>
       sequence(
@@ -38,5 +39,5 @@ export const fetchStep: StepDef = {
   // A release that did not go live is kept for inspection, marked failed; one whose fetch
   // round trip did not finish is incomplete, and is removed (its record stays).
   revert: (ctx, host, input) =>
-    host.created && !host.rolledBack ? markFailed(ctx, host, input, { isPartial: !host.completed.includes('fetch') }) : Promise.resolve(),
+    host.created && !host.rolledBack ? markFailed(ctx, host, input, { isPartial: !host.builtinDone.includes('fetch') }) : Promise.resolve(),
 }

@@ -70,6 +70,12 @@ interface Builtin {
    * A step that reads stdin of its own in this config says no (a round trip has one stdin).
    */
   joinsPrevious?: boolean | ((input: StepInput) => boolean)
+  /**
+   * The built-in work alone completes the step on a host (the release's files arrived), even
+   * when a hook of the step fails afterwards: `deploy --resume` does not do it again. Other
+   * steps complete only once their hooks ran too.
+   */
+  completesAlone?: boolean
   /** What the command reads on stdin (the fetch step's tar stream, the link step's templates). */
   stdin?(facts: HostFacts, input: StepInput): (() => import('node:stream').Readable) | undefined
   /** The command may run long: a process of its own (which Ctrl-C stops), not berth's shared shell. */
