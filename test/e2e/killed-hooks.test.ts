@@ -29,7 +29,8 @@ describe('hooks on this machine of a SIGKILLed deploy', () => {
     const child = p.spawnBerth(['deploy', 'production', '-q'], { HANG: '1' })
     const exited = new Promise((resolve) => child.on('close', resolve))
     await waitFor(() => existsSync(join(p.base, 'hanging')), 15_000, 'the hook to start')
-    expect(running(sleeper)).toBe(true)
+    // The hook's `sleep` starts just after it touched the file: on a busy machine, a moment later.
+    await waitFor(() => running(sleeper), 10_000, 'the hook\'s sleep to start')
     child.kill('SIGKILL')
     await exited
     await waitFor(() => !running(sleeper), 10_000, 'the hook to stop with berth')
