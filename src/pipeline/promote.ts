@@ -5,7 +5,7 @@
  * nothing is built on this machine: the tree is the artifact FROM's release records, taken
  * from this machine's cache, else read from a FROM host and checked against its file list.
  */
-import { lstat, readFile, realpath } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readArtifactFromHost } from '../artifact/from-host.js'
 import { artifactId, openArtifact, type Artifact } from '../artifact/store.js'
@@ -44,18 +44,17 @@ export async function promote(from: ResolvedConfig, to: ResolvedConfig, options:
       ...(found.artifact === null ? {} : { artifact: found.artifact }),
       repoHooks: async (warn) => findListedHooks(found.manifest, warn),
       // Templates come from the release's own tree (no git is read); a plan shows only where they go.
-      readFile: async (path) => (found.artifact === null ? '' : readTreeFile(found.artifact.root, path)),
+      readFile: async (path) => (found.artifact === null ? '' : readTreeFile(found.artifact, path)),
     }
   })
 }
 
-/** A regular file of an artifact's tree, or null: a link in the tree is never followed out of it. */
-async function readTreeFile(root: string, path: string): Promise<string | null> {
-  const file = join(root, path)
-  const stat = await lstat(file).catch(() => null)
-  // A directory on the way that is a link would lead out of the tree as well.
-  const inside = (await realpath(file).catch(() => '')) === join(await realpath(root), path)
-  return stat?.isFile() === true && inside ? readFile(file, 'utf8') : null
+/**
+ * A file of the artifact's tree, as its list names it (a link, or a path the list lacks, is no
+ * template): the store never keeps a file behind one of the list's own links.
+ */
+async function readTreeFile(artifact: Artifact, path: string): Promise<string | null> {
+  return artifact.manifest.get(path)?.type === 'file' ? readFile(join(artifact.root, path), 'utf8') : null
 }
 
 interface Found extends PickedRelease {

@@ -3,7 +3,7 @@
  * as 0600 files and linked into the release; an unset variable or a hostile dest refused
  * before anything changes; the rendered text never in the output, the plan included.
  */
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync, renameSync, symlinkSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
@@ -45,6 +45,34 @@ describe('templates', () => {
     expect(readFileSync(join(p.target, 'current', 'config', 'database.yml'), 'utf8')).toContain('pw-rotated-000001')
     expect(lstatSync(file).mode & 0o777).toBe(0o600)
     expect(readdirSync(join(p.target, 'shared', 'config'))).toEqual(['database.yml'])
+  })
+
+  it('on a promote, are rendered from the promoted tree, with the target environment\'s values', async () => {
+    const config = [
+      'app: shop',
+      'secrets: [DB_PASSWORD]',
+      'build:',
+      '  - run: echo built > built.txt',
+      '    include: [built.txt]',
+      'templates:',
+      '  - { src: config/database.yml.tmpl, dest: config/database.yml }',
+      'environments:',
+      '  staging:',
+      '    deployTo: __BASE__/staging',
+      '    env: { DB_HOST: staging.db }',
+      '    hosts: [{ host: localhost, transport: local }]',
+      '  production:',
+      '    deployTo: __TARGET__',
+      '    env: { DB_HOST: db.internal }',
+      '    hosts: [{ host: localhost, transport: local }]',
+    ].join('\n')
+    const p = (project = createProject(config, { 'config/database.yml.tmpl': TEMPLATE }))
+    expect((await p.berth(['deploy', 'staging'], { env: { DB_PASSWORD: PASSWORD } })).code).toBe(0)
+    // The working tree's template changes after the build: the promote must not read it.
+    writeFileSync(join(p.dir, 'config', 'database.yml.tmpl'), 'not the promoted template\n')
+    const promoted = await p.berth(['promote', 'staging', 'production'], { env: { DB_PASSWORD: PASSWORD } })
+    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0)
+    expect(readFileSync(deployedFile(p), 'utf8')).toBe(`production:\n  host: db.internal\n  password: ${PASSWORD}\n  pool: \${POOL}\n`)
   })
 
   it('--plan names each template and its dest, without the secrets and without the content', async () => {
