@@ -14,10 +14,10 @@ import { findRepoHooks } from '../delivery/repo-hooks.js'
 import { uncommittedWarning } from '../delivery/uncommitted.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import type { Artifact } from '../artifact/store.js'
-import type { HookName, Step } from '../config/types.js'
+import type { HookName } from '../config/types.js'
 import type { DeliveryStrategy } from '../delivery/strategy.js'
 import { renderTemplates } from '../delivery/templates.js'
-import { StateError, toBerthError, UsageError, type BerthError } from '../errors.js'
+import { StateError, toBerthError, type BerthError } from '../errors.js'
 import { createReleaseId, nextReleaseId } from '../release/id.js'
 import { makeRunDir } from '../run-dirs.js'
 import type { RunContext, RunOptions } from './context.js'
@@ -28,7 +28,7 @@ import { closeDeploy, type DeployOutcome } from './finish.js'
 import { withFleet, type Fleet } from './fleet-run.js'
 import { lockHolder, startHeartbeat } from './lock.js'
 import { planDeploy, stepInputFor, stepsIn, type DeployPlan, type PlanInput } from './plan.js'
-import { findResumePoint, readResumeState, takenUp, takeUpRelease, type ResumeLook, type ResumePoint } from './resume.js'
+import { findResumePoint, readResumeState, refuseMovedRef, refuseRebuildingPromote, resumedSkips, takenUp, takeUpRelease, type ResumeLook, type ResumePoint } from './resume.js'
 import { pause } from './rollout.js'
 import { planTag } from './tag.js'
 import { maintenanceHtml, maintenancePath, putUpForDeploy, type DeployMaintenance } from './maintenance.js'
@@ -186,14 +186,6 @@ async function readResume(fleet: Fleet): Promise<Resume> {
   return { point, looks }
 }
 
-/** A resume deploys the sha the failed deploy did, or nothing. */
-function refuseMovedRef(point: ResumePoint, ref: string, sha: string, environment: string): void {
-  if (sha === point.sha) return
-  throw new UsageError(`${ref} is now ${sha.slice(0, 12)}, but the failed deploy of release ${point.release} was of ${point.sha.slice(0, 12)} (${point.ref})`, {
-    hint: `to resume it: berth deploy ${environment} --resume --ref ${point.sha}; to deploy ${ref} as it is now, leave out --resume`,
-  })
-}
-
 interface CarryOut {
   plan: DeployPlan
   planInput: PlanInput
@@ -270,31 +262,6 @@ async function carryOut(ctx: RunContext, run: CarryOut): Promise<DeployResult> {
 }
 
 /** A promoted release keeps its id: a host that has a release of that name already is refused. */
-/**
- * What each host leaves out on a resume. Templates are written again by the link step where
- * the release is not live yet: the fix a resume follows may be a secret they are rendered with.
- */
-function resumedSkips(point: ResumePoint, hasTemplates: boolean): Record<string, Step[]> {
-  if (!hasTemplates) return point.skip
-  return Object.fromEntries(Object.entries(point.skip).map(([host, steps]) => [host, point.live.includes(host) ? steps : steps.filter((step) => step !== 'link')]))
-}
-
-/**
- * A failed promote is resumed only where its tree already is: a host without it would get a
- * build of the commit, not the promoted build, under the same release id.
- */
-function refuseRebuildingPromote(point: ResumePoint, hosts: string[], environment: string): void {
-  if (point.promotedFrom === undefined) return
-  const lacking = hosts.filter((host) => !point.hasTree.includes(host))
-  if (lacking.length === 0) return
-  throw new UsageError(`the failed run was a promote of ${point.release} from ${point.promotedFrom}, and ${lacking.join(', ')} do not hold its files: a resume would build the commit again instead of shipping that build`, {
-    hint:
-      point.hasTree.length === 0
-        ? `promote it again: berth promote ${point.promotedFrom} ${environment} --release ${point.release}`
-        : `ship it to them first (berth promote ${point.promotedFrom} ${environment} --release ${point.release} --hosts ${lacking.join(',')}), then resume`,
-  })
-}
-
 function refuseIfTaken(hosts: DeployHost[], release: string, environment: string): void {
   const holders = hosts.filter((host) => host.state !== null && (host.state.releases.includes(release) || host.state.records.has(release))).map((host) => host.host.name)
   if (holders.length === 0) return

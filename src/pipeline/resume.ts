@@ -175,3 +175,36 @@ export async function takeUpRelease(ctx: RunContext, hosts: DeployHost[], point:
     hosts.filter((host) => names.includes(host.host.name)),
   )
 }
+
+/** A resume deploys the sha the failed deploy did, or nothing. */
+export function refuseMovedRef(point: ResumePoint, ref: string, sha: string, environment: string): void {
+  if (sha === point.sha) return
+  throw new UsageError(`${ref} is now ${sha.slice(0, 12)}, but the failed deploy of release ${point.release} was of ${point.sha.slice(0, 12)} (${point.ref})`, {
+    hint: `to resume it: berth deploy ${environment} --resume --ref ${point.sha}; to deploy ${ref} as it is now, leave out --resume`,
+  })
+}
+
+/**
+ * What each host leaves out on a resume. Templates are written again by the link step where
+ * the release is not live yet: the fix a resume follows may be a secret they are rendered with.
+ */
+export function resumedSkips(point: ResumePoint, hasTemplates: boolean): Record<string, Step[]> {
+  if (!hasTemplates) return point.skip
+  return Object.fromEntries(Object.entries(point.skip).map(([host, steps]) => [host, point.live.includes(host) ? steps : steps.filter((step) => step !== 'link')]))
+}
+
+/**
+ * A failed promote is resumed only where its tree already is: a host without it would get a
+ * build of the commit, not the promoted build, under the same release id.
+ */
+export function refuseRebuildingPromote(point: ResumePoint, hosts: string[], environment: string): void {
+  if (point.promotedFrom === undefined) return
+  const lacking = hosts.filter((host) => !point.hasTree.includes(host))
+  if (lacking.length === 0) return
+  throw new UsageError(`the failed run was a promote of ${point.release} from ${point.promotedFrom}, and ${lacking.join(', ')} do not hold its files: a resume would build the commit again instead of shipping that build`, {
+    hint:
+      point.hasTree.length === 0
+        ? `promote it again: berth promote ${point.promotedFrom} ${environment} --release ${point.release}`
+        : `ship it to them first (berth promote ${point.promotedFrom} ${environment} --release ${point.release} --hosts ${lacking.join(',')}), then resume`,
+  })
+}
