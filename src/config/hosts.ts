@@ -2,6 +2,7 @@
  * Hosts of one environment: shorthands expanded, the implicit `all` role added, exactly
  * one primary (the first host unless one says `primary: true`), names unique.
  */
+import { parseRelayAddress } from './delivery.js'
 import { inventoryHosts, type Inventory } from '../inventory/ansible.js'
 import { hostNameProblem, userNameProblem } from './host-names.js'
 import { formatPath, type KeyPath, type RawIssue } from './issue.js'
@@ -24,6 +25,7 @@ function toHostConfig(raw: RawHost): HostConfig {
   }
   if (raw.user !== undefined) host.user = raw.user
   if (raw.port !== undefined) host.port = raw.port
+  if (raw.relayAddress !== undefined) host.relayAddress = parseRelayAddress(raw.relayAddress)
   return host
 }
 

@@ -89,6 +89,7 @@ describe('resolveEnvironment', () => {
       deployTo: '/srv/shop',
       keepReleases: 5,
       strategy: 'upload',
+      delivery: { via: 'direct' },
       subdir: 'server',
       build: [{ run: 'npm ci && npm run build', include: ['dist'] }],
       shared: { files: ['config/database.yml', '.env'], dirs: ['log', 'tmp/pids', 'public/uploads'] },

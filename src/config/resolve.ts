@@ -7,6 +7,7 @@
  */
 import path from 'node:path'
 import { ConfigError } from '../errors.js'
+import { resolveDelivery } from './delivery.js'
 import { didYouMean } from './did-you-mean.js'
 import { parseDuration } from './duration.js'
 import { resolveHooks, type Interpolator } from './hooks.js'
@@ -109,6 +110,9 @@ function buildEnvironment(
   errors.push(...checkShared(raw, environment))
   const { reuse, errors: reuseErrors } = resolveReuse(raw, environment, lists, hooks)
   errors.push(...reuseErrors)
+  const strategy = setting(raw, environment, 'strategy').value
+  const delivery = resolveDelivery(raw, environment, hosts, strategy)
+  errors.push(...delivery.errors)
   const notify = resolveNotify(setting(raw, environment, 'notify'), interpolateValue, errors)
   for (const url of notify.urls) secretValues.add(url)
 
@@ -135,7 +139,8 @@ function buildEnvironment(
     ref: interpolateAt(branch.value, branch.path),
     deployTo,
     keepReleases: setting(raw, environment, 'keepReleases').value,
-    strategy: setting(raw, environment, 'strategy').value,
+    strategy,
+    delivery: delivery.delivery,
     build: (setting(raw, environment, 'build').value ?? []).map(toBuildConfig),
     shared: resolveShared(setting(raw, environment, 'shared').value),
     env,

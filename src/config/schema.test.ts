@@ -65,7 +65,7 @@ describe('defineConfig', () => {
 describe('allowedKeysAt', () => {
   it('finds the keys of nested objects through lists, unions and records', () => {
     expect(allowedKeysAt(['hooks', 'restart', 0])).toEqual(expect.arrayContaining(['run', 'http', 'timeout']))
-    expect(allowedKeysAt(['environments', 'production', 'hosts', 1])).toEqual(['host', 'user', 'port', 'roles', 'primary', 'transport'])
+    expect(allowedKeysAt(['environments', 'production', 'hosts', 1])).toEqual(['host', 'user', 'port', 'roles', 'primary', 'transport', 'relayAddress'])
     expect(allowedKeysAt(['environments', 'production', 'ssh'])).toEqual(['config', 'forwardAgent', 'strictHostKeyChecking', 'connectTimeout'])
     expect(allowedKeysAt(['nope'])).toEqual([])
   })

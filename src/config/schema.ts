@@ -12,7 +12,7 @@ import * as z from 'zod'
 import { DURATION_PATTERN } from './duration.js'
 import { HOST_NAME, HOST_NAME_RULE, USER_NAME, USER_NAME_RULE } from './host-names.js'
 import { describeType, describeValue } from './issue.js'
-import { DELIVERY_NAMES, HOOK_ALIASES, HOOK_NAMES, NOTIFY_EVENTS, type HookName } from './types.js'
+import { DELIVERY_NAMES, DELIVERY_VIAS, HOOK_ALIASES, HOOK_NAMES, NOTIFY_EVENTS, type HookName } from './types.js'
 
 interface IssueInput {
   code?: string
@@ -42,6 +42,10 @@ const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 /** Relative, and unable to climb out of the directory it is relative to. */
 const RELATIVE_PATH = /^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$)).+$/
 const PERCENT = /^(?:100|\d{1,2}(?:\.\d+)?)%$/
+/** ADDR or ADDR:PORT; an IPv6 address in brackets (`[fd00::12]:22`). */
+export const RELAY_ADDRESS = /^(?:\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9_][A-Za-z0-9_.-]*)(?::\d{1,5})?$/
+/** `s3://bucket` or `s3://bucket/prefix`: S3's bucket naming rules, a prefix without spaces. */
+export const STORE_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s]*)?$/
 
 function matching(pattern: RegExp, what: string) {
   return z.string(expecting(what)).regex(pattern, expecting(what))
@@ -79,6 +83,9 @@ const hostObjectSchema = z.strictObject({
     .enum(['ssh', 'local'])
     .default('ssh')
     .describe('`local` deploys on this machine without SSH (for `host: localhost`); `host: localhost` alone still goes through ssh.'),
+  relayAddress: matching(RELAY_ADDRESS, 'an address like "10.0.0.12" or "web2.internal:2222"')
+    .optional()
+    .describe('With `delivery.via: relay`: the address (ADDR or ADDR:PORT) a relay uses to reach this host. Default: the HostName and Port your ssh config gives it on this machine.'),
 })
 const hostSchema = z
   .union([hostName, hostObjectSchema])
@@ -187,6 +194,31 @@ const onFailureSchema = z.union([
   }),
 ])
 
+const storeSchema = z
+  .strictObject({
+    url: matching(STORE_URL, 'an s3:// URL like "s3://bucket" or "s3://bucket/prefix"').describe('Bucket and optional key prefix the blobs go under, e.g. s3://acme-deploys/shop.'),
+    endpoint: matching(/^https?:\/\/[^\s/?#]+\/?$/, 'an http:// or https:// URL without a path, like "http://minio.internal:9000"')
+      .optional()
+      .describe('An S3-compatible service (MinIO, R2, Ceph...). Default: AWS S3. The hosts fetch from it too.'),
+    region: nonEmptyText('a region like us-east-1')
+      .optional()
+      .describe('Default: AWS_REGION or AWS_DEFAULT_REGION from your environment, else us-east-1.'),
+    pathStyle: z.boolean().optional().describe('Address the bucket in the path (`endpoint/bucket/key`) rather than the host name. Default: true with `endpoint`, false for AWS S3.'),
+  })
+  .meta({ id: 'Store', description: 'An S3-compatible store for `delivery.via: store`; credentials come from your usual AWS environment or profile and never reach the hosts.' })
+
+const deliverySchema = z
+  .strictObject({
+    via: z
+      .enum(DELIVERY_VIAS)
+      .default('direct')
+      .describe('`direct`: a stream from this machine to each host. `relay`: one stream to each relay host, which passes it on to the others. `store`: files put once into an S3-compatible store, which hosts fetch from with short-lived links.'),
+    relays: z.array(hostName).min(1, expecting('at least one host')).optional().describe('With `via: relay`: the relay hosts, by name. Default: the primary. The other hosts are spread among them.'),
+    forwardAgent: z.boolean().optional().meta({ default: false }).describe('With `via: relay`: forward your ssh agent to the relays (only to them), so they reach the other hosts with your keys instead of their own.'),
+    store: storeSchema.optional().describe('With `via: store`: where the files are put.'),
+  })
+  .meta({ id: 'Delivery', description: 'How the release\'s files travel: straight from this machine, through relay hosts, or through an S3-compatible store.' })
+
 const keepReleasesSchema = wholeNumber(1)
 const strategySchema = z.enum(DELIVERY_NAMES)
 const branchSchema = nonEmptyText('a git ref')
@@ -243,6 +275,7 @@ const settingsShape = {
   deployTo: nonEmptyText('an absolute path').optional().describe('Absolute path on the hosts. Default: `/srv/<app>`.'),
   keepReleases: keepReleasesSchema.optional().describe(DEFAULTED.keepReleases),
   strategy: strategySchema.optional().describe(DEFAULTED.strategy),
+  delivery: deliverySchema.optional().describe('How the files travel to the hosts with the `upload` strategy (README, "Delivery at scale"). Default: `via: direct`.'),
   subdir: relativePath.optional().describe('Deploy only this directory of the repository.'),
   build: z.array(buildSchema).optional().describe('Commands run on the deploying machine, in a clean checkout of the whole commit, before upload.'),
   shared: z
@@ -318,6 +351,7 @@ export type RawBuild = z.output<typeof buildSchema>
 export type RawReuse = z.output<typeof reuseSchema>
 export type RawOnFailure = z.output<typeof onFailureSchema>
 export type RawNotify = z.output<typeof notifySchema>
+export type RawDelivery = z.output<typeof deliverySchema>
 
 /** The JSON Schema published for editors (`# yaml-language-server: $schema=...`), as committed. */
 export function renderJsonSchema(): string {

@@ -28,6 +28,32 @@ export type Step = (typeof STEPS)[number]
 export const DELIVERY_NAMES = ['upload', 'git'] as const
 type DeliveryName = (typeof DELIVERY_NAMES)[number]
 
+/**
+ * How an `upload`'s files travel (`delivery.via`): straight from this machine, through
+ * relay hosts, or through an S3-compatible store (README, "Delivery at scale").
+ */
+export const DELIVERY_VIAS = ['direct', 'relay', 'store'] as const
+export type DeliveryVia = (typeof DELIVERY_VIAS)[number]
+
+/** Where `delivery.via: store` puts blobs; credentials are the deployer's own AWS settings. */
+export interface StoreConfig {
+  bucket: string
+  /** Key prefix, without leading or trailing "/" ('' for none). */
+  prefix: string
+  /** An S3-compatible service's URL (no trailing "/"); absent for AWS S3. */
+  endpoint?: string
+  /** Absent: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
+  region?: string
+  /** Bucket in the URL's path rather than its host name. */
+  pathStyle: boolean
+}
+
+export type DeliveryConfig =
+  | { via: 'direct' }
+  /** `relays`: host names, each one of the environment's ssh hosts. */
+  | { via: 'relay'; relays: string[]; forwardAgent: boolean }
+  | { via: 'store'; store: StoreConfig }
+
 /** Steps whose body is the user's own hook entries (`hooks.migrate`, `hooks.restart`...). */
 export const BODY_HOOKS = ['build', 'migrate', 'restart', 'verify'] as const
 
@@ -102,6 +128,8 @@ export interface HostConfig {
   roles: string[]
   primary: boolean
   transport: 'ssh' | 'local'
+  /** How a relay reaches this host (`relayAddress`); absent: what `ssh -G` resolves here. */
+  relayAddress?: { host: string; port?: number }
 }
 
 export interface BuildConfig {
@@ -176,6 +204,8 @@ export interface ResolvedConfig {
   deployTo: string
   keepReleases: number
   strategy: DeliveryName
+  /** How the files travel with the `upload` strategy; always `direct` with `git`. */
+  delivery: DeliveryConfig
   subdir?: string
   build: BuildConfig[]
   shared: { files: string[]; dirs: string[] }

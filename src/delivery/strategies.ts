@@ -11,5 +11,6 @@ const STRATEGIES: Record<ResolvedConfig['strategy'], () => DeliveryStrategy> = {
 
 /** A fresh strategy for one run (it may keep what it read, e.g. the commit, across a rename). */
 export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
+  // `delivery.via` other than direct: not built yet (relay and store modules come next).
   return STRATEGIES[config.strategy]()
 }

@@ -17,6 +17,7 @@ function config(hooks: Partial<Record<HookName, HookEntry[]>>): ResolvedConfig {
     deployTo: '/srv/shop',
     keepReleases: 5,
     strategy: 'upload',
+    delivery: { via: 'direct' },
     build: [],
     shared: { files: ['.env'], dirs: ['log'] },
     env: {},
