@@ -43,9 +43,9 @@ const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const RELATIVE_PATH = /^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$)).+$/
 const PERCENT = /^(?:100|\d{1,2}(?:\.\d+)?)%$/
 /** ADDR or ADDR:PORT; an IPv6 address in brackets (`[fd00::12]:22`). */
-export const RELAY_ADDRESS = /^(?:\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9_][A-Za-z0-9_.-]*)(?::\d{1,5})?$/
+const RELAY_ADDRESS = /^(?:\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9_][A-Za-z0-9_.-]*)(?::\d{1,5})?$/
 /** `s3://bucket` or `s3://bucket/prefix`: S3's bucket naming rules, a prefix without spaces. */
-export const STORE_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s]*)?$/
+const STORE_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\s]*)?$/
 
 function matching(pattern: RegExp, what: string) {
   return z.string(expecting(what)).regex(pattern, expecting(what))
@@ -351,7 +351,6 @@ export type RawBuild = z.output<typeof buildSchema>
 export type RawReuse = z.output<typeof reuseSchema>
 export type RawOnFailure = z.output<typeof onFailureSchema>
 export type RawNotify = z.output<typeof notifySchema>
-export type RawDelivery = z.output<typeof deliverySchema>
 
 /** The JSON Schema published for editors (`# yaml-language-server: $schema=...`), as committed. */
 export function renderJsonSchema(): string {
