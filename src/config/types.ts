@@ -33,7 +33,6 @@ type DeliveryName = (typeof DELIVERY_NAMES)[number]
  * relay hosts, or through an S3-compatible store (README, "Delivery at scale").
  */
 export const DELIVERY_VIAS = ['direct', 'relay', 'store'] as const
-type DeliveryVia = (typeof DELIVERY_VIAS)[number]
 
 /** Where `delivery.via: store` puts blobs; credentials are the deployer's own AWS settings. */
 export interface StoreConfig {
