@@ -28,7 +28,7 @@ describe('inspecting a host', () => {
     expect(bare.endsWith('\nexit 0')).toBe(true)
     expect(bare).not.toMatch(/@history|@files|@gzip|@rollback-hook/)
     const full = inspectHost(layout, { withHistory: true, withFiles: true, withRollbackHooks: true })
-    expect(full.split('\n')).toHaveLength(13 + lockHooks)
+    expect(full.split('\n')).toHaveLength(14 + lockHooks)
     expect(full).toContain(`[ -f /srv/shop/.berth/history.jsonl ] && printf '@history %s\\n' "$(tail -n 1 /srv/shop/.berth/history.jsonl)"`)
     expect(readLiveFiles(layout, A)).toBe(`if [ -d /srv/shop/releases/${A} ] && [ -f /srv/shop/.berth/releases/${A}.files ]; then cat /srv/shop/.berth/releases/${A}.files; fi`)
   })
@@ -79,23 +79,24 @@ describe('inspecting a host', () => {
 
   it('names the files of the live release changed since it was delivered, names full of shell syntax included', () => {
     const { layout, run, box } = hostileHost()
-    const names = ['plain.txt', "it's $(touch pwned1).txt", '-dash `touch pwned2`', 'shared-link']
+    const names = ['plain.txt', "it's $(touch pwned1).txt", '-dash `touch pwned2`', ' spaced * [a] ', 'shared-link']
     mkdirSync(layout.release(A), { recursive: true })
     mkdirSync(layout.manifests, { recursive: true })
-    for (const name of names.slice(0, 3)) writeFileSync(join(layout.release(A), name), 'as delivered')
+    for (const name of names.slice(0, 4)) writeFileSync(join(layout.release(A), name), 'as delivered')
     symlinkSync('/elsewhere', join(layout.release(A), 'shared-link'))
     writeFileSync(layout.files(A), '')
     writeFileSync(layout.paths(A), `${names.join('\n')}\n`)
     // Delivered a while ago; then two files change on the host (the link step's symlink is not a change).
     const past = new Date(Date.now() - 60_000)
-    for (const name of names.slice(0, 3)) utimesSync(join(layout.release(A), name), past, past)
+    for (const name of names.slice(0, 4)) utimesSync(join(layout.release(A), name), past, past)
     utimesSync(layout.paths(A), new Date(Date.now() - 30_000), new Date(Date.now() - 30_000))
     writeFileSync(join(layout.release(A), names[1]!), 'changed')
     writeFileSync(join(layout.release(A), names[2]!), 'changed')
+    writeFileSync(join(layout.release(A), names[3]!), 'changed')
     expect(run(switchCurrent(layout, A)).code).toBe(0)
     const out = run(inspectHost(layout, { withFiles: true }))
     expect(out).toMatchObject({ code: 0, stderr: '' })
-    expect(parseHostState(out.stdout).modifiedFiles).toEqual([names[1], names[2]])
+    expect(parseHostState(out.stdout).modifiedFiles).toEqual([names[1], names[2], names[3]])
     expect(box.pwned()).toEqual([])
   })
 

