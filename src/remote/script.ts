@@ -26,7 +26,10 @@ export function sequence(...fragments: string[]): string {
  */
 export function all(...fragments: string[]): string {
   return present(fragments)
-    .map((fragment, i) => (isAndOrList(fragment) && (i === 0 || !hasOr(fragment)) ? fragment : group(fragment)))
+    .map((fragment, i) => {
+      const top = topLevel(fragment)
+      return isAndOrList(top) && (i === 0 || !top.includes('||')) ? fragment : group(fragment)
+    })
     .join(' && ')
 }
 
@@ -41,7 +44,7 @@ export function script(...fragments: string[]): string {
  */
 export function tryOr(fragment: string, warning: string): string {
   if (fragment === '') return ''
-  return `${isAndOrList(fragment) ? fragment : group(fragment)} || echo ${q(`berth: ${warning}`)} >&2`
+  return `${isAndOrList(topLevel(fragment)) ? fragment : group(fragment)} || echo ${q(`berth: ${warning}`)} >&2`
 }
 
 function present(fragments: string[]): string[] {
@@ -75,35 +78,42 @@ function topLevel(fragment: string): string {
   return text.replace(/\d?>&\d/g, '>')
 }
 
-/** The fragment with every quoted or backslash-escaped part replaced by `_`, read as `sh` reads quotes. */
+/**
+ * The fragment with every quoted or backslash-escaped part replaced by `_`, read as `sh` reads
+ * quotes. Plain runs are copied as slices: a deploy's commands hold whole records and file
+ * lists, and adding them one character at a time made planning a 10-host deploy cost 100 ms.
+ */
 function unquoted(fragment: string): string {
-  let out = ''
-  for (let i = 0; i < fragment.length; i++) {
+  const parts: string[] = []
+  let from = 0
+  QUOTING.lastIndex = 0
+  for (let i = QUOTING.exec(fragment)?.index ?? -1; i >= 0; ) {
+    parts.push(fragment.slice(from, i), '_')
     const c = fragment[i]
     if (c === '\\') {
-      i++
-      out += '_'
+      i += 2
     } else if (c === "'") {
-      i = fragment.indexOf("'", i + 1)
-      if (i < 0) return out + '_;'
-      out += '_'
-    } else if (c === '"') {
-      for (i++; i < fragment.length && fragment[i] !== '"'; i++) if (fragment[i] === '\\') i++
-      if (i >= fragment.length) return out + '_;'
-      out += '_'
+      const end = fragment.indexOf("'", i + 1)
+      if (end < 0) return `${parts.join('').slice(0, -1)}_;`
+      i = end + 1
     } else {
-      out += c
+      let j = i + 1
+      for (; j < fragment.length && fragment[j] !== '"'; j++) if (fragment[j] === '\\') j++
+      if (j >= fragment.length) return `${parts.join('').slice(0, -1)}_;`
+      i = j + 1
     }
+    from = Math.min(i, fragment.length)
+    QUOTING.lastIndex = from
+    i = QUOTING.exec(fragment)?.index ?? -1
   }
-  return out
+  parts.push(fragment.slice(from))
+  return parts.join('')
 }
 
-/** One line, and no `;` or background `&` outside groups and quotes: `X || warn` applies to all of it. */
-function isAndOrList(fragment: string): boolean {
-  const text = topLevel(fragment).replaceAll('&&', '').replaceAll('||', '')
-  return !/[\n;&#]/.test(text)
-}
+/** Where a quoted or escaped part starts. */
+const QUOTING = /['"\\]/g
 
-function hasOr(fragment: string): boolean {
-  return topLevel(fragment).includes('||')
+/** One line, and no `;` or background `&` outside groups and quotes (in `topLevel`'s text): `X || warn` applies to all of it. */
+function isAndOrList(top: string): boolean {
+  return !/[\n;&#]/.test(top.replaceAll('&&', '').replaceAll('||', ''))
 }
