@@ -187,7 +187,8 @@ async function runRoundTrip(x: Execution, host: DeployHost, action: BuiltinActio
       step: first!.def.name,
       ...(parts.length > 1 ? { steps: parts.map((part) => part.def.name) } : {}),
       ...(stdin ? { stdin: stdin() } : {}),
-      ...(parts.some(({ def }) => def.builtin!.isLong?.(facts)) ? { brief: false } : {}),
+      // A part with nothing to run (the build step without `reuse:`) cannot run long.
+      ...(parts.some(({ def, command: part }) => part !== '' && def.builtin!.isLong?.(facts)) ? { brief: false } : stdin && first!.def.builtin!.hasPlainInput && host.state?.base64 ? { brief: true } : {}),
       ...(display ? { display } : {}),
       ...(options.isBestEffort ? { cleanup: true } : {}),
     })

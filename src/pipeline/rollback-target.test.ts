@@ -42,6 +42,7 @@ function host(name: string, current: string | null, releases: string[], damage: 
       currentHasFiles: false,
       currentFilesSum: null,
       gzip: false,
+      base64: false,
       rollbackHooks: new Map(),
     },
   }

@@ -44,6 +44,8 @@ export interface HostState {
   currentFilesSum: string | null
   /** gzip is installed, so uploads may be compressed (asked for with `withFiles`). */
   gzip: boolean
+  /** base64 is installed, so a small upload may ride on the connection's shell (asked for with `withFiles`). */
+  base64: boolean
   /** Files of the live release changed on the host since it was delivered (asked for with `withFiles`). */
   modifiedFiles: string[]
   /** In-repo rollback hooks (`deploy/rollback*` executables) per release, when asked for. */
@@ -68,11 +70,12 @@ export function parseHostState(output: string): HostState {
     currentHasFiles: false,
     currentFilesSum: null,
     gzip: false,
+    base64: false,
     modifiedFiles: [],
     rollbackHooks: new Map(),
   }
   for (const line of output.split('\n')) {
-    const match = /^@([a-z-]+)(?: (.*))?$/.exec(line)
+    const match = /^@([a-z0-9-]+)(?: (.*))?$/.exec(line)
     if (!match) continue
     const [, key, value = ''] = match
     switch (key) {
@@ -129,6 +132,9 @@ export function parseHostState(output: string): HostState {
         break
       case 'gzip':
         state.gzip = true
+        break
+      case 'base64':
+        state.base64 = true
         break
       case 'modified':
         state.modifiedFiles.push(value)

@@ -42,7 +42,7 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
     listLockHooks(layout),
     `fi`,
     ...(options.withHistory ? [`[ -f ${q(layout.history)} ] && printf '@history %s\\n' "$(tail -n 1 ${q(layout.history)})"`] : []),
-    ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'"] : []),
+    ...(options.withFiles ? [listCurrentFiles(layout), "command -v gzip >/dev/null 2>&1 && echo '@gzip'; command -v base64 >/dev/null 2>&1 && echo '@base64'"] : []),
     ...(options.withRollbackHooks
       ? [`for f in ${q(layout.releases)}/*/deploy/rollback ${q(layout.releases)}/*/deploy/rollback.*; do [ -f "$f" ] && [ -x "$f" ] && printf '@rollback-hook %s\\n' "\${f#${q(layout.releases)}/}"; done`]
       : []),

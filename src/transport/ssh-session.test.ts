@@ -1,4 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../../test/helpers/wait.js'
@@ -46,6 +50,30 @@ describe('SessionShell', () => {
       // Each command runs in its own subshell: the `cd` above did not move the session.
       { exitCode: 0, stdout: `${process.cwd()}\n`, stderr: '' },
     ])
+  })
+
+  it('gives a command its input whole, bytes that read as shell or as the marker included, and nothing of it reaches the shell', async () => {
+    const { session } = localSession()
+    const dir = mkdtempSync(join(tmpdir(), 'berth-session-'))
+    const pwned = join(dir, 'pwned')
+    // Every byte value, then lines a shell would run if it read them as script.
+    const hostile = Buffer.concat([
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+      Buffer.from(`\ntouch ${pwned}\n__berth_0_in\nEOF\n'"$(touch ${pwned})\n`),
+    ])
+    const input = Buffer.concat([hostile, randomBytes(200_000)])
+    // A command that stops reading early: what it left is not read by the shell either.
+    const results = await Promise.all([
+      session.run('cksum', {}, input),
+      session.run('head -c 3 >/dev/null; echo "$X"', { X: 'x y' }, input),
+      session.run('cat', {}, Buffer.alloc(0)),
+      session.run('echo after'),
+    ])
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0, 0, 0])
+    expect(results[0]!.stdout).toBe(execFileSync('cksum', { input }).toString())
+    expect(results.slice(1).map((result) => result.stdout)).toEqual(['x y\n', '', 'after\n'])
+    expect(existsSync(pwned)).toBe(false)
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('finds the marker however the output is cut into chunks', async () => {

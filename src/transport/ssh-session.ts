@@ -73,13 +73,15 @@ export class SessionShell {
 
   /**
    * Runs `command` in a subshell of the session shell, as `sh -c` would (its own variables,
-   * directory and exit status) but without starting another shell; stdin from /dev/null.
+   * directory and exit status) but without starting another shell; stdin from /dev/null, or
+   * `input`. Input travels base64-encoded in a here-document the shell reads whole before
+   * anything runs: no byte of it can be taken for a command, whatever the command reads.
    */
-  run(command: string, env?: Record<string, string>): Promise<SessionResult> {
+  run(command: string, env?: Record<string, string>, input?: Buffer): Promise<SessionResult> {
     const m = this.marker
+    const body = `${buildExports(env)}; eval ${shellQuote(command)}`
     const script = [
-      `(${buildExports(env)}`,
-      `eval ${shellQuote(command)}) </dev/null`,
+      ...(input === undefined ? [`(${body}) </dev/null`] : [`base64 -d <<'${m}_in' | (${body})`, ...base64Lines(input), `${m}_in`]),
       `printf '\\n${m} %s\\n' "$?"; printf '\\n${m}\\n' >&2`,
       '',
     ].join('\n')
@@ -154,4 +156,12 @@ export class SessionShell {
     this.stdout.unref?.()
     this.stderr.unref?.()
   }
+}
+
+/** `input` as base64 lines of the usual width (the marker has `_`, which base64 never writes). */
+function base64Lines(input: Buffer): string[] {
+  const text = input.toString('base64')
+  const lines: string[] = []
+  for (let at = 0; at < text.length; at += 76) lines.push(text.slice(at, at + 76))
+  return lines
 }

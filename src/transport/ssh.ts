@@ -51,6 +51,11 @@ export async function createControlDir(): Promise<ControlDir> {
 }
 
 const TAIL_LINES = 20
+/**
+ * The most input a `brief` command carries on the session shell: it travels as base64 in
+ * the script (a third larger), so a large stream keeps its own ssh process and channel.
+ */
+const INLINE_INPUT_LIMIT = 512 * 1024
 /** How long a command's silent 255 waits to see whether the master died with it. */
 const MASTER_DEATH_GRACE_MS = 250
 
@@ -98,9 +103,13 @@ export class SshTransport implements Transport {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const master = await this.ensureMaster(options.signal)
     if (options.brief === true && options.stdin === undefined) return this.execBrief(master, command, options)
-    const hasInput = options.stdin !== undefined
+    // Small input of berth's own (a redeploy's stream) rides on the session shell too.
+    const input = options.brief === true && options.stdin !== undefined ? await readUpTo(options.stdin, INLINE_INPUT_LIMIT) : undefined
+    if (input?.whole !== undefined) return this.execBrief(master, command, options, input.whole)
+    const stdin = input?.stream ?? options.stdin
+    const hasInput = stdin !== undefined
     const remote = hasInput ? buildInputCommand(command) : SCRIPT_COMMAND
-    const feed = hasInput ? prependHeader(buildInputHeader(options.env), options.stdin) : openScript(buildRemoteScript(command, options.env))
+    const feed = hasInput ? prependHeader(buildInputHeader(options.env), stdin) : openScript(buildRemoteScript(command, options.env))
     const tail: string[] = []
     const onLine = (stream: OutputStream, line: string): void => {
       tail.push(line)
@@ -141,13 +150,13 @@ export class SshTransport implements Transport {
   }
 
   /** On the master's session shell: no process of its own (see `ssh-session.ts`). */
-  private async execBrief(master: SshMaster, command: string, options: ExecOptions): Promise<ExecResult> {
+  private async execBrief(master: SshMaster, command: string, options: ExecOptions, input?: Buffer): Promise<ExecResult> {
     const started = performance.now()
     let timedOut = false
     // A command on the shared shell cannot be stopped alone: a timeout ends the connection.
     const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), master.kill()), options.timeoutMs)
     try {
-      const out = await master.session.run(command, options.env)
+      const out = await master.session.run(command, options.env, input)
       const result = { exitCode: out.exitCode, signal: null, stdout: out.stdout, stderr: out.stderr, timedOut: false, durationMs: performance.now() - started }
       const lines = `${out.stdout}\n${out.stderr}`.split('\n').filter((line) => line !== '')
       return this.checked(result, command, options, lines.slice(-TAIL_LINES))
@@ -182,6 +191,41 @@ export class SshTransport implements Transport {
     await this.connecting?.catch(() => {})
     await this.master?.stop(this.host)
   }
+}
+
+/**
+ * Reads `input` while it stays within `limit` bytes: all of it (`whole`), or, once it is
+ * larger, a stream that gives what was read and then the rest (`stream`).
+ */
+async function readUpTo(input: NonNullable<ExecOptions['stdin']>, limit: number): Promise<{ whole?: Buffer; stream?: Readable }> {
+  if (typeof input === 'string' || Buffer.isBuffer(input)) {
+    const data = Buffer.from(input)
+    return data.length <= limit ? { whole: data } : { stream: Readable.from([data]) }
+  }
+  const source = input as Readable
+  const chunks: Buffer[] = []
+  let size = 0
+  const ended = await new Promise<boolean>((resolve, reject) => {
+    const onData = (chunk: Buffer | string): void => {
+      const data = Buffer.from(chunk)
+      chunks.push(data)
+      size += data.length
+      if (size <= limit) return
+      source.pause()
+      done(false)
+    }
+    const onEnd = (): void => done(true)
+    const done = (value: boolean): void => {
+      source.off('data', onData).off('end', onEnd).off('error', reject)
+      resolve(value)
+    }
+    source.on('data', onData).once('end', onEnd).once('error', reject)
+  })
+  if (ended) return { whole: Buffer.concat(chunks) }
+  const stream = new PassThrough()
+  for (const chunk of chunks) stream.write(chunk)
+  source.pipe(stream)
+  return { stream }
 }
 
 /** What an exec writes to ssh's stdin; `stop()` ends it early without losing the pipe's error handling. */

@@ -25,9 +25,11 @@ export interface ExecOptions {
   /** Called for each complete line of output, as it arrives. */
   onLine?: (stream: OutputStream, line: string) => void
   /**
-   * A short command of berth's own (no input, no output shown, nothing a user would stop):
-   * a transport may run it on a shell it keeps open instead of a process of its own. An
-   * abort signal does not stop it; a timeout ends the whole connection.
+   * A short command of berth's own (no output shown, nothing a user would stop): a transport
+   * may run it on a shell it keeps open instead of a process of its own. An abort signal
+   * does not stop it; a timeout ends the whole connection. With `stdin`, the caller says
+   * the input is no secret and the host has `base64` (the ssh transport sends input of up
+   * to `INLINE_INPUT_LIMIT` bytes that way, and a larger one as usual).
    */
   brief?: boolean
   /** Pipeline step, for error messages. */

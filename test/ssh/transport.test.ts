@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RemoteCommandError, TransportError } from '../../src/errors.js'
 import { shellJoin } from '../../src/transport/quote.js'
@@ -201,6 +202,22 @@ describe('brief commands (on the session shell)', () => {
     expect(error).toBeInstanceOf(TransportError)
     expect(error).toMatchObject({ host: 'web1' })
     expect((await web1.exec('echo back', { brief: true })).stdout).toBe('back\n')
+  })
+
+  it('carries a small input on the session shell, and a large one on a channel of its own, both intact', async () => {
+    const web2 = open('web2')
+    // `$$` is the shell running the command: the session's `sh -s`, or a `sh -c` of its own.
+    const command = 'cksum; ps -o args= -p $$'
+    const small = randomBytes(100_000)
+    const large = randomBytes(700_000)
+    const [onSession, onChannel] = await Promise.all([
+      web2.exec(command, { brief: true, stdin: Readable.from([small.subarray(0, 5), small.subarray(5)]) }),
+      web2.exec(command, { brief: true, stdin: Readable.from([large.subarray(0, 300_000), large.subarray(300_000)]) }),
+    ])
+    expect(onSession.stdout).toBe(`${execFileSync('cksum', { input: small }).toString()}sh -s\n`)
+    const [sum, shell] = onChannel.stdout.split(/(?<=\n)/)
+    expect(sum).toBe(execFileSync('cksum', { input: large }).toString())
+    expect(shell).toMatch(/^sh -c /)
   })
 
   it('ends the connection when a brief command outlives its timeout', async () => {

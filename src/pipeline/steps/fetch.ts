@@ -24,6 +24,8 @@ export const fetchStep: StepDef = {
         writeRevision(input.layout, input.release, input.sha),
       ),
     stdin: (facts) => facts.delivery?.stdin,
+    // A redeploy's stream is mostly the file list: the ssh process it would start cost more.
+    hasPlainInput: true,
     isLong: (facts) => facts.delivery?.isLong === true,
     display: (_input, facts) => facts.delivery?.display,
     starting: (_ctx, facts, input) => transition.creating(facts.host, input.newRecord),

@@ -80,6 +80,12 @@ interface Builtin {
   stdin?(facts: HostFacts, input: StepInput): (() => import('node:stream').Readable) | undefined
   /** The command may run long: a process of its own (which Ctrl-C stops), not berth's shared shell. */
   isLong?(facts: HostFacts): boolean
+  /**
+   * Its stdin, when small, may ride on berth's shared shell with the command (`brief` with
+   * input, see `transport/types.ts`): no ssh process of its own. Only for input that is no
+   * secret (the shell may hold it in a temp file while it reads it).
+   */
+  hasPlainInput?: boolean
   /** What to show for the command in events and errors, when it is not itself readable. */
   display?(input: StepInput, facts: HostFacts): string | undefined
   /** Before the command runs on a host (a transition: "may have been created"). */
