@@ -5,6 +5,7 @@
  * seconds of the command and every child it waited for, e.g. berth's ssh clients).
  */
 import { spawn } from 'node:child_process'
+import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,6 +37,8 @@ let rssCounter = 0
 
 /** Aborted on Ctrl-C: the command running is stopped and no other starts, so the bench can clean up. */
 export const benchAbort = new AbortController()
+// Every command running at once listens to it: 100 floor connections are not a leak.
+setMaxListeners(0, benchAbort.signal)
 
 export async function timed(file: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
   if (benchAbort.signal.aborted) throw new Error('interrupted')

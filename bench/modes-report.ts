@@ -4,18 +4,11 @@
  * bytes that left this machine per deploy, and ratios to the floor and to direct; then the
  * bastion's refusals. Only the samples and byte counts of the run are used.
  */
-import { totalBytes, type BytesOut } from './bytes.js'
+import { bytesOut, refusalsText, type ModesInput } from './mode-data.js'
 import { BASTION_TOOL, MODE_TOOLS, type Mode } from './modes.js'
-import { FLOOR, SCENARIOS, SCENARIO_TITLES, medianOf, summarize, type Sample, type Scenario } from './stats.js'
-import { kb, mb } from './targets.js'
-
-export interface ModesInput {
-  hostCounts: number[]
-  via?: string[]
-  samples: Sample[]
-  bytes?: BytesOut[]
-  bastion?: { hostCounts: number[]; concurrency: number }
-}
+import { FLOOR, SCENARIOS, SCENARIO_TITLES, medianOf, summarize } from './stats.js'
+import { kb, mb, type Target } from './targets.js'
+import { checkModeTargets } from './mode-targets.js'
 
 const sec = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 1000).toFixed(2))
 const times = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`)
@@ -28,11 +21,6 @@ function toolsAt(input: ModesInput, hosts: number): { label: string; tool: strin
     ...modes.map((mode) => ({ label: mode, tool: MODE_TOOLS[mode] })),
     ...(input.bastion?.hostCounts.includes(hosts) === true ? [{ label: 'direct behind a bastion', tool: BASTION_TOOL }] : []),
   ]
-}
-
-export function bytesOut(input: ModesInput, hosts: number, scenario: Scenario, tool: string): number | undefined {
-  const found = input.bytes?.find((b) => b.hosts === hosts && b.scenario === scenario && b.tool === tool && b.error === undefined)
-  return found === undefined ? undefined : totalBytes(found)
 }
 
 function modeRows(input: ModesInput, hosts: number): string[][] {
@@ -74,15 +62,7 @@ function modeRows(input: ModesInput, hosts: number): string[][] {
 
 const HEADER = ['scenario', 'mode', 'wall (s)', 'berth CPU (s)', 'hosts CPU (s)', 'bytes out', '÷ floor', '÷ direct', 'bytes ÷ direct']
 
-/** Refused connections per run behind the bastion, from its sshd log. */
-export function refusalsText(input: ModesInput, hosts: number): string | undefined {
-  if (input.bastion?.hostCounts.includes(hosts) !== true) return undefined
-  const counts = input.samples.filter((s) => s.hosts === hosts && s.tool === BASTION_TOOL && s.refusals !== undefined).map((s) => s.refusals!)
-  const total = counts.reduce((a, b) => a + b, 0)
-  return `${total} refused connection${total === 1 ? '' : 's'} in ${counts.length} runs behind the bastion at ${hosts} hosts (--concurrency ${input.bastion.concurrency}; sshd's "drop connection" and "beginning MaxStartups throttling" lines in its log)`
-}
-
-export function renderModesMarkdown(input: ModesInput): string[] {
+export function renderModesMarkdown(input: ModesInput & { appBytes: number }): string[] {
   if (input.via === undefined) return []
   const lines = [
     '## Delivery modes',
@@ -105,10 +85,14 @@ export function renderModesMarkdown(input: ModesInput): string[] {
     const refusals = refusalsText(input, hosts)
     if (refusals !== undefined) lines.push(`- ${refusals}.`, '')
   }
+  const targets = checkModeTargets(input)
+  if (targets.length > 0) lines.push(`### Targets for the delivery modes`, '', ...targets.map(targetLine), '')
   return lines
 }
 
-export function renderModesConsole(input: ModesInput): string[] {
+const targetLine = (t: Target): string => `- ${t.met === undefined ? '?' : t.met ? '✓' : '✗'} ${t.text} — ${t.detail}`
+
+export function renderModesConsole(input: ModesInput & { appBytes: number }): string[] {
   if (input.via === undefined) return []
   const lines: string[] = []
   for (const hosts of input.hostCounts) {
@@ -118,5 +102,7 @@ export function renderModesConsole(input: ModesInput): string[] {
     const refusals = refusalsText(input, hosts)
     if (refusals !== undefined) lines.push(refusals)
   }
+  const targets = checkModeTargets(input)
+  if (targets.length > 0) lines.push('', 'delivery modes\' targets:', ...targets.map((t) => `  ${targetLine(t).slice(2)}`))
   return lines
 }

@@ -115,7 +115,7 @@ export function renderConsole(result: BenchResult): string {
     '',
     ...berths(result).flatMap((tool) => result.hostCounts.map((n) => `${tool} peak RSS at ${n} hosts: ${rssText(result, n, tool)}`)),
     ...result.traffic.map((t) => `sent to each host (${t.hosts} hosts), ${t.tool} ${t.scenario}: ${kb(t.bytesPerHost)}`),
-    ...renderModesConsole(result),
+    ...renderModesConsole({ ...result, appBytes: result.app.bytes }),
     '',
     `targets (${hosts} hosts unless stated):`,
     ...targets.map((t) => `  ${t.met === undefined ? '?' : t.met ? '✓' : '✗'} ${t.text}: ${t.detail}`),
@@ -191,7 +191,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `berth÷floor${hasBaseline(result) ? ', berth÷baseline' : ''} and berth÷peer are ratios of medians: below 1× berth is faster.`,
     '',
-    ...renderModesMarkdown(result),
+    ...renderModesMarkdown({ ...result, appBytes: result.app.bytes }),
     '## Traffic and memory',
     '',
     ...(result.traffic.length === 0

@@ -6,7 +6,7 @@
  * the control traffic). A mode that was not measured borrows direct's costs and is named
  * in the notes, so a reader sees which numbers are measured.
  */
-import { bytesOut } from './modes-report.js'
+import { bytesOut, rawBytes } from './mode-data.js'
 import { MODE_TOOLS } from './modes.js'
 import type { BenchResult } from './report.js'
 import { medianOf, type Scenario } from './stats.js'
@@ -61,10 +61,12 @@ export function scaleCosts(result: Pick<BenchResult, 'hostCounts' | 'samples' | 
       const total = bytes(mode, scenario)
       const ok = total !== undefined && measured(mode, scenario, hosts)
       if (!ok) notes.push(`${mode}, ${scenario === 'cold' ? 'cold deploy' : 'one-file redeploy'}: not measured in this result; direct's CPU and host work are used, with ${mode}'s bytes assumed (the changes once, control per host)`)
-      const perHost = ok ? control(mode) : control('direct')
+      // The store's own split is exact: blobs into the store once, ssh (URL lists, control) per host.
+      const split = mode === 'store' && ok ? rawBytes(result, hosts, scenario, MODE_TOOLS.store) : undefined
+      const perHost = split !== undefined ? split.sshBytes / hosts : ok ? control(mode) : control('direct')
       return {
         deployerCpuMs: (ok ? cpu(mode, scenario) : undefined) ?? direct.deployerCpuMs,
-        onceBytes: ok ? Math.max(0, total - perHost * hosts) : payload,
+        onceBytes: split !== undefined ? split.storeBytes : ok ? Math.max(0, total - perHost * hosts) : payload,
         perHostBytes: perHost,
         hostWorkMs: (ok ? hostWork(mode, scenario) : undefined) ?? direct.hostWorkMs,
         payloadBytes: payload,
