@@ -76,7 +76,10 @@ export function renderModesMarkdown(input: ModesInput & { appBytes: number }): s
     'own and reaped children\'s times in /proc). Bytes out is what left this machine in one more,',
     'untimed deploy of each kind: what its ssh clients sent (`ssh -E … -o LogLevel=VERBOSE`',
     '"Transferred: sent N" lines) plus, for store, the bytes the S3 server received (requests and',
-    'bodies, counted on its sockets). The floor is the same as above.',
+    'bodies, counted on its sockets). The floor is the same as above. Above 25 hosts the tools run one',
+    'after another within each run (a tool\'s four scenarios in a row, its releases then removed), not',
+    'interleaved: every tool\'s releases at once would not fit in memory on the tmpfs (100 hosts × 3',
+    'releases × 30 MB is 9 GB per tool).',
     '',
   ]
   for (const hosts of input.hostCounts) {

@@ -5,9 +5,9 @@
 import type { Fleet } from '../test/helpers/fleet.js'
 import { changeOneFile, type BenchApp } from './app.js'
 import type { Timed } from './exec.js'
-import { floorConnect, floorTar } from './floor.js'
+import { FLOOR_DIR, floorConnect, floorTar } from './floor.js'
 import { FLOOR, SCENARIOS, type Sample, type Scenario } from './stats.js'
-import type { BenchTool } from './tool.js'
+import { wipeHosts, type BenchTool } from './tool.js'
 import { liveTargets, verifyDeployed } from './verify.js'
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
@@ -42,39 +42,63 @@ export class Bench {
     this.nameWidth = Math.max(FLOOR.length, 'shipit-deploy'.length, ...tools.map((t) => t.name.length))
   }
 
-  /** One run of every scenario with `tools` (by default all of them) and the floor. */
-  async round(hosts: number, names: string[], run: number, tools: BenchTool[] = this.tools): Promise<void> {
-    for (const scenario of SCENARIOS) {
-      if (scenario === 'one-file') await changeOneFile(this.app, ++this.change)
+  /**
+   * One run of every scenario with `tools` (by default all of them) and the floor. Tools
+   * interleave within each scenario, so machine noise hits all alike; `oneToolAtATime`
+   * instead runs each tool's four scenarios in a row and removes its releases before the
+   * next tool's: on a large fleet on a tmpfs, every tool's releases at once would not fit
+   * in memory (100 hosts × 3 releases × 30 MB is 9 GB per tool).
+   */
+  async round(hosts: number, names: string[], run: number, tools: BenchTool[] = this.tools, options: { oneToolAtATime?: boolean } = {}): Promise<void> {
+    if (options.oneToolAtATime === true) {
       for (const tool of tools) {
-        if (scenario === 'cold') await tool.reset()
-        await this.nextSecond(tool.name)
-        const before = scenario === 'rollback' ? liveTargets(this.fleet, names, tool.deployTo) : []
-        const watch = this.probes.refusals?.tools.includes(tool.name) === true ? this.probes.refusals : undefined
-        const [cpuBefore, refusedBefore] = [this.probes.hostCpuMs?.(), watch?.count()]
-        const result: Measured = scenario === 'rollback' ? await tool.rollback() : await tool.deploy()
-        this.lastEnd.set(tool.name, Date.now())
-        await this.settle()
-        if (cpuBefore !== undefined) result.hostCpuMs = this.probes.hostCpuMs!() - cpuBefore
-        if (refusedBefore !== undefined) result.refusals = watch!.count() - refusedBefore
-        const problem = !result.ok
-          ? result.error
-          : scenario === 'rollback'
-            ? verifyRolledBack(before, liveTargets(this.fleet, names, tool.deployTo))
-            : verifyDeployed(this.fleet, names, tool.deployTo, this.app)
-        this.record(hosts, scenario, tool.name, run, result, problem)
+        for (const scenario of SCENARIOS) {
+          if (scenario === 'one-file') await changeOneFile(this.app, ++this.change)
+          await this.measure(hosts, names, run, scenario, tool)
+        }
+        await wipeHosts(this.fleet, tool.deployTo)
       }
-      const cpuBefore = this.probes.hostCpuMs?.()
-      const floor: Measured =
-        scenario === 'cold'
-          ? await floorTar(this.fleet, names, this.app.dir, ['.'])
-          : scenario === 'one-file'
-            ? await floorTar(this.fleet, names, this.app.dir, [this.app.changedFile])
-            : await floorConnect(this.fleet, names)
-      await this.settle()
-      if (cpuBefore !== undefined) floor.hostCpuMs = this.probes.hostCpuMs!() - cpuBefore
-      this.record(hosts, scenario, FLOOR, run, floor, floor.ok ? undefined : floor.error)
+      for (const scenario of SCENARIOS) await this.measureFloor(hosts, names, run, scenario)
+    } else {
+      for (const scenario of SCENARIOS) {
+        if (scenario === 'one-file') await changeOneFile(this.app, ++this.change)
+        for (const tool of tools) await this.measure(hosts, names, run, scenario, tool)
+        await this.measureFloor(hosts, names, run, scenario)
+      }
     }
+    await wipeHosts(this.fleet, FLOOR_DIR)
+  }
+
+  private async measure(hosts: number, names: string[], run: number, scenario: Scenario, tool: BenchTool): Promise<void> {
+    if (scenario === 'cold') await tool.reset()
+    await this.nextSecond(tool.name)
+    const before = scenario === 'rollback' ? liveTargets(this.fleet, names, tool.deployTo) : []
+    const watch = this.probes.refusals?.tools.includes(tool.name) === true ? this.probes.refusals : undefined
+    const [cpuBefore, refusedBefore] = [this.probes.hostCpuMs?.(), watch?.count()]
+    const result: Measured = scenario === 'rollback' ? await tool.rollback() : await tool.deploy()
+    this.lastEnd.set(tool.name, Date.now())
+    await this.settle()
+    if (cpuBefore !== undefined) result.hostCpuMs = this.probes.hostCpuMs!() - cpuBefore
+    if (refusedBefore !== undefined) result.refusals = watch!.count() - refusedBefore
+    const problem = !result.ok
+      ? result.error
+      : scenario === 'rollback'
+        ? verifyRolledBack(before, liveTargets(this.fleet, names, tool.deployTo))
+        : verifyDeployed(this.fleet, names, tool.deployTo, this.app)
+    this.record(hosts, scenario, tool.name, run, result, problem)
+  }
+
+  private async measureFloor(hosts: number, names: string[], run: number, scenario: Scenario): Promise<void> {
+    const cpuBefore = this.probes.hostCpuMs?.()
+    const floor: Measured =
+      scenario === 'cold'
+        ? await floorTar(this.fleet, names, this.app.dir, ['.'])
+        : scenario === 'one-file'
+          ? await floorTar(this.fleet, names, this.app.dir, [this.app.changedFile])
+          : await floorConnect(this.fleet, names)
+    await this.settle()
+    if (cpuBefore !== undefined) floor.hostCpuMs = this.probes.hostCpuMs!() - cpuBefore
+    this.record(hosts, scenario, FLOOR, run, floor, floor.ok ? undefined : floor.error)
   }
 
   private settle(): Promise<void> {

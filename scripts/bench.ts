@@ -211,7 +211,7 @@ async function main(): Promise<number> {
       for (const tool of here) await tool.configure(names)
       for (let r = 1; r <= options.runs; r++) {
         log(`— ${hosts} host${hosts === 1 ? '' : 's'}, run ${r}/${options.runs}`)
-        await bench.round(hosts, names, r, here)
+        await bench.round(hosts, names, r, here, { oneToolAtATime: hosts > PEER_MAX_HOSTS })
       }
       bytes.push(...(await measureModeBytes(modeTools, { fleet, app, names, dir: join(scratch, 'bytes'), setup, change: () => ++change })))
       if (hosts === (options.hostCounts.includes(10) ? 10 : Math.max(...options.hostCounts))) {
