@@ -10,7 +10,7 @@
 import { InterruptedError } from '../errors.js'
 
 /** Below sshd's default `MaxStartups` start (10), with room for other users of the bastion. */
-export const HANDSHAKES_PER_PATH = 8
+const HANDSHAKES_PER_PATH = 8
 
 interface PathQueue {
   active: number

@@ -8,7 +8,7 @@
  */
 
 /** ssh's own lines for a connection dropped before or during the key exchange. */
-export const DROPPED_HANDSHAKE: readonly RegExp[] = [
+const DROPPED_HANDSHAKE: readonly RegExp[] = [
   /^kex_exchange_identification: (read: )?Connection (reset by peer|closed by remote host)/,
   /^ssh_exchange_identification: /,
   /^Connection (closed|reset) by \S+ port \d+/,
