@@ -19,6 +19,8 @@ describe('dropped handshakes', () => {
     'No ED25519 host key is known for [127.0.0.11]:2222 and you have requested strict checking.\nHost key verification failed.',
     'Received disconnect from 127.0.0.11 port 22:2: Too many authentication failures\nConnection closed by 127.0.0.11 port 22',
     'ssh: connect to host 127.0.0.11 port 22: Connection refused',
+    // A jump host that is down.
+    'ssh: connect to host 127.0.1.50 port 2222: Connection refused\r\nConnection closed by UNKNOWN port 65535',
     'ssh: Could not resolve hostname nowhere: Name or service not known',
     'stdio forwarding failed',
     '',

@@ -16,8 +16,14 @@ const DROPPED_HANDSHAKE: readonly RegExp[] = [
   /^banner exchange: .*(Connection reset by peer|Connection closed)/,
 ]
 
-/** Lines that mean the server answered and refused us: never retried, whatever else ssh printed. */
+/**
+ * Lines that mean the server answered and refused us, or was never reached (a jump host
+ * that is down makes ssh add "Connection closed by UNKNOWN port 65535"): never retried,
+ * whatever else ssh printed.
+ */
 const NEVER_RETRIED: readonly RegExp[] = [
+  /^ssh: connect to host /,
+  /^ssh: Could not resolve hostname/,
   /Host key verification failed/,
   /REMOTE HOST IDENTIFICATION HAS CHANGED/,
   /^Host key for .* has changed/,
