@@ -60,12 +60,14 @@ export function scaleCosts(result: Pick<BenchResult, 'hostCounts' | 'samples' | 
     const other = (mode: 'relay' | 'store'): ModeCosts => {
       const total = bytes(mode, scenario)
       const ok = total !== undefined && measured(mode, scenario, hosts)
-      if (!ok) notes.push(`${mode}, ${scenario === 'cold' ? 'cold deploy' : 'one-file redeploy'}: not measured in this result; direct's CPU and host work are used, with ${mode}'s bytes assumed (the changes once, control per host)`)
+      if (!ok) notes.push(`${mode}, ${scenario === 'cold' ? 'cold deploy' : 'one-file redeploy'}: not measured in this result; direct's no-change CPU per host (its control work) and direct's host work are used, with ${mode}'s bytes assumed (the changes once, control per host)`)
       // The store's own split is exact: blobs into the store once, ssh (URL lists, control) per host.
       const split = mode === 'store' && ok ? rawBytes(result, hosts, scenario, MODE_TOOLS.store) : undefined
       const perHost = split !== undefined ? split.sshBytes / hosts : ok ? control(mode) : control('direct')
       return {
-        deployerCpuMs: (ok ? cpu(mode, scenario) : undefined) ?? direct.deployerCpuMs,
+        // Unmeasured, the deploying machine's part is direct's control work (its no-change
+        // deploy): the changes themselves leave once, not per host.
+        deployerCpuMs: (ok ? cpu(mode, scenario) : undefined) ?? cpu('direct', 'no-change') ?? direct.deployerCpuMs,
         onceBytes: split !== undefined ? split.storeBytes : ok ? Math.max(0, total - perHost * hosts) : payload,
         perHostBytes: perHost,
         hostWorkMs: (ok ? hostWork(mode, scenario) : undefined) ?? direct.hostWorkMs,
