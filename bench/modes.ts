@@ -38,7 +38,8 @@ export function modeTool(mode: Mode, context: BenchContext, setup: ModeSetup): B
   // A fresh prefix at each reset: a cold deploy finds the store empty too.
   let generation = 0
   return berthTool(context, {
-    env: { ...(setup.env ?? process.env), ...s3.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    // The S3 server's credentials only: not this machine's ~/.aws, nor an instance's metadata.
+    env: { ...(setup.env ?? process.env), ...s3.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' },
     name: MODE_TOOLS.store,
     deployTo: '/srv/berth-store',
     extra: () => ({
