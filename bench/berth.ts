@@ -13,18 +13,28 @@ import { wipeHosts, type BenchContext, type BenchTool } from './tool.js'
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = join(ROOT, 'bin', 'berth.js')
 
-export function berthConfig(context: BenchContext, hosts: string[], deployTo: string): string {
+/** What a delivery mode adds to the config: `delivery:` lines, another ssh_config. */
+export interface ConfigExtra {
+  /** Top-level YAML lines, e.g. `delivery: { via: relay }`. */
+  lines?: string[]
+  /** @default the fleet's ssh_config */
+  sshConfigFile?: string
+}
+
+export function berthConfig(context: BenchContext, hosts: string[], deployTo: string, extra: ConfigExtra = {}): string {
   return [
     'app: app',
     `repo: ${context.app.dir}`,
     'branch: main',
     `deployTo: ${deployTo}`,
     'keepReleases: 5',
-    `ssh: { config: ${context.fleet.sshConfigFile} }`,
+    `ssh: { config: ${extra.sshConfigFile ?? context.fleet.sshConfigFile} }`,
+    ...(extra.lines ?? []),
     'environments:',
     '  bench:',
     '    hosts:',
-    ...hosts.map((host) => `      - { host: ${host} }`),
+    // The first host is the primary: a relay's default.
+    ...hosts.map((host, i) => `      - { host: ${host}${i === 0 ? ', primary: true' : ''} }`),
     '',
   ].join('\n')
 }
@@ -37,6 +47,10 @@ export interface BerthToolOptions {
   name?: string
   /** @default '/srv/berth' */
   deployTo?: string
+  /** The delivery mode's config, read again at each `configure` and `reset` (a store's prefix can change). */
+  extra?: () => ConfigExtra
+  /** More arguments for deploy and rollback, e.g. `--concurrency 100`. */
+  args?: string[]
 }
 
 export function berthTool(context: BenchContext, options: BerthToolOptions = {}): BenchTool {
@@ -44,19 +58,27 @@ export function berthTool(context: BenchContext, options: BerthToolOptions = {})
   const deployTo = options.deployTo ?? '/srv/berth'
   const bin = options.bin ?? BIN
   const cli = (command: string) =>
-    timed(process.execPath, [bin, command, 'bench', '-c', configFile, '-q'], {
+    timed(process.execPath, [bin, command, 'bench', '-c', configFile, '-q', ...(options.args ?? [])], {
       cwd: context.work,
       isRssMeasured: true,
       ...(options.env === undefined ? {} : { env: options.env }),
     })
+  let names: string[] = []
+  const write = async (): Promise<void> => {
+    await mkdir(context.work, { recursive: true })
+    await writeFile(configFile, berthConfig(context, names, deployTo, options.extra?.() ?? {}))
+  }
   return {
     name: options.name ?? 'berth',
     deployTo,
     configure: async (hosts) => {
-      await mkdir(context.work, { recursive: true })
-      await writeFile(configFile, berthConfig(context, hosts, deployTo))
+      names = hosts
+      await write()
     },
-    reset: () => wipeHosts(context.fleet, deployTo),
+    reset: async () => {
+      await wipeHosts(context.fleet, deployTo)
+      await write()
+    },
     deploy: () => cli('deploy'),
     rollback: () => cli('rollback'),
   }

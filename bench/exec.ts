@@ -1,9 +1,11 @@
 /**
  * Runs the commands the benchmark measures: wall time from spawn to exit, the tail of the
  * output when a command fails (so a table cell can say why), and optionally the peak RSS
- * reported by GNU time (`/usr/bin/time -f %M`, in KiB).
+ * and CPU time reported by GNU time (`/usr/bin/time -f '%M %U %S'`: KiB, user and system
+ * seconds of the command and every child it waited for, e.g. berth's ssh clients).
  */
 import { spawn } from 'node:child_process'
+import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +17,8 @@ export interface Timed {
   error?: string
   /** Peak resident set size in KiB, when measured. */
   rssKb?: number
+  /** User + system CPU of the command and its children, when measured. */
+  cpuMs?: number
   stdout: string
   stderr: string
 }
@@ -24,7 +28,7 @@ export interface TimedOptions {
   env?: NodeJS.ProcessEnv
   /** Killed (and reported failed) after this long. @default 300_000 */
   timeoutMs?: number
-  /** Measure peak RSS with GNU time. */
+  /** Measure peak RSS and CPU with GNU time. */
   isRssMeasured?: boolean
 }
 
@@ -33,12 +37,14 @@ let rssCounter = 0
 
 /** Aborted on Ctrl-C: the command running is stopped and no other starts, so the bench can clean up. */
 export const benchAbort = new AbortController()
+// Every command running at once listens to it: 100 floor connections are not a leak.
+setMaxListeners(0, benchAbort.signal)
 
 export async function timed(file: string, args: string[], options: TimedOptions = {}): Promise<Timed> {
   if (benchAbort.signal.aborted) throw new Error('interrupted')
   const rssFile = join(tmpdir(), `berth-bench-rss-${process.pid}-${rssCounter++}`)
   const useTime = options.isRssMeasured === true && existsSync(GNU_TIME)
-  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', rssFile, file, ...args]] : [file, args]
+  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, file, ...args]] : [file, args]
   const started = process.hrtime.bigint()
   const result = await new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; spawnError?: Error }>((resolve) => {
     const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -61,9 +67,14 @@ export async function timed(file: string, args: string[], options: TimedOptions 
   })
   const ms = Number(process.hrtime.bigint() - started) / 1e6
   let rssKb: number | undefined
+  let cpuMs: number | undefined
   if (useTime && existsSync(rssFile)) {
-    const last = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? ''
-    if (/^\d+$/.test(last)) rssKb = Number(last)
+    // The last line: a failed command's "Command exited with non-zero status" comes first.
+    const last = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '')
+    if (last !== null) {
+      rssKb = Number(last[1])
+      cpuMs = (Number(last[2]) + Number(last[3])) * 1000
+    }
     rmSync(rssFile, { force: true })
   }
   const ok = result.code === 0 && result.spawnError === undefined
@@ -72,6 +83,7 @@ export async function timed(file: string, args: string[], options: TimedOptions 
     ms,
     ...(ok ? {} : { error: describeFailure(file, result) }),
     ...(rssKb === undefined ? {} : { rssKb }),
+    ...(cpuMs === undefined ? {} : { cpuMs }),
     stdout: result.stdout,
     stderr: result.stderr,
   }
@@ -83,9 +95,11 @@ export async function timedAll(commands: { file: string; args: string[]; options
   const results = await Promise.all(commands.map((c) => timed(c.file, c.args, c.options)))
   const ms = Number(process.hrtime.bigint() - started) / 1e6
   const failed = results.find((r) => !r.ok)
+  const cpu = results.map((r) => r.cpuMs)
   return {
     ok: failed === undefined,
     ms,
+    ...(cpu.every((c) => c !== undefined) ? { cpuMs: cpu.reduce((a, b) => a + b, 0) } : {}),
     ...(failed?.error === undefined ? {} : { error: failed.error }),
     stdout: '',
     stderr: failed?.stderr ?? '',

@@ -6,7 +6,17 @@ const ROOT = '/repo'
 describe('parseBenchArgs', () => {
   it('keeps the full run, with peers and without a baseline, when nothing is given', () => {
     const options = parseBenchArgs([], ROOT)
-    expect(options).toEqual({ hostCounts: [1, 10, 25], runs: 3, tmpfs: true, out: '/repo/docs/benchmarks.md', mode: 'full: 1, 10 and 25 hosts, 3 runs', skipPeers: false })
+    expect(options).toEqual({
+      hostCounts: [10, 100],
+      via: ['direct', 'relay', 'store'],
+      bastion: false,
+      runs: 3,
+      tmpfs: true,
+      out: '/repo/docs/benchmarks.md',
+      scaleOut: '/repo/docs/scale.md',
+      mode: 'full: 10 and 100 hosts, direct, relay and store, 3 runs',
+      skipPeers: false,
+    })
   })
 
   it('reads a quick before/after run and says so in the mode', () => {
@@ -38,6 +48,13 @@ describe('parseBenchArgs', () => {
     const options = parseBenchArgs(['--deps', '--hosts', '3', '--runs', '2'], ROOT)
     expect(options).toMatchObject({ deps: true, hostCounts: [3], runs: 2, out: '/repo/docs/benchmarks-deps.md', mode: '--hosts 3 --runs 2' })
     expect(parseBenchArgs(['--out', '/tmp/d.md', '--deps'], ROOT).out).toBe('/tmp/d.md')
+  })
+
+  it('reads the delivery modes and host counts up to the fleet\'s 100', () => {
+    const options = parseBenchArgs(['--via', 'store,direct', '--hosts', '10,100', '--bastion'], ROOT)
+    expect(options).toMatchObject({ via: ['direct', 'store'], hostCounts: [10, 100], bastion: true, mode: '--via store,direct --hosts 10,100 --bastion' })
+    expect(() => parseBenchArgs(['--via', 'direct,rsync'], ROOT)).toThrow('--via: expected direct, relay, store (a list works too), got rsync')
+    expect(() => parseBenchArgs(['--hosts', '101'], ROOT)).toThrow('--hosts: expected counts from 1 to 100, got 101')
   })
 
   it('rejects an unknown option', () => {

@@ -6,6 +6,8 @@
  * run without one renders exactly as before.
  */
 import { BASELINE_DEPLOY_TO } from './berth.js'
+import type { BytesOut } from './bytes.js'
+import { renderModesConsole, renderModesMarkdown } from './modes-report.js'
 import { BASELINE, FLOOR, FLOOR_TITLES, SCENARIOS, SCENARIO_TITLES, peakRss, summarize, type Sample, type Summary } from './stats.js'
 import { checkTargets, kb, mb, NO_CONTENT_SHARE, type Traffic } from './targets.js'
 
@@ -30,6 +32,12 @@ export interface BenchResult {
   app: { files: number; bytes: number; changedFile: string }
   samples: Sample[]
   traffic: Traffic[]
+  /** berth's delivery modes measured (absent in results saved before the modes were). */
+  via?: string[]
+  /** Bytes out per deploy, per mode (`bytes.ts`). */
+  bytes?: BytesOut[]
+  /** Where direct also ran behind one default-configured bastion. */
+  bastion?: { hostCounts: number[]; concurrency: number }
 }
 
 const PEERS = ['capistrano', 'shipit-deploy']
@@ -107,6 +115,7 @@ export function renderConsole(result: BenchResult): string {
     '',
     ...berths(result).flatMap((tool) => result.hostCounts.map((n) => `${tool} peak RSS at ${n} hosts: ${rssText(result, n, tool)}`)),
     ...result.traffic.map((t) => `sent to each host (${t.hosts} hosts), ${t.tool} ${t.scenario}: ${kb(t.bytesPerHost)}`),
+    ...renderModesConsole({ ...result, appBytes: result.app.bytes }),
     '',
     `targets (${hosts} hosts unless stated):`,
     ...targets.map((t) => `  ${t.met === undefined ? '?' : t.met ? '✓' : '✗'} ${t.text}: ${t.detail}`),
@@ -182,6 +191,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `berth÷floor${hasBaseline(result) ? ', berth÷baseline' : ''} and berth÷peer are ratios of medians: below 1× berth is faster.`,
     '',
+    ...renderModesMarkdown({ ...result, appBytes: result.app.bytes }),
     '## Traffic and memory',
     '',
     ...(result.traffic.length === 0

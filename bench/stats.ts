@@ -30,6 +30,12 @@ export interface Sample {
   ms?: number
   error?: string
   rssKb?: number
+  /** The tool's own user + system CPU, its children included (GNU time). */
+  cpuMs?: number
+  /** What the fleet's sshd process trees spent during the run (`host-cpu.ts`). */
+  hostCpuMs?: number
+  /** Connections the bastion's sshd refused during the run (MaxStartups), when there is one. */
+  refusals?: number
 }
 
 export interface Summary {
@@ -64,4 +70,13 @@ export function median(sorted: number[]): number {
 export function peakRss(samples: Sample[], hosts: number, tool: string): number | undefined {
   const values = samples.filter((s) => s.hosts === hosts && s.tool === tool && s.rssKb !== undefined).map((s) => s.rssKb!)
   return values.length === 0 ? undefined : Math.max(...values)
+}
+
+/** The median of one measured field over the successful runs of a tool in a scenario. */
+export function medianOf(samples: Sample[], hosts: number, scenario: Scenario, tool: string, field: 'cpuMs' | 'hostCpuMs'): number | undefined {
+  const values = samples
+    .filter((s) => s.hosts === hosts && s.scenario === scenario && s.tool === tool && s.ms !== undefined)
+    .flatMap((s) => (s[field] === undefined ? [] : [s[field]]))
+    .sort((a, b) => a - b)
+  return values.length === 0 ? undefined : median(values)
 }

@@ -1,12 +1,24 @@
 /**
- * `npm run bench`: berth next to Capistrano 3, shipit-deploy and a floor of raw ssh/tar, on a
- * fleet of real sshd hosts on loopback. Prints a table and writes docs/benchmarks.md.
+ * `npm run bench`: berth's delivery modes (direct, relay, store) next to Capistrano 3,
+ * shipit-deploy and a floor of raw ssh/tar, on a fleet of real sshd hosts on loopback.
+ * Prints a table and writes docs/benchmarks.md, and docs/scale.md (bench/scale-model.ts:
+ * deploy time and bytes out from 10 to 10,000 hosts, from the per-host costs measured).
  *
- *   npm run bench                    1, 10 and 25 hosts, 3 runs each (about 20 minutes)
- *   npm run bench -- --hosts 10      only 10 hosts (a list works too: --hosts 1,10)
+ *   npm run bench                    10 and 100 hosts, direct, relay and store, 3 runs each
+ *   npm run bench -- --hosts 10      only 10 hosts (a list works too: --hosts 1,10; at most 100)
+ *   npm run bench -- --via direct    only these delivery modes (a list works too: --via direct,store)
  *   npm run bench -- --quick         1 run, 10 hosts
- *   options: --runs N, --no-tmpfs (hosts on this machine's disk), --out FILE,
- *            --render FILE.json (only rewrite the markdown from a saved result)
+ *   options: --runs N, --no-tmpfs (hosts on this machine's disk), --out FILE, --scale-out FILE,
+ *            --render FILE.json (only rewrite the markdown, both files, from a saved result)
+ *
+ * Each mode deploys to its own directory on the hosts; `relay` goes through the primary
+ * (web1, given the fleet's client key: berth hands it the known_hosts entries), `store`
+ * through an S3-protocol server on loopback (s3rver, test/helpers/s3-server.ts). From 100
+ * hosts (or at every count with --bastion), direct also runs with every host behind one
+ * bastion whose sshd keeps the default `MaxStartups 10:30:100`, at `--concurrency 100`,
+ * and the refusals in the bastion's log are counted. Peers run only up to 25 hosts.
+ * Bytes out per deploy (ssh clients' "Transferred:" lines, plus the S3 server's received
+ * bytes) come from one more untimed pass per mode and host count.
  *
  * Before/after a change, in one run on one machine: an earlier berth is measured as one more
  * tool, `berth (baseline)` (its own /srv/berth-baseline on the hosts, interleaved like the
@@ -35,7 +47,7 @@ import { Bench } from '../bench/round.js'
 import { generateDepsApp } from '../bench/deps-app.js'
 import { renderDepsReport, runDepsBench } from '../bench/deps.js'
 import { checkoutBaseline, openBaseline, type Baseline, type BaselineCheckout } from '../bench/baseline.js'
-import { ROOT, baselineTool, berthTool } from '../bench/berth.js'
+import { ROOT, baselineTool } from '../bench/berth.js'
 import { benchAbort } from '../bench/exec.js'
 import { BenchUsageError, parseBenchArgs } from '../bench/options.js'
 import { capistranoTool, installCapistrano, type PeerInstall } from '../bench/peers/capistrano.js'
@@ -46,6 +58,11 @@ import type { Traffic } from '../bench/targets.js'
 import { wipeHosts, type BenchTool } from '../bench/tool.js'
 import { createTrafficMeter } from '../bench/traffic.js'
 import { berthVersion, tryVersion } from '../bench/versions.js'
+import { measureBytes, trafficOf, type BytesOut } from '../bench/bytes.js'
+import { hostsCpuMs } from '../bench/host-cpu.js'
+import { BASTION_CONCURRENCY, BASTION_TOOL, bastionTool, countRefusals, giveRelayKey, modeTool, writeBastionSshConfig, type Mode } from '../bench/modes.js'
+import { renderScale } from '../bench/scale-report.js'
+import type { S3Server } from '../test/helpers/s3-server.js'
 
 const run = promisify(execFile)
 
@@ -57,6 +74,8 @@ async function main(): Promise<number> {
     const saved = JSON.parse(readFileSync(options.render, 'utf8')) as BenchResult
     process.stdout.write(`${renderConsole(saved)}\n`)
     writeFileSync(options.out, renderMarkdown(saved))
+    writeFileSync(options.scaleOut, renderScale(saved))
+    log(`wrote ${options.out} and ${options.scaleOut}`)
     return 0
   }
   const started = Date.now()
@@ -74,8 +93,10 @@ async function main(): Promise<number> {
   /** While the daemons start: an interrupt then must wait for them, to stop them all. */
   let starting: Promise<Fleet> | undefined
   let checkout: BaselineCheckout | undefined
+  let s3: S3Server | undefined
   const cleanup = async (): Promise<void> => {
     await checkout?.remove()
+    await s3?.stop().catch(() => undefined)
     if (fleet === undefined && starting !== undefined) fleet = await starting.catch(() => undefined)
     await fleet?.stop().catch(() => undefined)
     fleet = undefined
@@ -137,13 +158,24 @@ async function main(): Promise<number> {
     const app = await generateApp(join(scratch, 'app'))
     log(`app: ${app.files} files, ${(app.bytes / 1024 / 1024).toFixed(1)} MB`)
 
-    const peers = options.skipPeers ? undefined : await installPeers(join(peersDir, 'shipit'))
-    starting = startFleet({ hosts: Math.max(...options.hostCounts), baseDir: scratch })
+    const peers = options.skipPeers || Math.min(...options.hostCounts) > PEER_MAX_HOSTS ? undefined : await installPeers(join(peersDir, 'shipit'))
+    const maxHosts = Math.max(...options.hostCounts)
+    const bastionAt = (hosts: number): boolean => options.bastion || hosts >= BASTION_FROM
+    starting = startFleet({ hosts: maxHosts, baseDir: scratch, bastion: options.hostCounts.some(bastionAt) })
     fleet = await starting
     starting = undefined
+    log(`fleet: ${fleet.hosts.length} hosts${fleet.bastion === undefined ? '' : ' and a bastion (default MaxStartups)'}`)
+    if (options.via.includes('store')) {
+      const { startS3Server } = await import('../test/helpers/s3-server.js')
+      s3 = await startS3Server({ baseDir: join(scratch, 's3') })
+      log(`store: s3rver at ${s3.endpoint}, bucket ${s3.bucket}`)
+    }
+    if (options.via.includes('relay')) await giveRelayKey(fleet, fleet.hosts[0]!.name)
     const context = (name: string) => ({ fleet: fleet!, app, work: join(scratch, 'work', name) })
-    const tools: BenchTool[] = [berthTool(context('berth'))]
-    const infos: ToolInfo[] = [{ name: 'berth', version: berthVersion(ROOT) }]
+    const setup = { ...(s3 === undefined ? {} : { s3 }) }
+    const modeTools = options.via.map((mode) => ({ mode, tool: modeTool(mode, context(`berth-${mode}`), setup) }))
+    const tools: BenchTool[] = modeTools.map((m) => m.tool)
+    const infos: ToolInfo[] = [{ name: 'berth', version: berthVersion(ROOT), ...(options.via.includes('direct') ? {} : { skipped: `--via ${options.via.join(',')}` }) }]
     if (baseline !== undefined) {
       tools.push(baselineTool(context('berth-baseline'), baseline.bin))
       infos.push({ name: BASELINE, version: baseline.version })
@@ -160,21 +192,33 @@ async function main(): Promise<number> {
       log(`${info.name}: ${info.skipped !== undefined ? `not measured (${info.skipped})` : info.missing === undefined ? info.version : `not installed: ${info.missing}`}`)
     }
 
+    const bastion = fleet.bastion === undefined ? undefined : bastionTool(context('berth-bastion'), await writeBastionSshConfig(fleet, join(scratch, 'ssh_config.bastion')))
+    const bastionLog = fleet.bastion?.logFile
     const samples: Sample[] = []
     const traffic: Traffic[] = []
-    const bench = new Bench(fleet, app, tools, samples, log)
+    const bytes: BytesOut[] = []
+    const probes = {
+      hostCpuMs: () => hostsCpuMs(fleet!.root),
+      ...(bastionLog === undefined ? {} : { refusals: { tools: [BASTION_TOOL], count: () => countRefusals(readFileSync(bastionLog, 'utf8')) } }),
+    }
+    const bench = new Bench(fleet, app, bastion === undefined ? tools : [...tools, bastion], samples, log, probes)
+    const isPeer = (tool: BenchTool): boolean => tool.name === 'capistrano' || tool.name === 'shipit-deploy'
+    let change = 1000
     for (const hosts of options.hostCounts) {
       const names = fleet.hosts.slice(0, hosts).map((h) => h.name)
-      for (const tool of tools) await tool.configure(names)
+      // Peers stay at the host counts they were always measured at.
+      const here = [...tools.filter((tool) => hosts <= PEER_MAX_HOSTS || !isPeer(tool)), ...(bastion !== undefined && bastionAt(hosts) ? [bastion] : [])]
+      for (const tool of here) await tool.configure(names)
       for (let r = 1; r <= options.runs; r++) {
         log(`— ${hosts} host${hosts === 1 ? '' : 's'}, run ${r}/${options.runs}`)
-        await bench.round(hosts, names, r)
+        await bench.round(hosts, names, r, here, { oneToolAtATime: hosts > PEER_MAX_HOSTS })
       }
+      bytes.push(...(await measureModeBytes(modeTools, { fleet, app, names, dir: join(scratch, 'bytes'), setup, change: () => ++change })))
       if (hosts === (options.hostCounts.includes(10) ? 10 : Math.max(...options.hostCounts))) {
         const shipitScratch = peers?.shipit.ok === true ? join(peersDir, 'shipit') : undefined
-        traffic.push(...(await measureTraffic(fleet, app, names, join(scratch, 'traffic'), { shipitScratch, baselineBin: baseline?.bin })))
+        traffic.push(...trafficOf(bytes, 'berth'), ...(await measureTraffic(fleet, app, names, join(scratch, 'traffic'), { shipitScratch, baselineBin: baseline?.bin })))
       }
-      for (const tool of tools) await wipeHosts(fleet, tool.deployTo)
+      for (const tool of here) await wipeHosts(fleet, tool.deployTo)
     }
 
     const result: BenchResult = {
@@ -189,12 +233,16 @@ async function main(): Promise<number> {
       app: { files: app.files, bytes: app.bytes, changedFile: app.changedFile },
       samples,
       traffic,
+      via: options.via,
+      bytes,
+      ...(bastion === undefined ? {} : { bastion: { hostCounts: options.hostCounts.filter(bastionAt), concurrency: BASTION_CONCURRENCY } }),
     }
     process.stdout.write(`\n${renderConsole(result)}\n`)
     mkdirSync(join(options.out, '..'), { recursive: true })
     writeFileSync(options.out, renderMarkdown(result))
     writeFileSync(options.out.replace(/\.md$/, '.json'), `${JSON.stringify(result, null, 2)}\n`)
-    log(`\nwrote ${options.out}`)
+    writeFileSync(options.scaleOut, renderScale(result))
+    log(`\nwrote ${options.out} and ${options.scaleOut}`)
     return 0
   } finally {
     await cleanup()
@@ -207,9 +255,31 @@ async function installPeers(shipitScratch: string): Promise<{ cap: PeerInstall; 
   return { cap, shipit }
 }
 
+/** Peers are measured up to this many hosts, as they always were. */
+const PEER_MAX_HOSTS = 25
+/** From this many hosts, direct also runs behind the bastion. */
+const BASTION_FROM = 100
+
+/** The untimed bytes pass of every mode at one host count, through the ssh shim. */
+async function measureModeBytes(
+  modeTools: { mode: Mode }[],
+  input: { fleet: Fleet; app: BenchApp; names: string[]; dir: string; setup: { s3?: S3Server }; change: () => number },
+): Promise<BytesOut[]> {
+  const meter = createTrafficMeter(input.dir)
+  const out: BytesOut[] = []
+  for (const { mode } of modeTools) {
+    const tool = modeTool(mode, { fleet: input.fleet, app: input.app, work: join(input.dir, 'work', mode) }, { ...input.setup, env: meter.env })
+    await tool.configure(input.names)
+    const s3 = input.setup.s3
+    out.push(...(await measureBytes(tool, { meter, app: input.app, hosts: input.names.length, ...(mode === 'store' && s3 !== undefined ? { storeBytesIn: () => s3.bytesIn() } : {}), change: input.change, log })))
+  }
+  return out
+}
+
 /**
  * One untimed one-file redeploy and no-change redeploy per tool, through the ssh shim:
- * berth, the baseline when there is one, shipit-deploy when it is installed.
+ * the baseline when there is one, shipit-deploy when it is installed (berth's own comes
+ * from the bytes pass).
  */
 async function measureTraffic(
   fleet: Fleet,
@@ -221,7 +291,6 @@ async function measureTraffic(
   const meter = createTrafficMeter(dir)
   const context = (name: string) => ({ fleet, app, work: join(dir, 'work', name) })
   const tools = [
-    berthTool(context('berth'), { env: meter.env }),
     ...(extra.baselineBin === undefined ? [] : [baselineTool(context('berth-baseline'), extra.baselineBin, { env: meter.env })]),
     ...(extra.shipitScratch === undefined ? [] : [shipitTool(context('shipit'), extra.shipitScratch, { env: meter.env })]),
   ]

@@ -7,13 +7,13 @@ import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import { LocalTransport } from './local.js'
-import { SshTransport } from './ssh.js'
+import { SshTransport, createHandshakes, type Handshakes } from './ssh.js'
 import type { Transport } from './types.js'
 import { makeRunDir } from '../run-dirs.js'
 
-export type TransportFactory = (host: HostConfig, config: ResolvedConfig, controlDir: () => string) => Transport
+export type TransportFactory = (host: HostConfig, config: ResolvedConfig, controlDir: () => string, handshakes: () => Handshakes) => Transport
 
-const defaultTransportFactory: TransportFactory = (host, config, controlDir) => {
+const defaultTransportFactory: TransportFactory = (host, config, controlDir, handshakes) => {
   if (host.transport === 'local') return new LocalTransport(host.name)
   return new SshTransport({
     name: host.name,
@@ -25,6 +25,7 @@ const defaultTransportFactory: TransportFactory = (host, config, controlDir) => 
     connectTimeoutMs: config.ssh.connectTimeoutMs,
     forwardAgent: config.ssh.forwardAgent,
     controlDir: controlDir(),
+    handshakes: handshakes(),
   })
 }
 
@@ -44,7 +45,10 @@ export function controlBase(): string {
 export function createTransports(config: ResolvedConfig, hosts: HostConfig[], factory: TransportFactory = defaultTransportFactory): RunTransports {
   const transports = new RunTransports()
   const controlDir = (): string => (transports.dir ??= makeRunDir(controlBase(), 'ssh'))
-  for (const host of hosts) transports.set(host.name, factory(host, config, controlDir))
+  // One throttle for the whole run: hosts behind one jump host queue on it together.
+  let shared: Handshakes | undefined
+  const handshakes = (): Handshakes => (shared ??= createHandshakes(config.ssh.config))
+  for (const host of hosts) transports.set(host.name, factory(host, config, controlDir, handshakes))
   return transports
 }
 

@@ -21,6 +21,14 @@ const SESSION_END_GRACE_MS = 2_000
 /** After ssh exits, how long its stderr may take to arrive in full. */
 const STDERR_DRAIN_MS = 250
 
+/** What ssh printed before a master that never came up ended: the retry reads it. */
+const startStderr = new WeakMap<Error, string>()
+
+/** ssh's stderr behind a failed `SshMaster.start`, when ssh itself ended the attempt. */
+export function handshakeStderr(error: unknown): string | undefined {
+  return error instanceof Error ? startStderr.get(error) : undefined
+}
+
 /** Masters still running when Node exits are stopped, even if nobody called `close()`. */
 const liveMasters = new Set<ChildProcess>()
 let exitHookInstalled = false
@@ -97,6 +105,7 @@ export class SshMaster {
       const failure = spawnError ?? (master.exited ? master.connectError() : undefined) ?? master.checkWaiting(deadline, signal)
       if (failure !== undefined) {
         child.kill('SIGTERM')
+        if (master.exited) startStderr.set(failure, master.stderr)
         throw failure
       }
       await new Promise((resolve) => setTimeout(resolve, SOCKET_POLL_MS))

@@ -14,7 +14,10 @@ import { makeRunDir } from '../run-dirs.js'
 import { runProcess } from './process.js'
 import { buildExecArgs, type SshTarget } from './ssh-args.js'
 import { classifySshStderr, toTransportError, type SshEndpoint } from './ssh-errors.js'
-import { SshMaster } from './ssh-master.js'
+import { EgressPaths } from './egress.js'
+import { HandshakeGate } from './handshake-gate.js'
+import { retryDroppedHandshake } from './handshake-retry.js'
+import { SshMaster, handshakeStderr } from './ssh-master.js'
 import { SCRIPT_COMMAND, buildInputCommand, buildInputHeader, buildRemoteScript } from './ssh-script.js'
 import type { ExecOptions, ExecResult, OutputStream, Transport } from './types.js'
 
@@ -33,6 +36,18 @@ export interface SshTransportOptions {
   forwardAgent: boolean
   /** From `createControlDir()`: private to this run, removed at its end. */
   controlDir: string
+  /** Shared by the run's transports, so hosts behind one jump host queue together. @default this host's own */
+  handshakes?: Handshakes
+}
+
+/** One run's handshake throttle: each host's egress path, and the slots per path. */
+export interface Handshakes {
+  paths: EgressPaths
+  gate: HandshakeGate
+}
+
+export function createHandshakes(sshConfigFile: string | undefined): Handshakes {
+  return { paths: new EgressPaths(sshConfigFile), gate: new HandshakeGate() }
 }
 
 export interface ControlDir {
@@ -64,6 +79,7 @@ export class SshTransport implements Transport {
   readonly host: string
   private readonly target: SshTarget
   private readonly endpoint: SshEndpoint
+  private readonly handshakes: Handshakes
   private master: SshMaster | undefined
   private connecting: Promise<SshMaster> | undefined
   private closed = false
@@ -84,6 +100,7 @@ export class SshTransport implements Transport {
       controlPath: join(options.controlDir, id.slice(0, 16)),
     }
     this.endpoint = { name: options.name, destination: options.user === undefined ? options.host : `${options.user}@${options.host}` }
+    this.handshakes = options.handshakes ?? createHandshakes(options.sshConfigFile)
   }
 
   /** Opens the master connection (once; again after it died). Rejects with `TransportError`. */
@@ -94,10 +111,24 @@ export class SshTransport implements Transport {
   private ensureMaster(signal?: AbortSignal): Promise<SshMaster> {
     if (this.closed) return Promise.reject(new BugError(`ssh connection to ${this.host} used after close()`))
     if (this.master?.isAlive === true) return Promise.resolve(this.master)
-    this.connecting ??= SshMaster.start(this.target, this.endpoint, signal)
+    this.connecting ??= this.startMaster(signal)
       .then((master) => (this.master = master))
       .finally(() => (this.connecting = undefined))
     return this.connecting
+  }
+
+  /**
+   * Waits for a handshake slot on the host's egress path, then starts the master, again
+   * (a few times, after a jittered wait) when the server dropped the handshake.
+   */
+  private async startMaster(signal?: AbortSignal): Promise<SshMaster> {
+    const path = await this.handshakes.paths.of(this.target)
+    const release = await this.handshakes.gate.acquire(path, { host: this.host, ...(signal === undefined ? {} : { signal }) })
+    try {
+      return await retryDroppedHandshake(() => SshMaster.start(this.target, this.endpoint, signal), handshakeStderr, signal === undefined ? {} : { signal })
+    } finally {
+      release()
+    }
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {

@@ -30,7 +30,10 @@ interface FleetHost {
 
 export interface Fleet {
   hosts: FleetHost[]
-  /** With `bastion: true`: the jump host, and a host whose ssh_config block says `ProxyJump bastion`. */
+  /**
+   * With `bastion: true`: the jump host (sshd's default MaxStartups), and a host whose
+   * ssh_config block says `ProxyJump bastion`; with `behindBastion`, every web host's does.
+   */
   bastion?: FleetHost
   behind?: FleetHost
   port: number
@@ -43,6 +46,8 @@ export interface Fleet {
   /** Temp directory holding everything the fleet wrote. */
   root: string
   hostDir(name: string): string
+  /** The host's home (its /root, or the real home when not isolated), e.g. for a relay's own key. */
+  homeDir(name: string): string
   /** Stops a host's sshd; by default also kills its open sessions, like a host going down. */
   stopHost(name: string, options?: { keepSessions?: boolean }): Promise<void>
   startHost(name: string): Promise<void>
@@ -60,12 +65,15 @@ interface HostState extends FleetHost {
   pid?: number
 }
 
-const BASTION_ADDRESS = '127.0.0.50'
-const BEHIND_ADDRESS = '127.0.0.51'
+// Outside 127.0.0.11–110, where up to 100 web hosts listen.
+const BASTION_ADDRESS = '127.0.1.50'
+const BEHIND_ADDRESS = '127.0.1.51'
 
 export interface FleetOptions {
   hosts: number
   bastion?: boolean
+  /** Every web host reached only through the bastion (implies `bastion`). */
+  behindBastion?: boolean
   /** Where the fleet's temp directory is made, e.g. a tmpfs the caller mounted. @default os.tmpdir() */
   baseDir?: string
 }
@@ -76,7 +84,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const user = userInfo().username
   const root = await mkdtemp(join(options.baseDir ?? tmpdir(), 'berth-fleet-'))
   const specs = Array.from({ length: options.hosts }, (_, i) => ({ name: `web${i + 1}`, address: `127.0.0.${11 + i}` }))
-  if (options.bastion === true) specs.push({ name: 'bastion', address: BASTION_ADDRESS }, { name: 'behind', address: BEHIND_ADDRESS })
+  const withBastion = options.bastion === true || options.behindBastion === true
+  if (withBastion) specs.push({ name: 'bastion', address: BASTION_ADDRESS }, { name: 'behind', address: BEHIND_ADDRESS })
   const port = await findFreePort(specs.map((spec) => spec.address))
   const clientKey = join(root, 'client_ed25519')
   const knownHostsFile = join(root, 'known_hosts')
@@ -95,7 +104,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     address: h.address,
     port,
     user,
-    ...(h.name === 'behind' ? { proxyJump: 'bastion' } : {}),
+    ...(h.name === 'behind' || (options.behindBastion === true && h.name.startsWith('web')) ? { proxyJump: 'bastion' } : {}),
   }))
   const writeSshConfig: Fleet['writeSshConfig'] = async (o) => {
     const text = buildClientConfig({ hosts: blocks, identityFile: o.identityFile ?? clientKey, knownHostsFile: o.knownHostsFile ?? knownHostsFile })
@@ -134,7 +143,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const webHosts = hosts.filter((h) => h.name.startsWith('web'))
   return {
     hosts: webHosts.map(publicHost),
-    ...(options.bastion === true ? { bastion: publicHost(find('bastion')), behind: publicHost(find('behind')) } : {}),
+    ...(withBastion ? { bastion: publicHost(find('bastion')), behind: publicHost(find('behind')) } : {}),
     port,
     user,
     sshConfigFile,
@@ -143,6 +152,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     isolated,
     root,
     hostDir: (name) => find(name).dir,
+    homeDir: (name) => (isolated ? find(name).home : userInfo().homedir),
     stopHost,
     startHost,
     countLogins: async (name) => (await readFile(find(name).logFile, 'utf8')).split('Accepted publickey').length - 1,
