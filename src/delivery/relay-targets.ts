@@ -1,0 +1,81 @@
+/**
+ * How a relay reaches each of its hosts, decided on this machine (README, "Through relay
+ * hosts"): the address, port and user `ssh -G` resolves for the host here (the run's
+ * `ssh.config` included), unless the host sets `relayAddress`; and the host keys this
+ * machine trusts for it, found with `ssh-keygen -F` in the known-hosts files `ssh -G`
+ * names, filed under an alias of berth's choosing for the relay's own `known_hosts`. The
+ * relay never trusts a key this machine would not.
+ */
+import { execFile } from 'node:child_process'
+import type { HostConfig } from '../config/types.js'
+import type { RelayTarget } from '../remote/relay.js'
+
+export interface ResolvedTarget {
+  target: RelayTarget
+  /** known_hosts lines for the relay, under `target.alias`; none when this machine knows no key. */
+  knownHosts: string[]
+}
+
+/** The name a host's keys are filed under on the relay: its config name when that is one plain word. */
+export function relayAlias(name: string, index: number): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) ? name : `host-${index}`
+}
+
+/** Resolves `host` for a relay; rejects with ssh's own message when `ssh -G` cannot read it. */
+export async function resolveRelayTarget(host: HostConfig, sshConfigFile: string | undefined, alias: string): Promise<ResolvedTarget> {
+  const args = [
+    ...(sshConfigFile === undefined ? [] : ['-F', sshConfigFile]),
+    ...(host.user === undefined ? [] : ['-l', host.user]),
+    ...(host.port === undefined ? [] : ['-p', String(host.port)]),
+    '-G',
+    '--',
+    host.host,
+  ]
+  const settings = parseSshG(await run('ssh', args))
+  const hostname = settings.get('hostname')?.[0] ?? host.host
+  const port = Number(settings.get('port')?.[0] ?? 22)
+  // What ssh itself looks a key up by: the alias if set, else the address as it dials it.
+  const lookup = settings.get('hostkeyalias')?.[0] ?? (port === 22 ? hostname : `[${hostname}]:${port}`)
+  const files = [...(settings.get('userknownhostsfile') ?? []), ...(settings.get('globalknownhostsfile') ?? [])].filter((file) => file !== 'none')
+  const found = await Promise.all(files.map((file) => run('ssh-keygen', ['-F', lookup, '-f', file]).catch(() => '')))
+  const target: RelayTarget = {
+    address: host.relayAddress?.host ?? hostname,
+    port: host.relayAddress?.port ?? port,
+    user: settings.get('user')?.[0] ?? host.user ?? 'root',
+    alias,
+  }
+  return { target, knownHosts: found.flatMap((text) => aliasKnownHosts(text, alias)) }
+}
+
+/** `ssh -G` output as setting → its words (lower-case names, as ssh prints them). */
+export function parseSshG(output: string): Map<string, string[]> {
+  const settings = new Map<string, string[]>()
+  for (const line of output.split('\n')) {
+    const [name, ...words] = line.trim().split(/\s+/)
+    if (name !== undefined && name !== '' && !settings.has(name)) settings.set(name, words)
+  }
+  return settings
+}
+
+/**
+ * `ssh-keygen -F` lines (comments, then entries whose host field may be hashed), each
+ * entry filed under `alias` instead; a `@revoked` or `@cert-authority` marker is kept.
+ */
+export function aliasKnownHosts(output: string, alias: string): string[] {
+  return output.split('\n').flatMap((line) => {
+    const fields = line.trim().split(/\s+/)
+    if (fields[0] === undefined || fields[0] === '' || fields[0].startsWith('#')) return []
+    const marker = fields[0].startsWith('@') ? [fields.shift()!] : []
+    fields.shift()
+    return fields.length < 2 ? [] : [[...marker, alias, ...fields].join(' ')]
+  })
+}
+
+function run(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(stderr.trim().split('\n').pop() || error.message))
+      else resolve(stdout)
+    })
+  })
+}
