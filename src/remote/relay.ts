@@ -85,7 +85,8 @@ function jobScript(connectTimeoutS: number): string {
     `  out=$(ssh -T -S none -o ControlMaster=no -o BatchMode=yes -o StrictHostKeyChecking=yes -o UpdateHostKeys=no -o UserKnownHostsFile=${RELAY_KNOWN_HOSTS} -o GlobalKnownHostsFile=/dev/null -o "HostKeyAlias=$alias" -o ConnectTimeout=${connectTimeoutS} -o ForwardAgent=no -o LogLevel=ERROR -p "$port" -l "$user" -- "$addr" "$cmd" 2>&1 < "$src")`,
     'fi',
     // One line per host, written at once (shorter than PIPE_BUF: parallel jobs do not mix).
-    `if [ $? -eq 0 ]; then echo "${STATUS} $i ok"; else printf '${STATUS} %s failed %s\\n' "$i" "$(printf '%s' "$out" | tr '\\n\\r' '  ' | cut -c1-400)"; fi`,
+    // ssh says why last (after a banner, for a changed host key): its last two lines.
+    `if [ $? -eq 0 ]; then echo "${STATUS} $i ok"; else printf '${STATUS} %s failed %s\\n' "$i" "$(printf '%s\\n' "$out" | tail -n 2 | tr -s '\\n\\r' '  ' | cut -c1-400)"; fi`,
   )
 }
 
