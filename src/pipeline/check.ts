@@ -4,7 +4,14 @@
  * deployTo, free disk. Changes nothing.
  */
 import type { ResolvedConfig } from '../config/types.js'
+import type { HostConfig } from '../config/types.js'
+import type { RelayRoute } from '../delivery/relay-route.js'
+import { relayAlias, resolveRelayTarget } from '../delivery/relay-targets.js'
 import { deliveryFor } from '../delivery/strategies.js'
+import { tarOf } from '../delivery/tar-entries.js'
+import { toBerthError } from '../errors.js'
+import { parseRelayStatus, PROBE, relayJobs, relayProbe, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
+import { script } from '../remote/script.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
 import type { RunOptions } from './context.js'
 import { selectRunHosts } from '../inventory/select.js'
@@ -13,6 +20,8 @@ import { selectHosts } from './hooks.js'
 
 export interface HostCheck {
   tools: Record<string, boolean>
+  /** `delivery.via: relay`: the relay that logged in to this host for the check (absent when none did). */
+  reachedFrom?: string
   /** Closest existing directory at or above deployTo, and whether it is writable. */
   writable: { path: string; ok: boolean }
   freeKiB: number | null
@@ -41,18 +50,97 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
   return check
 }
 
-export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
-  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...deliveryFor(config).hostTools]
+export async function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
+  const delivery = deliveryFor(config)
+  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...delivery.hostTools]
   const hosts = selectRunHosts(config.hosts, options, config.environment)
+  const relays = await relayProbes(config, hosts, delivery.route?.(config, hosts.map((host) => host.name)).routes ?? [])
   // http checks poll from the host with curl or wget: only the hosts an http entry runs on need one.
   const httpHosts = new Set(
     Object.values(config.hooks).flatMap((entries) => entries.filter((e) => e.http !== undefined && !e.local).flatMap((e) => selectHosts(e, hosts).map((h) => h.name))),
   )
-  return onEachHost(
+  const checked = await onEachHost(
     config,
     options,
-    (_ctx, host) => checkScript(config.deployTo, httpHosts.has(host.name) ? [...tools, HTTP_CLIENT] : tools),
-    (result) => parseCheck(result.stdout, config.deployTo),
-    { step: 'check' },
+    (_ctx, host) => {
+      const probe = relays.get(host.name)
+      const mine = [...tools, ...(probe === undefined ? [] : RELAY_TOOLS), ...(httpHosts.has(host.name) ? [HTTP_CLIENT] : [])]
+      return script(probe === undefined ? '' : relayProbe(Math.max(1, Math.ceil(config.ssh.connectTimeoutMs / 1000))), checkScript(config.deployTo, mine))
+    },
+    (result, host) => {
+      const check = parseCheck(result.stdout, config.deployTo)
+      const probe = relays.get(host.name)
+      if (probe !== undefined) probe.statuses = parseRelayStatus(result.stdout)
+      return check
+    },
+    (host) => {
+      const probe = relays.get(host.name)
+      return probe === undefined ? { step: 'check' } : { step: 'check', stdin: tarOf([{ name: RELAY_KNOWN_HOSTS, mode: 0o600, content: probe.knownHosts }, { name: RELAY_JOBS, mode: 0o600, content: relayJobs(probe.jobs) }]) }
+    },
   )
+  for (const probe of relays.values()) {
+    for (const [name, problem] of probe.results()) {
+      const entry = checked.find((c) => c.host.name === name)
+      if (entry?.ok !== true) continue
+      if (problem === null) entry.value.reachedFrom = probe.relay
+      else entry.value.problems.push(problem)
+    }
+  }
+  return checked
+}
+
+/** What a relay needs beyond the usual tools: it runs its own ssh, several at once. */
+const RELAY_TOOLS = ['ssh', 'xargs']
+
+interface RelayProbe {
+  relay: string
+  jobs: RelayJob[]
+  knownHosts: string
+  /** The relay's status lines, once it answered. */
+  statuses?: Map<number, string | null>
+  /** Per host it serves: null when the relay logged in, else the problem. */
+  results(): [string, string | null][]
+}
+
+/**
+ * One probe per relay (`delivery.via: relay`): the hosts it serves, each resolved on this
+ * machine as a deploy would (`relay-targets.ts`); the relay then logs in to each with
+ * strict host keys, the same way it passes a release on.
+ */
+async function relayProbes(config: ResolvedConfig, hosts: HostConfig[], routes: RelayRoute[]): Promise<Map<string, RelayProbe>> {
+  const probes = new Map<string, RelayProbe>()
+  await Promise.all(
+    routes.map(async (route) => {
+      const served = route.hosts.filter((name) => name !== route.relay).map((name) => hosts.find((host) => host.name === name)!)
+      const early = new Map<string, string>()
+      const jobs: RelayJob[] = []
+      const known: string[] = []
+      await Promise.all(
+        served.map(async (host, index) => {
+          try {
+            const { target, knownHosts } = await resolveRelayTarget(host, config.ssh.config, relayAlias(host.name, index))
+            if (knownHosts.length === 0) return early.set(host.name, `relay ${route.relay} cannot check its host key: this machine has none on file for it`)
+            known.push(...knownHosts)
+            jobs.push({ index, target, ...PROBE })
+          } catch (error) {
+            early.set(host.name, `relay ${route.relay} cannot be told how to reach it: ${toBerthError(error).message}`)
+          }
+        }),
+      )
+      const probe: RelayProbe = {
+        relay: route.relay,
+        jobs,
+        knownHosts: known.length === 0 ? '' : `${known.join('\n')}\n`,
+        results: () =>
+          served.map((host, index): [string, string | null] => {
+            const status = probe.statuses?.get(index)
+            if (early.has(host.name)) return [host.name, early.get(host.name)!]
+            if (status === undefined) return [host.name, `relay ${route.relay} did not say whether it can reach it`]
+            return [host.name, status === null ? null : `relay ${route.relay} cannot reach it: ${status}`]
+          }),
+      }
+      probes.set(route.relay, probe)
+    }),
+  )
+  return probes
 }

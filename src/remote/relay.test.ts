@@ -29,7 +29,6 @@ describe('relay commands as strings', () => {
   it('fans out from a private staging directory under .berth, with strict host keys from the run file only', () => {
     const dir = relayStagingDir(layout, 'run1')
     expect(dir).toBe('/srv/shop/.berth/relay-run1')
-    expect(relayStagingDir(layout, 'run1', 'probe')).toBe('/srv/shop/.berth/probe-run1')
     const command = relayFanOut(layout, dir, { connectTimeoutS: 7, sweep: true })
     expect(command).toContain('( umask 077 && { [ -d /srv/shop/.berth ] || mkdir -p /srv/shop/.berth; } && mkdir /srv/shop/.berth/relay-run1 )')
     expect(command).toContain("rm -rf -- /srv/shop/.berth/relay-*\n} || exit $?")

@@ -48,12 +48,9 @@ const RELAY_PARALLEL = 16
 /** Fields per job in the jobs file (`relayJobs`), read by `JOB_SCRIPT` as $1..$7. */
 const JOB_FIELDS = 7
 
-/**
- * The staging directory of one run on a relay: `.berth/relay-<run>` (deploys) or
- * `.berth/probe-<run>` (`check`, which must not sweep a deploy's, nor be swept by one).
- */
-export function relayStagingDir(layout: Layout, run: string, kind: 'deploy' | 'probe' = 'deploy'): string {
-  return `${layout.berth}/${kind === 'deploy' ? STAGING_PREFIX : 'probe-'}${run}`
+/** The staging directory of one deploy on a relay: `.berth/relay-<run>`. */
+export function relayStagingDir(layout: Layout, run: string): string {
+  return `${layout.berth}/${STAGING_PREFIX}${run}`
 }
 
 /**
@@ -98,7 +95,6 @@ function jobScript(connectTimeoutS: number): string {
  * reach is a `failed` status line.
  */
 export function relayFanOut(layout: Layout, dir: string, options: { connectTimeoutS: number; sweep: boolean }): string {
-  const job = jobScript(options.connectTimeoutS)
   return script(
     sequence(
       options.sweep ? `rm -rf -- ${q(layout.berth)}/${STAGING_PREFIX}*` : '',
@@ -107,12 +103,33 @@ export function relayFanOut(layout: Layout, dir: string, options: { connectTimeo
       `( umask 077 && ${all(ensureDir(layout.berth), shellJoin(['mkdir', dir]))} )`,
       `tar -x -f - --no-same-owner -C ${q(dir)} || { ${shellJoin(['rm', '-rf', dir])}; exit 1; }`,
     ),
-    `( cd ${q(dir)} && xargs -0 -n ${JOB_FIELDS} -P ${RELAY_PARALLEL} sh -c ${q(job)} sh < ${RELAY_JOBS} )`,
+    runJobs(q(dir), options.connectTimeoutS),
     'status=$?',
     shellJoin(['rm', '-rf', dir]),
     'exit $status',
   )
 }
+
+/** Every job of the staging directory `dir` (shell text: a quoted path or `"$dir"`), `RELAY_PARALLEL` at a time. */
+function runJobs(dir: string, connectTimeoutS: number): string {
+  return `( cd ${dir} && xargs -0 -n ${JOB_FIELDS} -P ${RELAY_PARALLEL} sh -c ${q(jobScript(connectTimeoutS))} sh < ${RELAY_JOBS} )`
+}
+
+/**
+ * `check`'s probe from a relay: the same jobs (each host's command `true`, its input
+ * empty), from a temporary directory, since deployTo may not exist yet. Its status lines
+ * come first in the output; it changes nothing under deployTo, and never fails the check
+ * script it runs before (a relay without `xargs` or `ssh` says so as `@missing`).
+ */
+export function relayProbe(connectTimeoutS: number): string {
+  return script(
+    `dir=$( umask 077 && mktemp -d ) && tar -x -f - --no-same-owner -C "$dir" && ${runJobs('"$dir"', connectTimeoutS)}`,
+    '[ -n "$dir" ] && rm -rf "$dir"',
+  )
+}
+
+/** A probe job's command and input: the host only has to accept the login. */
+export const PROBE = { command: 'true', stream: '/dev/null' } as const
 
 /** What a relay said of each job, by index: null for ok, else ssh's (or the command's) message. */
 export function parseRelayStatus(stdout: string): Map<number, string | null> {

@@ -123,6 +123,13 @@ describe('delivery through a relay', () => {
     expect(all(failed)).toMatch(/web3[^\n]*fetch|fetch[^\n]*web3/)
     expect(all(failed)).toMatch(/relay web1 could not reach web3: [^\n]*has changed and you have requested strict checking\. Host key verification failed\./)
     expect(hosts.map((host) => host.live())).toEqual([v1, v1, null, null])
+
+    // check says the same before any deploy would: from the relay, per host.
+    const check = await project.berth(['check', 'production'])
+    expect(check.code, all(check)).toBe(1)
+    expect(check.stdout).toMatch(/✓ web1: connected [^\n]*sh tar mkdir ln mv readlink ssh xargs;/)
+    expect(check.stdout).toMatch(/✗ web3: connected [^\n]*\n {4}problem: relay web1 cannot reach it: [^\n]*Host key verification failed\./)
+    expect(check.stdout).toMatch(/✓ web4: [^\n]*reachable from relay web1/)
   })
 
   it('logs in from a relay without a key of its own through the deployer agent, forwarded to the relay only', async () => {
