@@ -17,6 +17,7 @@ describe('relay commands as strings', () => {
     expect(stageRelayed(layout, A)).toBe(
       [
         '{ [ -d /srv/shop/releases ] && [ -d /srv/shop/shared ] && [ -d /srv/shop/.berth/releases ] || mkdir -p /srv/shop/releases /srv/shop/shared /srv/shop/.berth/releases; }',
+        `{ for d in /srv/shop/releases/.*.delivery; do [ -d "$d" ] || continue; r=\${d##*/.}; r=\${r%.delivery}; [ "$r" = ${A} ] || [ -e /srv/shop/releases/"$r" ] || rm -rf "$d"; done\n}`,
         'umask 077',
         `{ [ -d /srv/shop/releases/.${A}.delivery ] || mkdir -p /srv/shop/releases/.${A}.delivery; }`,
         `cat > /srv/shop/releases/.${A}.delivery/relayed.part`,
@@ -88,8 +89,13 @@ disk" >&2; exit 3` })
     const dir = relayStagingDir(layout, 'run-1')
     mkdirSync(layout.berth, { recursive: true })
     mkdirSync(relayStagingDir(layout, 'left-by-a-dead-run'))
+    // What a stopped deploy left: a staged stream with no release (swept), and one beside a release (kept).
+    for (const id of ['20250101T000000-dead000', '20250101T000000-kept000']) mkdirSync(`${layout.delivery(id)}`, { recursive: true })
+    mkdirSync(layout.release('20250101T000000-kept000'))
     const result = run(relayFanOut(layout, dir, { connectTimeoutS: 5, sweep: true }), input)
     expect(result.code, result.stderr).toBe(0)
+    expect(existsSync(layout.delivery('20250101T000000-dead000'))).toBe(false)
+    expect(existsSync(layout.delivery('20250101T000000-kept000'))).toBe(true)
     const statuses = parseRelayStatus(result.stdout)
     expect(statuses.get(0)).toBeNull()
     expect(statuses.get(1)).toBeNull()

@@ -154,7 +154,16 @@ export function relayedStream(layout: Layout, release: string): string {
  */
 export function stageRelayed(layout: Layout, release: string): string {
   const file = relayedStream(layout, release)
-  return all(ensureLayout(layout), 'umask 077', ensureDir(layout.delivery(release)), `cat > ${q(`${file}.part`)}`, shellJoin(['mv', '-f', `${file}.part`, file]))
+  return all(ensureLayout(layout), sweepOrphans(layout, release), 'umask 077', ensureDir(layout.delivery(release)), `cat > ${q(`${file}.part`)}`, shellJoin(['mv', '-f', `${file}.part`, file]))
+}
+
+/**
+ * A stream staged by a deploy that was stopped before its fetch step has no release beside
+ * it, and nothing else would ever remove it: it goes now (the host is locked by this run,
+ * so no other deploy is using one). A shell loop: no process unless there is one.
+ */
+function sweepOrphans(layout: Layout, release: string): string {
+  return `for d in ${q(layout.releases)}/.*.delivery; do [ -d "$d" ] || continue; r=\${d##*/.}; r=\${r%.delivery}; [ "$r" = ${q(release)} ] || [ -e ${q(layout.releases)}/"$r" ] || rm -rf "$d"; done`
 }
 
 /** A host's fetch when its relay could not hand it the stream: fails with the reason. */
