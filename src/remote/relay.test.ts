@@ -3,7 +3,7 @@ import { buffer } from 'node:stream/consumers'
 import { describe, expect, it } from 'vitest'
 import { HOSTILE_VALUES, hostileHost } from '../../test/helpers/sh.js'
 import { tarWithFiles } from '../delivery/tar-entries.js'
-import { layoutFor } from '../release/layout.js'
+import { layoutFor, type Layout } from '../release/layout.js'
 import { parseRelayStatus, relayedStream, relayFailure, relayFanOut, relayJobs, relayStagingDir, stageRelayed, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from './relay.js'
 import { receiveRelease } from './release.js'
 
@@ -81,7 +81,10 @@ describe('relay commands under sh, in a hostile deploy path', () => {
   it('stages each stream on its host (here the relay itself), reports each job, and leaves no staging directory', async () => {
     const { layout, run, box } = hostileHost()
     const releases = HOSTILE_VALUES.filter((v) => v !== '' && !v.includes('/') && v !== '*').slice(0, 3).map((v) => `${A}${v}`)
-    const jobs = releases.map((release, index): RelayJob => ({ index, stream: `stream-${index % 2}`, target: null, command: stageRelayed(layout, release) }))
+    // One host per job, as in a deploy (a host is locked by the run its one job stages for):
+    // here, one deploy directory each beside the relay's.
+    const hostLayout = (index: number): Layout => (index === 0 ? layout : layoutFor(`${layout.root}-${index}`))
+    const jobs = releases.map((release, index): RelayJob => ({ index, stream: `stream-${index % 2}`, target: null, command: stageRelayed(hostLayout(index), release) }))
     // A host whose own command fails: its status says why, the others still arrive.
     jobs.push({ index: 9, stream: 'stream-0', target: null, command: `echo "no room on $(printf 'this')
 disk" >&2; exit 3` })
@@ -102,9 +105,10 @@ disk" >&2; exit 3` })
     expect(statuses.get(2)).toBeNull()
     expect(statuses.get(9)).toBe('no room on this disk')
     releases.forEach((release, index) => {
-      expect(readFileSync(relayedStream(layout, release), 'utf8')).toBe(index % 2 === 0 ? 'zero' : 'one')
-      expect(statSync(relayedStream(layout, release)).mode & 0o777).toBe(0o600)
-      expect(statSync(layout.delivery(release)).mode & 0o777).toBe(0o700)
+      const host = hostLayout(index)
+      expect(readFileSync(relayedStream(host, release), 'utf8')).toBe(index % 2 === 0 ? 'zero' : 'one')
+      expect(statSync(relayedStream(host, release)).mode & 0o777).toBe(0o600)
+      expect(statSync(host.delivery(release)).mode & 0o777).toBe(0o700)
     })
     // The deploy directories keep the host's usual mode; nothing is left of the staging.
     expect(statSync(layout.releases).mode & 0o077).not.toBe(0)
