@@ -1,6 +1,6 @@
 /**
  * Small archives made in memory (berth's own files beside an upload, the rendered
- * templates): the one module that packs with `tar-stream`. Entries are named and moded
+ * templates) and a relay's archive (`tarWithFiles`): the one module that packs with `tar-stream`. Entries are named and moded
  * here; owners are never taken from them on the host (`--no-same-owner`).
  */
 import { createReadStream } from 'node:fs'
