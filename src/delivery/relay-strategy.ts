@@ -21,7 +21,7 @@ import type { HostConfig } from '../config/types.js'
 import { toBerthError } from '../errors.js'
 import { parseRelayStatus, relayedStream, relayFailure, relayFanOut, relayJobs, relayStagingDir, stageRelayed, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
 import { receiveRelease } from '../remote/release.js'
-import { relayAlias, resolveRelayTarget, type ResolvedTarget } from './relay-targets.js'
+import { relayAlias, relayTargets, resolveRelayTarget, type ResolvedTarget } from './relay-targets.js'
 import { spreadOverRelays, type RelayRoute } from './relay-route.js'
 import type { DeliveryContext, DeliveryStrategy, HostDelivery } from './strategy.js'
 import { tarWithFiles } from './tar-entries.js'
@@ -97,28 +97,22 @@ async function relayRoute(ctx: DeliveryContext, release: string, route: RelayRou
     ctx.report({ kind: 'relay:done', host: route.relay, hosts: route.hosts, failed, bytes, durationMs: performance.now() - started })
     return handed
   }
+  const { targets, refused, knownHosts } = await relayTargets(
+    route.relay,
+    parts.flatMap((part) => (part.host.host.name === route.relay ? [] : [part.host.host])),
+    resolve,
+  )
+  for (const [name, why] of refused) fail(name, why)
   // Hosts on the same live release share one stream: it goes to the relay once.
   const streams = new Map<string, string>()
   const jobs: RelayJob[] = []
-  const knownHosts: string[] = []
-  await Promise.all(
-    parts.map(async (part, index) => {
-      const name = part.host.host.name
-      let target: ResolvedTarget | null = null
-      if (name !== route.relay) {
-        try {
-          target = await resolve(part.host.host)
-        } catch (error) {
-          return fail(name, `relay ${route.relay} cannot be told how to reach ${name}: ${toBerthError(error).message}`)
-        }
-        if (target.knownHosts.length === 0) return fail(name, `relay ${route.relay} cannot check ${name}'s host key: this machine has none on file for it`)
-        knownHosts.push(...target.knownHosts)
-      }
-      const stream = streams.get(part.shipment.file) ?? `stream-${streams.size}`
-      streams.set(part.shipment.file, stream)
-      jobs.push({ index, stream, target: target?.target ?? null, command: stageRelayed(layout, release) })
-    }),
-  )
+  parts.forEach((part, index) => {
+    const name = part.host.host.name
+    if (refused.has(name)) return
+    const stream = streams.get(part.shipment.file) ?? `stream-${streams.size}`
+    streams.set(part.shipment.file, stream)
+    jobs.push({ index, stream, target: targets.get(name) ?? null, command: stageRelayed(layout, release) })
+  })
   if (jobs.length === 0) return done(0)
   const files = await Promise.all([...streams].map(async ([path, name]) => ({ name, mode: 0o600, path, size: (await stat(path)).size })))
   const bytes = files.reduce((sum, file) => sum + file.size, 0)

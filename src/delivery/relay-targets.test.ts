@@ -37,6 +37,8 @@ describe('what a relay is told about a host', () => {
     expect(relayAlias('web-7.eu', 3)).toBe('web-7.eu')
     expect(relayAlias('web 7', 3)).toBe('host-3')
     expect(relayAlias('-oProxyCommand=x', 3)).toBe('host-3')
+    // Taken by no config name: two hosts' keys never share one alias.
+    expect(relayAlias('host-2', 5)).toBe('host-5')
   })
 
   it('resolves address, port, user and the trusted keys with the real ssh -G and ssh-keygen -F, hashed entries included', async () => {

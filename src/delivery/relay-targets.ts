@@ -16,9 +16,38 @@ export interface ResolvedTarget {
   knownHosts: string[]
 }
 
-/** The name a host's keys are filed under on the relay: its config name when that is one plain word. */
+/**
+ * The name a host's keys are filed under on the relay: its config name when that is one
+ * plain word, else `host-<index>` (which no config name may then take: two hosts' keys
+ * under one name would let the relay take either for both).
+ */
 export function relayAlias(name: string, index: number): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) ? name : `host-${index}`
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && !/^host-\d+$/.test(name) ? name : `host-${index}`
+}
+
+/** The hosts a relay serves, resolved for it: how to reach each, and why not where it cannot be told. */
+export interface RelayTargets {
+  targets: Map<string, RelayTarget>
+  /** Host name → why the relay is not sent to it. */
+  refused: Map<string, string>
+  /** Every target's known_hosts lines, for the relay's run file. */
+  knownHosts: string[]
+}
+
+/** Resolves each host (`resolve`: `resolveRelayTarget`, or a run's cache of its answers) for `relay`. */
+export async function relayTargets(relay: string, hosts: readonly HostConfig[], resolve: (host: HostConfig) => Promise<ResolvedTarget>): Promise<RelayTargets> {
+  const found: RelayTargets = { targets: new Map(), refused: new Map(), knownHosts: [] }
+  const answers = await Promise.all(hosts.map((host) => resolve(host).then((answer) => ({ answer }), (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }))))
+  hosts.forEach((host, index) => {
+    const result = answers[index]!
+    if ('error' in result) found.refused.set(host.name, `relay ${relay} cannot be told how to reach ${host.name}: ${result.error}`)
+    else if (result.answer.knownHosts.length === 0) found.refused.set(host.name, `relay ${relay} cannot check ${host.name}'s host key: this machine has none on file for it`)
+    else {
+      found.targets.set(host.name, result.answer.target)
+      found.knownHosts.push(...result.answer.knownHosts)
+    }
+  })
+  return found
 }
 
 /** Resolves `host` for a relay; rejects with ssh's own message when `ssh -G` cannot read it. */

@@ -6,10 +6,9 @@
 import type { ResolvedConfig } from '../config/types.js'
 import type { HostConfig } from '../config/types.js'
 import type { RelayRoute } from '../delivery/relay-route.js'
-import { relayAlias, resolveRelayTarget } from '../delivery/relay-targets.js'
+import { relayAlias, relayTargets, resolveRelayTarget } from '../delivery/relay-targets.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import { tarOf } from '../delivery/tar-entries.js'
-import { toBerthError } from '../errors.js'
 import { parseRelayStatus, PROBE, relayJobs, relayProbe, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
 import { script } from '../remote/script.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
@@ -112,31 +111,21 @@ async function relayProbes(config: ResolvedConfig, hosts: HostConfig[], routes: 
   await Promise.all(
     routes.map(async (route) => {
       const served = route.hosts.filter((name) => name !== route.relay).map((name) => hosts.find((host) => host.name === name)!)
-      const early = new Map<string, string>()
-      const jobs: RelayJob[] = []
-      const known: string[] = []
-      await Promise.all(
-        served.map(async (host, index) => {
-          try {
-            const { target, knownHosts } = await resolveRelayTarget(host, config.ssh.config, relayAlias(host.name, index))
-            if (knownHosts.length === 0) return early.set(host.name, `relay ${route.relay} cannot check its host key: this machine has none on file for it`)
-            known.push(...knownHosts)
-            jobs.push({ index, target, ...PROBE })
-          } catch (error) {
-            early.set(host.name, `relay ${route.relay} cannot be told how to reach it: ${toBerthError(error).message}`)
-          }
-        }),
-      )
+      const { targets, refused, knownHosts } = await relayTargets(route.relay, served, (host) => resolveRelayTarget(host, config.ssh.config, relayAlias(host.name, hosts.indexOf(host))))
+      const jobs = served.flatMap((host, index): RelayJob[] => {
+        const target = targets.get(host.name)
+        return target === undefined ? [] : [{ index, target, ...PROBE }]
+      })
       const probe: RelayProbe = {
         relay: route.relay,
         jobs,
-        knownHosts: known.length === 0 ? '' : `${known.join('\n')}\n`,
+        knownHosts: knownHosts.length === 0 ? '' : `${knownHosts.join('\n')}\n`,
         results: () =>
           served.map((host, index): [string, string | null] => {
             const status = probe.statuses?.get(index)
-            if (early.has(host.name)) return [host.name, early.get(host.name)!]
-            if (status === undefined) return [host.name, `relay ${route.relay} did not say whether it can reach it`]
-            return [host.name, status === null ? null : `relay ${route.relay} cannot reach it: ${status}`]
+            if (refused.has(host.name)) return [host.name, refused.get(host.name)!]
+            if (status === undefined) return [host.name, `relay ${route.relay} did not say whether it can reach ${host.name}`]
+            return [host.name, status === null ? null : `relay ${route.relay} cannot reach ${host.name}: ${status}`]
           }),
       }
       probes.set(route.relay, probe)

@@ -128,7 +128,7 @@ describe('delivery through a relay', () => {
     const check = await project.berth(['check', 'production'])
     expect(check.code, all(check)).toBe(1)
     expect(check.stdout).toMatch(/✓ web1: connected [^\n]*sh tar mkdir ln mv readlink ssh xargs;/)
-    expect(check.stdout).toMatch(/✗ web3: connected [^\n]*\n {4}problem: relay web1 cannot reach it: [^\n]*Host key verification failed\./)
+    expect(check.stdout).toMatch(/✗ web3: connected [^\n]*\n {4}problem: relay web1 cannot reach web3: [^\n]*Host key verification failed\./)
     expect(check.stdout).toMatch(/✓ web4: [^\n]*reachable from relay web1/)
   })
 
