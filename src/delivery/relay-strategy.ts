@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import type { HostConfig } from '../config/types.js'
-import { toBerthError } from '../errors.js'
+import { RemoteCommandError, toBerthError } from '../errors.js'
 import { parseRelayStatus, relayedStream, relayFailure, relayFanOut, relayJobs, relayStagingDir, stageRelayed, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
 import { receiveRelease } from '../remote/release.js'
 import { relayAlias, relayTargets, resolveRelayTarget, type ResolvedTarget } from './relay-targets.js'
@@ -127,9 +127,12 @@ async function relayRoute(ctx: DeliveryContext, release: string, route: RelayRou
   const command = relayFanOut(layout, dir, { connectTimeoutS: Math.max(1, Math.ceil(ctx.config.ssh.connectTimeoutMs / 1000)), sweep: true })
   let statuses: Map<number, string | null>
   try {
-    statuses = parseRelayStatus((await ctx.execWithInput(route.relay, command, archive)).stdout)
+    statuses = parseRelayStatus((await ctx.execWithInput(route.relay, command, archive, `pass the release on to ${route.hosts.join(', ')}`)).stdout)
   } catch (error) {
-    const why = toBerthError(error).message
+    const failure = toBerthError(error)
+    // What the relay said last is why; the error itself says which command and how it ended.
+    const said = failure instanceof RemoteCommandError ? failure.outputTail.filter((line) => line.trim() !== '').at(-1) : undefined
+    const why = said === undefined ? failure.message : `${said} (${failure.message})`
     for (const job of jobs) fail(parts[job.index]!.host.host.name, `relay ${route.relay} could not pass the release on: ${why}`)
     return done(bytes)
   }

@@ -29,8 +29,11 @@ export interface DeliveryContext {
   cacheDir: string
   /** Runs one of berth's own commands on a host of the run. */
   exec(host: string, command: string): Promise<ExecResult>
-  /** Runs one of berth's own commands on a host of the run with `stdin` as its input (a relay's archive). */
-  execWithInput(host: string, command: string, stdin: Readable): Promise<ExecResult>
+  /**
+   * Runs one of berth's own commands on a host of the run with `stdin` as its input (a
+   * relay's archive); `display` is what errors show for it.
+   */
+  execWithInput(host: string, command: string, stdin: Readable, display: string): Promise<ExecResult>
   /** Artifacts beyond this total size are pruned from the cache (`BERTH_CACHE_MAX`). */
   cacheMaxBytes: number
   /** Runs a local build command in `cwd`, reported like a hook; rejects with a `HookError`. */

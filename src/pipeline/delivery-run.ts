@@ -65,7 +65,7 @@ function deliveryContext(ctx: RunContext, hosts: DeployHost[]): DeliveryContext 
     cacheDir: ctx.cacheDir,
     cacheMaxBytes: ctx.cacheMaxBytes,
     exec: (name, command) => execOn(ctx, hostNamed(name), command, { step: 'fetch' }),
-    execWithInput: (name, command, stdin) => execOn(ctx, hostNamed(name), command, { step: 'fetch', stdin }),
+    execWithInput: (name, command, stdin, display) => execOn(ctx, hostNamed(name), command, { step: 'fetch', stdin, display }),
     async runLocal(command, cwd, env) {
       const local: HostRun = { host: LOCAL, transport: new LocalTransport('local'), state: null, failed: null }
       ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })

@@ -197,6 +197,28 @@ describe('delivery through a relay', () => {
     expect(check.code, all(check)).toBe(0)
     expect(check.stdout).toMatch(/✓ web2: .*reachable from relay web1/)
     expect(check.stdout).toMatch(/✓ web4: .*reachable from relay web3/)
+
+    // A relay that cannot pass anything on (its xargs fails, through a PATH its login shell
+    // sets) takes down its own hosts only, named with the reason; nobody switches.
+    const home = join(fleet.root, 'hosts', 'web3', 'home')
+    const bashrc = readFileSync(join(home, '.bashrc'), 'utf8')
+    mkdirSync(join(home, 'broken-bin'), { recursive: true })
+    writeFileSync(join(home, 'broken-bin', 'xargs'), '#!/bin/sh\necho "xargs: broken on purpose" >&2\nexit 1\n', { mode: 0o755 })
+    writeFileSync(join(home, '.bashrc'), `export PATH=/root/broken-bin:$PATH\n${bashrc}`)
+    try {
+      const v1 = hosts[0]!.live()
+      project.commit({ 'index.html': 'v2' })
+      const failed = await project.berth(['deploy', 'production'])
+      expect(failed.code, all(failed)).not.toBe(0)
+      expect(all(failed)).toContain("relay web3 could not pass the release on: xargs: broken on purpose (`pass the release on to web3, web4` exited with code 1)")
+      expect(all(failed)).toMatch(/web3 +\S+ +✗ failed at fetch/)
+      expect(all(failed)).toMatch(/web4 +\S+ +✗ failed at fetch/)
+      expect(all(failed)).toMatch(/web1 +\S+ +– stopped at fetch/)
+      expect(all(failed)).toMatch(/web2 +\S+ +– stopped at fetch/)
+      expect(hosts.map((host) => host.live())).toEqual([v1, v1, v1, v1])
+    } finally {
+      writeFileSync(join(home, '.bashrc'), bashrc)
+    }
   })
 })
 
