@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import type { HostConfig } from '../config/types.js'
-import { RemoteCommandError, toBerthError } from '../errors.js'
+import { InterruptedError, RemoteCommandError, toBerthError } from '../errors.js'
 import { parseRelayStatus, relayedStream, relayFailure, relayFanOut, relayJobs, relayStagingDir, stageRelayed, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
 import { receiveRelease } from '../remote/release.js'
 import { relayAlias, relayTargets, resolveRelayTarget, type ResolvedTarget } from './relay-targets.js'
@@ -130,6 +130,8 @@ async function relayRoute(ctx: DeliveryContext, release: string, route: RelayRou
     statuses = parseRelayStatus((await ctx.execWithInput(route.relay, command, archive, `pass the release on to ${route.hosts.join(', ')}`)).stdout)
   } catch (error) {
     const failure = toBerthError(error)
+    // Ctrl-C stops the run, not just this relay's hosts.
+    if (failure instanceof InterruptedError) throw failure
     // What the relay said last is why; the error itself says which command and how it ended.
     const said = failure instanceof RemoteCommandError ? failure.outputTail.filter((line) => line.trim() !== '').at(-1) : undefined
     const why = said === undefined ? failure.message : `${said} (${failure.message})`
