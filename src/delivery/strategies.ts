@@ -12,6 +12,15 @@ const STRATEGIES: Record<ResolvedConfig['strategy'], () => DeliveryStrategy> = {
 
 /** A fresh strategy for one run (it may keep what it read, e.g. the commit, across a rename). */
 export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
+  return config.strategy === 'upload' ? uploadDeliveryFor(config) : STRATEGIES[config.strategy]()
+}
+
+/**
+ * The upload strategy, routed as `delivery.via` says; also what a promote ships its
+ * artifact with, whatever `strategy:` says (the config refuses a `via` other than direct
+ * with `strategy: git`).
+ */
+export function uploadDeliveryFor(config: ResolvedConfig): DeliveryStrategy {
   if (config.delivery.via === 'relay') return relayStrategy()
-  return STRATEGIES[config.strategy]()
+  return uploadStrategy()
 }

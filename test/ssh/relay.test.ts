@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSyn
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
-import type { Project } from '../helpers/project.js'
+import { createProject, type Project } from '../helpers/project.js'
 import { all, fleetProject, onHost, type HostView } from './fleet-project.js'
 
 let fleet: Fleet
@@ -219,6 +219,37 @@ describe('delivery through a relay', () => {
     } finally {
       writeFileSync(join(home, '.bashrc'), bashrc)
     }
+  })
+})
+
+describe('promoting through a relay', () => {
+  it('ships the artifact staging runs once to the production relay, which passes it on', async () => {
+    const config = [
+      'app: promoted',
+      'deployTo: /srv/promoted',
+      `ssh: { config: ${fleet.sshConfigFile} }`,
+      'environments:',
+      '  staging:',
+      '    hosts: [{ host: web1 }]',
+      '  production:',
+      '    hosts: [{ host: web3, primary: true }, { host: web4 }]',
+      '    delivery: { via: relay }',
+      '',
+    ].join('\n')
+    const project = createProject(config, { 'big.txt': BIG })
+    projects.push(project)
+    const staged = await project.berth(['deploy', 'staging', '-q'])
+    expect(staged.code, all(staged)).toBe(0)
+    const release = onHost(fleet, 'web1', 'promoted').live()
+    const from = logOf('web4').length
+    const promoted = await project.berth(['promote', 'staging', 'production', '--json'])
+    expect(promoted.code, all(promoted)).toBe(0)
+    expect(events(promoted.stdout).filter((event) => event.kind === 'relay:done')).toEqual([expect.objectContaining({ host: 'web3', hosts: ['web3', 'web4'], failed: [] })])
+    for (const name of ['web3', 'web4']) {
+      expect(onHost(fleet, name, 'promoted').live()).toBe(release)
+      expect(onHost(fleet, name, 'promoted').read('current/big.txt')).toBe(BIG)
+    }
+    expect(logOf('web4').slice(from)).toContain(fingerprint(fleet.homeKey('web3')))
   })
 })
 
