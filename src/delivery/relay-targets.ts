@@ -7,6 +7,7 @@
  * relay never trusts a key this machine would not.
  */
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import type { HostConfig } from '../config/types.js'
 import type { RelayTarget } from '../remote/relay.js'
 
@@ -65,7 +66,8 @@ export async function resolveRelayTarget(host: HostConfig, sshConfigFile: string
   const port = Number(settings.get('port')?.[0] ?? 22)
   // What ssh itself looks a key up by: the alias if set, else the address as it dials it.
   const lookup = settings.get('hostkeyalias')?.[0] ?? (port === 22 ? hostname : `[${hostname}]:${port}`)
-  const files = [...(settings.get('userknownhostsfile') ?? []), ...(settings.get('globalknownhostsfile') ?? [])].filter((file) => file !== 'none')
+  // ssh names files that need not exist (known_hosts2, the global ones): no process for those.
+  const files = [...(settings.get('userknownhostsfile') ?? []), ...(settings.get('globalknownhostsfile') ?? [])].filter((file) => file !== 'none' && existsSync(file))
   const found = await Promise.all(files.map((file) => run('ssh-keygen', ['-F', lookup, '-f', file]).catch(() => '')))
   const target: RelayTarget = {
     address: host.relayAddress?.host ?? hostname,
@@ -100,11 +102,28 @@ export function aliasKnownHosts(output: string, alias: string): string[] {
   })
 }
 
-function run(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(stderr.trim().split('\n').pop() || error.message))
-      else resolve(stdout)
+/**
+ * Processes started here at once, at most: the lookups run while the hosts' connections
+ * are being made, and a hundred hosts' worth at once would slow those down.
+ */
+const MAX_RUNNING = 8
+let running = 0
+const waiting: (() => void)[] = []
+
+async function run(file: string, args: string[]): Promise<string> {
+  // A finished process hands its slot to the next one waiting, as it is.
+  if (running < MAX_RUNNING) running++
+  else await new Promise<void>((go) => waiting.push(go))
+  try {
+    return await new Promise((resolve, reject) => {
+      execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => {
+        if (error) reject(new Error(stderr.trim().split('\n').pop() || error.message))
+        else resolve(stdout)
+      })
     })
-  })
+  } finally {
+    const next = waiting.shift()
+    if (next === undefined) running--
+    else next()
+  }
 }

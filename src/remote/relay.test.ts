@@ -122,12 +122,15 @@ disk" >&2; exit 3` })
       // Nothing listens on port 1 of loopback: refused at once.
       { index: 0, stream: 'stream-0', target: { address: '127.0.0.1', port: 1, user: 'deploy', alias: 'web7' }, command: stageRelayed(layout, A) },
       { index: 1, stream: 'stream-0', target: { address: '127.0.0.1', port: 1, user: '$(touch pwned9)', alias: 'x;touch pwned10' }, command: `${stageRelayed(layout, A)}; touch pwned11` },
+      // Words that a shell would act on, as an address: ssh gets them as one inert word.
+      ...HOSTILE_VALUES.filter((value) => value !== '').map((address, i): RelayJob => ({ index: 10 + i, stream: 'stream-0', target: { address, port: 1, user: 'deploy', alias: 'web7' }, command: 'touch pwned12' })),
     ]
     const input = await archive(jobs, { 'stream-0': 'zero' }, box.base)
     const result = run(relayFanOut(layout, relayStagingDir(layout, 'run-2'), { connectTimeoutS: 5, sweep: false }), input)
     expect(result.code, result.stderr).toBe(0)
     expect(parseRelayStatus(result.stdout).get(0)).toMatch(/connect to host 127\.0\.0\.1 port 1: Connection refused/)
     expect(parseRelayStatus(result.stdout).get(1)).toEqual(expect.any(String))
+    HOSTILE_VALUES.filter((value) => value !== '').forEach((_, i) => expect(parseRelayStatus(result.stdout).get(10 + i)).toEqual(expect.any(String)))
     expect(existsSync(layout.delivery(A))).toBe(false)
     expect(box.pwned()).toEqual([])
   })
