@@ -64,7 +64,8 @@ const throughRelays: HandOver = (ctx, hosts, input) => {
     const routing = spreadOverRelays(relays, [...byName.keys()])
     const handed = new Map<string, HostDelivery>()
     if (routing.direct.length > 0) {
-      ctx.report({ kind: 'log', level: 'info', message: `no relay (${relays.join(', ')}) is part of this run: ${routing.direct.join(', ')} get the release straight from this machine` })
+      const who = routing.direct.length === 1 ? `${routing.direct[0]} gets` : `${routing.direct.join(', ')} get`
+      ctx.report({ kind: 'log', level: 'info', message: `no relay (${relays.join(', ')}) is part of this run: ${who} the release straight from this machine` })
       for (const name of routing.direct) handed.set(name, directDelivery(ctx, input.release, byName.get(name)!))
     }
     const again = async (host: HostConfig, index: number): Promise<ResolvedTarget> => {
