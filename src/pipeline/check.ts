@@ -4,18 +4,14 @@
  * deployTo, free disk. Changes nothing.
  */
 import type { ResolvedConfig } from '../config/types.js'
-import type { HostConfig } from '../config/types.js'
-import type { RelayRoute } from '../delivery/relay-route.js'
-import { relayAlias, relayTargets, resolveRelayTarget } from '../delivery/relay-targets.js'
 import { deliveryFor } from '../delivery/strategies.js'
-import { tarOf } from '../delivery/tar-entries.js'
-import { parseRelayStatus, PROBE, relayJobs, relayProbe, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
 import { script } from '../remote/script.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
 import type { RunOptions } from './context.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 import { selectHosts } from './hooks.js'
+import { relayProbes, RELAY_TOOLS } from './check-relay.js'
 
 export interface HostCheck {
   tools: Record<string, boolean>
@@ -64,17 +60,15 @@ export async function checkHosts(config: ResolvedConfig, options: RunOptions = {
     (_ctx, host) => {
       const probe = relays.get(host.name)
       const mine = [...tools, ...(probe === undefined ? [] : RELAY_TOOLS), ...(httpHosts.has(host.name) ? [HTTP_CLIENT] : [])]
-      return script(probe === undefined ? '' : relayProbe(Math.max(1, Math.ceil(config.ssh.connectTimeoutMs / 1000))), checkScript(config.deployTo, mine))
+      return script(probe?.command ?? '', checkScript(config.deployTo, mine))
     },
     (result, host) => {
-      const check = parseCheck(result.stdout, config.deployTo)
-      const probe = relays.get(host.name)
-      if (probe !== undefined) probe.statuses = parseRelayStatus(result.stdout)
-      return check
+      relays.get(host.name)?.read(result.stdout)
+      return parseCheck(result.stdout, config.deployTo)
     },
     (host) => {
       const probe = relays.get(host.name)
-      return probe === undefined ? { step: 'check' } : { step: 'check', stdin: tarOf([{ name: RELAY_KNOWN_HOSTS, mode: 0o600, content: probe.knownHosts }, { name: RELAY_JOBS, mode: 0o600, content: relayJobs(probe.jobs) }]) }
+      return probe === undefined ? { step: 'check' } : { step: 'check', stdin: probe.input() }
     },
   )
   for (const probe of relays.values()) {
@@ -86,50 +80,4 @@ export async function checkHosts(config: ResolvedConfig, options: RunOptions = {
     }
   }
   return checked
-}
-
-/** What a relay needs beyond the usual tools: it runs its own ssh, several at once. */
-const RELAY_TOOLS = ['ssh', 'xargs']
-
-interface RelayProbe {
-  relay: string
-  jobs: RelayJob[]
-  knownHosts: string
-  /** The relay's status lines, once it answered. */
-  statuses?: Map<number, string | null>
-  /** Per host it serves: null when the relay logged in, else the problem. */
-  results(): [string, string | null][]
-}
-
-/**
- * One probe per relay (`delivery.via: relay`): the hosts it serves, each resolved on this
- * machine as a deploy would (`relay-targets.ts`); the relay then logs in to each with
- * strict host keys, the same way it passes a release on.
- */
-async function relayProbes(config: ResolvedConfig, hosts: HostConfig[], routes: RelayRoute[]): Promise<Map<string, RelayProbe>> {
-  const probes = new Map<string, RelayProbe>()
-  await Promise.all(
-    routes.map(async (route) => {
-      const served = route.hosts.filter((name) => name !== route.relay).map((name) => hosts.find((host) => host.name === name)!)
-      const { targets, refused, knownHosts } = await relayTargets(route.relay, served, (host) => resolveRelayTarget(host, config.ssh.config, relayAlias(host.name, hosts.indexOf(host))))
-      const jobs = served.flatMap((host, index): RelayJob[] => {
-        const target = targets.get(host.name)
-        return target === undefined ? [] : [{ index, target, ...PROBE }]
-      })
-      const probe: RelayProbe = {
-        relay: route.relay,
-        jobs,
-        knownHosts: knownHosts.length === 0 ? '' : `${knownHosts.join('\n')}\n`,
-        results: () =>
-          served.map((host, index): [string, string | null] => {
-            const status = probe.statuses?.get(index)
-            if (refused.has(host.name)) return [host.name, refused.get(host.name)!]
-            if (status === undefined) return [host.name, `relay ${route.relay} did not say whether it can reach ${host.name}`]
-            return [host.name, status === null ? null : `relay ${route.relay} cannot reach ${host.name}: ${status}`]
-          }),
-      }
-      probes.set(route.relay, probe)
-    }),
-  )
-  return probes
 }
