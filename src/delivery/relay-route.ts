@@ -13,8 +13,9 @@ export interface RelayRoute {
 export interface Routing {
   routes: RelayRoute[]
   /**
-   * Hosts no relay can serve because none of the configured relays is part of the run
-   * (`--hosts`/`--roles` left them out): they get their streams straight from this machine.
+   * Hosts that get their streams straight from this machine: none of the configured relays
+   * is part of the run (`--hosts`/`--roles` left them out), or (in a plan) the host is this
+   * machine (`transport: local`).
    */
   direct: string[]
 }

@@ -33,8 +33,16 @@ export function relayStrategy(): DeliveryStrategy {
     ...upload,
     describe: (release) => `unpack the new and changed files a relay passed on into releases/${release} (the rest copied on the host from the live release)`,
     preview: (layout, release) => receiveRelease(layout, release, null, '<live release>', relayedStream(layout, release)),
-    route: (config, hosts) => spreadOverRelays(relaysOf(config), hosts),
+    route: (config, hosts) => {
+      const routing = spreadOverRelays(relaysOf(config), hosts.filter((name) => !isLocal(config, name)))
+      return { ...routing, direct: [...routing.direct, ...hosts.filter((name) => isLocal(config, name))] }
+    },
   }
+}
+
+/** A `transport: local` host is this machine: its stream needs no relay. */
+function isLocal(config: DeliveryContext['config'], name: string): boolean {
+  return config.hosts.find((host) => host.name === name)?.transport === 'local'
 }
 
 function relaysOf(config: DeliveryContext['config']): string[] {
@@ -61,8 +69,9 @@ const throughRelays: HandOver = (ctx, hosts, input) => {
   })
   return async (shipped) => {
     const byName = new Map(shipped.map((part) => [part.host.host.name, part]))
-    const routing = spreadOverRelays(relays, [...byName.keys()])
+    const routing = spreadOverRelays(relays, [...byName.keys()].filter((name) => !isLocal(ctx.config, name)))
     const handed = new Map<string, HostDelivery>()
+    for (const part of shipped) if (isLocal(ctx.config, part.host.host.name)) handed.set(part.host.host.name, directDelivery(ctx, input.release, part))
     if (routing.direct.length > 0) {
       const who = routing.direct.length === 1 ? `${routing.direct[0]} gets` : `${routing.direct.join(', ')} get`
       ctx.report({ kind: 'log', level: 'info', message: `no relay (${relays.join(', ')}) is part of this run: ${who} the release straight from this machine` })

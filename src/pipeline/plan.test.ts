@@ -203,5 +203,8 @@ describe('planDeploy with delivery through relays', () => {
     const some = planDeploy(c, { ...input(c), hosts: c.hosts.filter((h) => h.name !== 'db1') })
     expect(some.relays).toEqual({ routes: [], direct: ['web1', 'web2'] })
     expect(planDeploy(config({}), input(config({}))).relays).toBeUndefined()
+    // This machine itself needs no relay.
+    const local: ResolvedConfig = { ...c, hosts: [...c.hosts, { ...host('here', ['web']), transport: 'local' }] }
+    expect(planDeploy(local, input(local)).relays).toEqual({ routes: [{ relay: 'db1', hosts: ['db1', 'web1', 'web2'] }], direct: ['here'] })
   })
 })
