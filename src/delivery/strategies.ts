@@ -1,6 +1,7 @@
 /** The delivery strategies berth has, by the name `strategy:` gives in the config. */
 import type { ResolvedConfig } from '../config/types.js'
 import { gitStrategy } from './git-strategy.js'
+import { relayStrategy } from './relay-strategy.js'
 import type { DeliveryStrategy } from './strategy.js'
 import { uploadStrategy } from './upload-strategy.js'
 
@@ -11,6 +12,15 @@ const STRATEGIES: Record<ResolvedConfig['strategy'], () => DeliveryStrategy> = {
 
 /** A fresh strategy for one run (it may keep what it read, e.g. the commit, across a rename). */
 export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
-  // `delivery.via` other than direct: not built yet (relay and store modules come next).
-  return STRATEGIES[config.strategy]()
+  return config.strategy === 'upload' ? uploadDeliveryFor(config) : STRATEGIES[config.strategy]()
+}
+
+/**
+ * The upload strategy, routed as `delivery.via` says; also what a promote ships its
+ * artifact with, whatever `strategy:` says (the config refuses a `via` other than direct
+ * with `strategy: git`).
+ */
+export function uploadDeliveryFor(config: ResolvedConfig): DeliveryStrategy {
+  if (config.delivery.via === 'relay') return relayStrategy()
+  return uploadStrategy()
 }

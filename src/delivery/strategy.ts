@@ -18,6 +18,7 @@ import type { HostState } from '../release/host-state.js'
 import type { InspectOptions } from '../remote/inspect.js'
 import type { Layout } from '../release/layout.js'
 import type { ExecResult } from '../transport/types.js'
+import type { Routing } from './relay-route.js'
 
 /** What a delivery needs from the run that uses it (given by the deploy; no pipeline import). */
 export interface DeliveryContext {
@@ -28,6 +29,11 @@ export interface DeliveryContext {
   cacheDir: string
   /** Runs one of berth's own commands on a host of the run. */
   exec(host: string, command: string): Promise<ExecResult>
+  /**
+   * Runs one of berth's own commands on a host of the run with `stdin` as its input (a
+   * relay's archive); `display` is what errors show for it.
+   */
+  execWithInput(host: string, command: string, stdin: Readable, display: string): Promise<ExecResult>
   /** Artifacts beyond this total size are pruned from the cache (`BERTH_CACHE_MAX`). */
   cacheMaxBytes: number
   /** Runs a local build command in `cwd`, reported like a hook; rejects with a `HookError`. */
@@ -81,6 +87,8 @@ export interface DeliveryStrategy {
    */
   preview(layout: Layout, release: string): string
   start(ctx: DeliveryContext, hosts: DeliveryHost[], input: DeliveryInput): Delivery
+  /** Which relay serves which of these hosts (`delivery.via: relay`), for the plan and `check`. */
+  route?(config: ResolvedConfig, hosts: string[]): Routing
 }
 
 /** One release on its way to the hosts of one run. */

@@ -1,8 +1,9 @@
 /**
  * Small archives made in memory (berth's own files beside an upload, the rendered
- * templates): the one module that packs with `tar-stream`. Entries are named and moded
+ * templates) and a relay's archive (`tarWithFiles`): the one module that packs with `tar-stream`. Entries are named and moded
  * here; owners are never taken from them on the host (`--no-same-owner`).
  */
+import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { pack } from 'tar-stream'
 
@@ -17,5 +18,35 @@ export function tarOf(entries: readonly TarEntry[]): Readable {
   const archive = pack()
   for (const entry of entries) archive.entry({ name: entry.name, mode: entry.mode }, entry.content)
   archive.finalize()
+  return archive
+}
+
+/** A file of this machine to put into an archive as it is, read while the archive is streamed. */
+export interface TarFile {
+  name: string
+  mode: number
+  path: string
+  size: number
+}
+
+/**
+ * A tar stream of small `entries` then `files`, each file streamed from disk when its turn
+ * comes (a relay's archive: its streams can be large, and are never held in memory).
+ */
+export function tarWithFiles(entries: readonly TarEntry[], files: readonly TarFile[]): Readable {
+  const archive = pack()
+  for (const entry of entries) archive.entry({ name: entry.name, mode: entry.mode }, entry.content)
+  const addFiles = async (): Promise<void> => {
+    for (const file of files) {
+      await new Promise<void>((resolve, reject) => {
+        const sink = archive.entry({ name: file.name, mode: file.mode, size: file.size }, (error) => (error ? reject(error) : resolve()))
+        const source = createReadStream(file.path)
+        source.once('error', reject)
+        source.pipe(sink)
+      })
+    }
+    archive.finalize()
+  }
+  addFiles().catch((error: unknown) => archive.destroy(error instanceof Error ? error : new Error(String(error))))
   return archive
 }

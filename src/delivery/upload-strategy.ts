@@ -16,9 +16,33 @@ import type { Delivery, DeliveryContext, DeliveryHost, DeliveryInput, DeliverySt
 import { builtSource } from './build-once.js'
 import { treeSource } from './tarball.js'
 import type { ReleaseTree } from './tree.js'
-import { createShipper, type HostBase, type ReleaseSource } from './upload.js'
+import { createShipper, type HostBase, type ReleaseSource, type Shipment } from './upload.js'
 
-export function uploadStrategy(): DeliveryStrategy {
+/** A host's packed stream (`upload.ts`), ready to be handed over. */
+export interface HostShipment {
+  host: DeliveryHost
+  shipment: Shipment
+}
+
+/**
+ * How the packed streams reach the hosts, made when the delivery starts: each stream on
+ * its host's fetch step's stdin (`direct`), or through relay hosts (`relay-strategy.ts`).
+ */
+export type HandOver = (ctx: DeliveryContext, hosts: DeliveryHost[], input: DeliveryInput) => (shipped: HostShipment[]) => Promise<Map<string, HostDelivery>>
+
+/** The host's part of the fetch step when its stream comes straight from this machine. */
+export function directDelivery(ctx: DeliveryContext, release: string, { shipment }: HostShipment): HostDelivery {
+  return {
+    command: receiveRelease(ctx.layout, release, shipment.compressed, shipment.base),
+    stdin: shipment.open,
+    display: `unpack the release into ${ctx.layout.release(release)}`,
+    sent: { bytes: shipment.bytesSent, files: shipment.filesSent },
+  }
+}
+
+const direct: HandOver = (ctx, _hosts, input) => async (shipped) => new Map(shipped.map((part) => [part.host.host.name, directDelivery(ctx, input.release, part)]))
+
+export function uploadStrategy(handOver: HandOver = direct): DeliveryStrategy {
   // The commit as git holds it, read once per run even when the release is renamed.
   const sources = new Map<string, Promise<ReleaseSource>>()
   const gitSource = (input: DeliveryInput, subdir: string | undefined, cacheDir: string): Promise<ReleaseSource> => {
@@ -53,28 +77,16 @@ export function uploadStrategy(): DeliveryStrategy {
       // Build steps run only under the lock: with them, nothing is packed before it. A tree
       // known already (the commit as it is, an artifact being promoted) is packed at once.
       const guesses = isCommitAsIs || artifact !== undefined ? hosts.map((host) => guessBase(ctx, host).then((base) => base && shipper.shipFor(base)).catch(() => {})) : []
+      const hand = handOver(ctx, hosts, input)
       let shipped = false
       const delivery: Delivery = {
         async forHosts(locked) {
           try {
-            const bases = await Promise.all(locked.map((host) => hostBase(ctx, host)))
-            const entries = await Promise.all(
-              bases.map(async (base): Promise<[string, HostDelivery]> => {
-                const shipment = await shipper.shipFor(base)
-                return [
-                  base.host,
-                  {
-                    command: receiveRelease(ctx.layout, input.release, shipment.compressed, shipment.base),
-                    stdin: shipment.open,
-                    display: `unpack the release into ${ctx.layout.release(input.release)}`,
-                    sent: { bytes: shipment.bytesSent, files: shipment.filesSent },
-                  },
-                ]
-              }),
-            )
+            const parts = await Promise.all(locked.map(async (host): Promise<HostShipment> => ({ host, shipment: await shipper.shipFor(await hostBase(ctx, host)) })))
+            const handed = await hand(parts)
             await cacheManifest(await shipper.listing(), manifestCacheDir(ctx.cacheDir))
             shipped = true
-            return new Map(entries)
+            return handed
           } finally {
             await built?.dispose()
             built = undefined

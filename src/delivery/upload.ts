@@ -33,7 +33,7 @@ export interface HostBase {
   gzip: boolean
 }
 
-interface Shipment {
+export interface Shipment {
   file: string
   open(): Readable
   /** Release the host copies unchanged files from, or null for a full upload. */

@@ -5,14 +5,18 @@
  */
 import type { ResolvedConfig } from '../config/types.js'
 import { deliveryFor } from '../delivery/strategies.js'
+import { script } from '../remote/script.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
 import type { RunOptions } from './context.js'
 import { selectRunHosts } from '../inventory/select.js'
 import { onEachHost, type PerHost } from './fleet-read.js'
 import { selectHosts } from './hooks.js'
+import { relayProbes, RELAY_TOOLS } from './check-relay.js'
 
 export interface HostCheck {
   tools: Record<string, boolean>
+  /** `delivery.via: relay`: the relay that logged in to this host for the check (absent when none did). */
+  reachedFrom?: string
   /** Closest existing directory at or above deployTo, and whether it is writable. */
   writable: { path: string; ok: boolean }
   freeKiB: number | null
@@ -41,18 +45,39 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
   return check
 }
 
-export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
-  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...deliveryFor(config).hostTools]
+export async function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
+  const delivery = deliveryFor(config)
+  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...delivery.hostTools]
   const hosts = selectRunHosts(config.hosts, options, config.environment)
+  const relays = await relayProbes(config, hosts, delivery.route?.(config, hosts.map((host) => host.name)).routes ?? [])
   // http checks poll from the host with curl or wget: only the hosts an http entry runs on need one.
   const httpHosts = new Set(
     Object.values(config.hooks).flatMap((entries) => entries.filter((e) => e.http !== undefined && !e.local).flatMap((e) => selectHosts(e, hosts).map((h) => h.name))),
   )
-  return onEachHost(
+  const checked = await onEachHost(
     config,
     options,
-    (_ctx, host) => checkScript(config.deployTo, httpHosts.has(host.name) ? [...tools, HTTP_CLIENT] : tools),
-    (result) => parseCheck(result.stdout, config.deployTo),
-    { step: 'check' },
+    (_ctx, host) => {
+      const probe = relays.get(host.name)
+      const mine = [...tools, ...(probe === undefined ? [] : RELAY_TOOLS), ...(httpHosts.has(host.name) ? [HTTP_CLIENT] : [])]
+      return script(probe?.command ?? '', checkScript(config.deployTo, mine))
+    },
+    (result, host) => {
+      relays.get(host.name)?.read(result.stdout)
+      return parseCheck(result.stdout, config.deployTo)
+    },
+    (host) => {
+      const probe = relays.get(host.name)
+      return probe === undefined ? { step: 'check' } : { step: 'check', stdin: probe.input() }
+    },
   )
+  for (const probe of relays.values()) {
+    for (const [name, problem] of probe.results()) {
+      const entry = checked.find((c) => c.host.name === name)
+      if (entry?.ok !== true) continue
+      if (problem === null) entry.value.reachedFrom = probe.relay
+      else entry.value.problems.push(problem)
+    }
+  }
+  return checked
 }

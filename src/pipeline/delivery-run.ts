@@ -57,13 +57,15 @@ export class DeliveryRun {
 const LOCAL: HostRun['host'] = { name: 'local', host: 'localhost', roles: ['all'], primary: false, transport: 'local' }
 
 function deliveryContext(ctx: RunContext, hosts: DeployHost[]): DeliveryContext {
+  const hostNamed = (name: string): DeployHost => hosts.find((host) => host.host.name === name)!
   return {
     config: ctx.config,
     layout: ctx.layout,
     report: ctx.report,
     cacheDir: ctx.cacheDir,
     cacheMaxBytes: ctx.cacheMaxBytes,
-    exec: (name, command) => execOn(ctx, hosts.find((host) => host.host.name === name)!, command, { step: 'fetch' }),
+    exec: (name, command) => execOn(ctx, hostNamed(name), command, { step: 'fetch' }),
+    execWithInput: (name, command, stdin, display) => execOn(ctx, hostNamed(name), command, { step: 'fetch', stdin, display }),
     async runLocal(command, cwd, env) {
       const local: HostRun = { host: LOCAL, transport: new LocalTransport('local'), state: null, failed: null }
       ctx.report({ kind: 'hook:start', host: 'local', hook: 'build (local)', command, local: true })

@@ -191,3 +191,20 @@ describe('planDeploy: berth\'s own host commands and round trips', () => {
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan)
   })
 })
+
+describe('planDeploy with delivery through relays', () => {
+  it('says which relay serves which hosts, and what each host unpacks, without touching a host', () => {
+    const c: ResolvedConfig = { ...config({}), delivery: { via: 'relay', relays: ['db1'], forwardAgent: false } }
+    const plan = planDeploy(c, input(c))
+    expect(plan.relays).toEqual({ routes: [{ relay: 'db1', hosts: ['db1', 'web1', 'web2'] }], direct: [] })
+    const fetch = plan.steps.find((step) => step.step === 'fetch')!.hosts['web1']!.find((action) => action.kind === 'builtin')
+    expect(fetch?.kind === 'builtin' && fetch.command).toContain(`-f /srv/shop/releases/.20261123T171500-aaaaaaa.delivery/relayed`)
+    // --hosts left the relay out: the others are sent to directly.
+    const some = planDeploy(c, { ...input(c), hosts: c.hosts.filter((h) => h.name !== 'db1') })
+    expect(some.relays).toEqual({ routes: [], direct: ['web1', 'web2'] })
+    expect(planDeploy(config({}), input(config({}))).relays).toBeUndefined()
+    // This machine itself needs no relay.
+    const local: ResolvedConfig = { ...c, hosts: [...c.hosts, { ...host('here', ['web']), transport: 'local' }] }
+    expect(planDeploy(local, input(local)).relays).toEqual({ routes: [{ relay: 'db1', hosts: ['db1', 'web1', 'web2'] }], direct: ['here'] })
+  })
+})

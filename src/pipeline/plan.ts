@@ -9,6 +9,7 @@
 import type { HookName, HostConfig, ResolvedConfig, Step } from '../config/types.js'
 import { BODY_HOOKS } from '../config/types.js'
 import { deliveryFor } from '../delivery/strategies.js'
+import type { Routing } from '../delivery/relay-route.js'
 import type { DeliveryStrategy } from '../delivery/strategy.js'
 import type { RenderedTemplates } from '../delivery/templates.js'
 import type { LockHolder } from '../errors.js'
@@ -78,6 +79,8 @@ export interface DeployPlan {
   maintenancePage?: string
   /** The environment whose live release this run promotes (`berth promote`). */
   promotedFrom?: string
+  /** `delivery.via: relay`: which relay passes the release on to which hosts. */
+  relays?: Routing
 }
 
 export interface PlanInput {
@@ -143,6 +146,7 @@ export function stepInputFor(config: ResolvedConfig, input: PlanInput): StepInpu
 
 export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan {
   const steps = planSteps(config, input, stepInputFor(config, input))
+  const relays = (input.delivery ?? deliveryFor(config)).route?.(config, input.hosts.map((h) => h.name))
   return {
     app: config.app,
     environment: config.environment,
@@ -158,6 +162,7 @@ export function planDeploy(config: ResolvedConfig, input: PlanInput): DeployPlan
     ...(input.tag === undefined ? {} : { tag: input.tag }),
     ...(input.maintenancePage === undefined ? {} : { maintenancePage: input.maintenancePage }),
     ...(input.promotedFrom === undefined ? {} : { promotedFrom: input.promotedFrom }),
+    ...(relays === undefined ? {} : { relays }),
   }
 }
 

@@ -38,12 +38,13 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
  * costs nothing on a filesystem that shares blocks (Btrfs, XFS), through `tar | tar` where
  * `cp` cannot (no GNU cp or no `xargs`). Owners are not taken from the stream.
  *
- * `compressed` and `base` are null in a plan made before the host answered.
+ * `compressed` and `base` are null in a plan made before the host answered. `input` is where
+ * the stream is read from: stdin, or a file already on the host (a relay staged it there).
  */
-export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false, base: string | null = null): string {
+export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false, base: string | null = null, input = '-'): string {
   const delivery = layout.delivery(id)
   // -m: each file is dated when it arrives, by the host's clock (see `Layout.paths`).
-  const options = shellJoin(['-m', '-i', '-f', '-', '--no-same-owner', '-C', layout.releases])
+  const options = shellJoin(['-m', '-i', '-f', input, '--no-same-owner', '-C', layout.releases])
   const z = compressed === null ? '<-z when the stream is gzipped> ' : compressed ? '-z ' : ''
   return all(
     `tar -x ${z}${options}`,

@@ -23,10 +23,19 @@ const defaultTransportFactory: TransportFactory = (host, config, controlDir, han
     ...(config.ssh.config === undefined ? {} : { sshConfigFile: config.ssh.config }),
     strictHostKeyChecking: config.ssh.strictHostKeyChecking,
     connectTimeoutMs: config.ssh.connectTimeoutMs,
-    forwardAgent: config.ssh.forwardAgent,
+    forwardAgent: config.ssh.forwardAgent || relayGetsAgent(config, host),
     controlDir: controlDir(),
     handshakes: handshakes(),
   })
+}
+
+/**
+ * `delivery.forwardAgent`: the deployer's agent goes to the relays only (their master
+ * connection and the commands over it), so that they can log in to the hosts they serve;
+ * no other host of the run gets it.
+ */
+function relayGetsAgent(config: ResolvedConfig, host: HostConfig): boolean {
+  return config.delivery.via === 'relay' && config.delivery.forwardAgent && config.delivery.relays.includes(host.name)
 }
 
 /** The transports of one run, and the private directory their sockets live in. */

@@ -75,6 +75,13 @@ describe('plain reporter', () => {
     expect(lines.filter((line) => line.includes('switch'))).toHaveLength(1)
   })
 
+  it('warns of the hosts a relay could not reach, and says what it relayed only with verbose', () => {
+    const failed: BerthEvent = { kind: 'relay:done', host: 'web1', hosts: ['web1', 'web2', 'web3'], failed: ['web3'], bytes: 2048, durationMs: 900 }
+    const fine: BerthEvent = { kind: 'relay:done', host: 'web4', hosts: ['web4', 'web5'], failed: [], bytes: 2048, durationMs: 900 }
+    expect(capture().feed([failed, fine]).join('\n')).toMatch(/web1 \| ⚠ relayed 2(\.0)? KB to 2 of 3 hosts; could not reach web3\n?$/)
+    expect(capture({ verbose: true }).feed([fine]).join('\n')).toMatch(/web4 \| relayed 2(\.0)? KB to web4, web5/)
+  })
+
   it('prefixes host lines with the host padded to a common width', () => {
     const lines = capture().feed(run)
     expect(lines).toEqual(

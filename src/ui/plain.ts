@@ -102,6 +102,10 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
     'upload:progress': (e) => {
       if (verbose && !quiet) hostLine(e.host, p.dim(`uploaded ${e.files} files, ${formatBytes(e.bytes)}`))
     },
+    'relay:done': (e) => {
+      if (e.failed.length > 0) warn(`relayed ${formatBytes(e.bytes)} to ${e.hosts.length - e.failed.length} of ${e.hosts.length} hosts; could not reach ${e.failed.join(', ')}`, e.host)
+      else if (verbose && !quiet) hostLine(e.host, p.dim(`relayed ${formatBytes(e.bytes)} to ${e.hosts.join(', ')}`))
+    },
     'maintenance:page': (e) => {
       if (!quiet && e.page !== 'kept') hostLine(e.host, `maintenance page ${e.page}: ${e.path}`)
     },

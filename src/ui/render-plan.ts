@@ -19,6 +19,8 @@ export function formatPlan(plan: DeployPlan): string {
   }
   if (plan.maintenancePage !== undefined) lines.push(`maintenance page ${plan.maintenancePage}: up before migrate, down after verify (or, after a failure, once hosts are back on their old release)`)
   if (plan.tag !== undefined) lines.push(`after success: tag ${plan.revision.slice(0, 12)} as ${plan.tag.name}${plan.tag.push === undefined ? '' : ` and push it to ${plan.tag.push}`} (in the local repository)`)
+  for (const route of plan.relays?.routes ?? []) lines.push(`relay ${route.relay}: the release goes there once, and on from it to ${route.hosts.filter((h) => h !== route.relay).join(', ') || 'no other host'}`)
+  if ((plan.relays?.direct.length ?? 0) > 0) lines.push(`straight from this machine, no relay serving them in this run: ${plan.relays!.direct.join(', ')}`)
   if (plan.batches.length > 1) lines.push(`rollout in ${plan.batches.length} batches: ${plan.batches.map((batch) => batch.join(', ')).join(' | ')}`)
   lines.push('')
   const goLive = plan.steps.filter((step) => step.segment === 'go-live')

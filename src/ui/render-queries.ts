@@ -94,7 +94,8 @@ export function formatCheck(config: ResolvedConfig, hosts: PerHost<HostCheck>[])
     const tools = Object.entries(c.tools).map(([tool, ok]) => `${tool}${ok ? '' : ' MISSING'}`).join(' ')
     // ssh refuses an unknown or changed host key and a rejected login: connected means both were fine.
     const reached = entry.host.transport === 'local' ? 'on this machine' : 'connected (host key known, login accepted)'
-    lines.push(`${c.problems.length === 0 ? '✓' : '✗'} ${entry.host.name}: ${reached}; ${tools}; ${c.writable.path} ${c.writable.ok ? 'writable' : 'NOT writable'}; ${free}`)
+    const relayed = c.reachedFrom === undefined ? '' : `; reachable from relay ${c.reachedFrom}`
+    lines.push(`${c.problems.length === 0 ? '✓' : '✗'} ${entry.host.name}: ${reached}; ${tools}; ${c.writable.path} ${c.writable.ok ? 'writable' : 'NOT writable'}; ${free}${relayed}`)
     for (const problem of c.problems) lines.push(`    problem: ${problem}`)
   }
   return `${lines.join('\n')}\n`

@@ -183,6 +183,11 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
       rowFor(e.host).detail = p.dim(`uploading: ${e.files} files, ${formatBytes(e.bytes)}`)
       drawSoon()
     },
+    'relay:done': (e) => {
+      rowFor(e.host).detail = p.dim(`relayed ${formatBytes(e.bytes)} to ${e.hosts.length - e.failed.length}/${e.hosts.length} hosts`)
+      if (e.failed.length > 0) persist(`${p.host(r(e.host))} ${p.dim('|')} could not pass the release on to ${e.failed.map(r).join(', ')}`)
+      drawSoon()
+    },
     'maintenance:page': (e) => {
       if (!quiet && e.page !== 'kept') persist(`${p.host(r(e.host))} ${p.dim('|')} maintenance page ${e.page}: ${r(e.path)}`)
     },

@@ -53,6 +53,8 @@ export interface Fleet {
   startHost(name: string): Promise<void>
   /** Number of authenticated connections the host has accepted so far. */
   countLogins(name: string): Promise<number>
+  /** The public key a host got with `hostKeys` (its home's `~/.ssh/id_ed25519.pub`). */
+  homeKey(name: string): string
   /** Writes another ssh_config for the same hosts, e.g. with an empty known_hosts or another key. */
   writeSshConfig(options: { file: string; knownHostsFile?: string; identityFile?: string }): Promise<string>
   /** Kills only this fleet's daemons and removes its files. */
@@ -76,6 +78,11 @@ export interface FleetOptions {
   behindBastion?: boolean
   /** Where the fleet's temp directory is made, e.g. a tmpfs the caller mounted. @default os.tmpdir() */
   baseDir?: string
+  /**
+   * Hosts whose home gets a key of their own (`~/.ssh/id_ed25519`) that every host of the
+   * fleet accepts: a relay logging in to the others with its own key.
+   */
+  hostKeys?: string[]
 }
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
@@ -96,7 +103,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     generateKey(clientKey),
     ...specs.map((spec) => prepareHost(root, spec.name, spec.address, port)),
   ])
-  await writeFile(join(root, 'authorized_keys'), await readFile(`${clientKey}.pub`))
+  const ownKeys = hosts.filter((h) => options.hostKeys?.includes(h.name) === true).map((h) => join(h.home, '.ssh', 'id_ed25519'))
+  await Promise.all(ownKeys.map(generateKey))
+  const authorized = await Promise.all([clientKey, ...ownKeys].map((key) => readFile(`${key}.pub`, 'utf8')))
+  await writeFile(join(root, 'authorized_keys'), authorized.join(''))
   const knownLines = await Promise.all(hosts.map(async (h) => buildKnownHostsLine(h.address, port, await readFile(hostKeyFile(h, '.pub'), 'utf8'))))
   await writeFile(knownHostsFile, `${knownLines.join('\n')}\n`)
   const blocks: ClientHostBlock[] = hosts.map((h) => ({
@@ -156,6 +166,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     stopHost,
     startHost,
     countLogins: async (name) => (await readFile(find(name).logFile, 'utf8')).split('Accepted publickey').length - 1,
+    homeKey: (name) => join(find(name).home, '.ssh', 'id_ed25519.pub'),
     writeSshConfig,
     stop,
   }
