@@ -32,6 +32,8 @@ export type BerthEvent =
   | { kind: 'release:switched'; host: string; from: string | null; to: string }
   | { kind: 'release:removed'; host: string; release: string }
   | { kind: 'upload:progress'; host: string; bytes: number; files: number }
+  /** `delivery.via: store`: blobs put into the store for this release (`present`: needed, and there already). */
+  | { kind: 'store:put'; blobs: number; bytes: number; present: number }
   /** The deployed commit was tagged in the local repository (and pushed, when `pushedTo`). */
   | { kind: 'tag:made'; tag: string; sha: string; pushedTo?: string }
   /** The maintenance page went up or down on a host, or (`kept`) a page put up by hand was left as it is. */

@@ -1,6 +1,7 @@
 /** The delivery strategies berth has, by the name `strategy:` gives in the config. */
 import type { ResolvedConfig } from '../config/types.js'
 import { gitStrategy } from './git-strategy.js'
+import { storeStrategy } from './store-strategy.js'
 import type { DeliveryStrategy } from './strategy.js'
 import { uploadStrategy } from './upload-strategy.js'
 
@@ -11,6 +12,7 @@ const STRATEGIES: Record<ResolvedConfig['strategy'], () => DeliveryStrategy> = {
 
 /** A fresh strategy for one run (it may keep what it read, e.g. the commit, across a rename). */
 export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
-  // `delivery.via` other than direct: not built yet (relay and store modules come next).
+  // `delivery.via` other than direct carries an upload's files another way (the config allows it with strategy: upload only).
+  if (config.delivery.via === 'store') return storeStrategy(config.delivery.store)
   return STRATEGIES[config.strategy]()
 }

@@ -19,6 +19,7 @@ const KINDS: Record<BerthEventKind, true> = {
   'release:switched': true,
   'release:removed': true,
   'upload:progress': true,
+  'store:put': true,
   'tag:made': true,
   'maintenance:page': true,
   'run:summary': true,

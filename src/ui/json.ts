@@ -31,6 +31,7 @@ const serializers: EventRenderers<JsonObject> = {
   'release:switched': passThrough,
   'release:removed': passThrough,
   'upload:progress': passThrough,
+  'store:put': passThrough,
   'tag:made': passThrough,
   'maintenance:page': passThrough,
   'run:summary': (e) => ({ ...e, outcomes: e.outcomes.map(serializeOutcome) }),

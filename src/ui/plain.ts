@@ -9,6 +9,7 @@ import { cleanOutputLine, padEndVisible } from './ansi.js'
 import { SYMBOLS, createPalette } from './colors.js'
 import { formatBytes, formatDuration } from './duration.js'
 import { formatSummary, isFailedOutcome } from './summary.js'
+import { storePutLine } from './store-put.js'
 import { renderEvent, type EventOf, type EventRenderers, type ReporterHandle, type ReporterOptions } from './types.js'
 
 /** Lines of output kept per host in quiet mode; older lines are dropped, like a tail. */
@@ -101,6 +102,9 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
     },
     'upload:progress': (e) => {
       if (verbose && !quiet) hostLine(e.host, p.dim(`uploaded ${e.files} files, ${formatBytes(e.bytes)}`))
+    },
+    'store:put': (e) => {
+      if (verbose && !quiet) emit(p.dim(storePutLine(e)))
     },
     'maintenance:page': (e) => {
       if (!quiet && e.page !== 'kept') hostLine(e.host, `maintenance page ${e.page}: ${e.path}`)

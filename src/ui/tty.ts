@@ -12,6 +12,7 @@ import { SYMBOLS, createPalette } from './colors.js'
 import { formatBytes, formatDuration } from './duration.js'
 import { renderFrame, type HostRow, type LiveState } from './live-frame.js'
 import { formatSummary } from './summary.js'
+import { storePutLine } from './store-put.js'
 import { renderEvent, type EventOf, type EventRenderers, type ReporterHandle, type ReporterOptions } from './types.js'
 
 export interface TtyReporterOptions extends ReporterOptions {
@@ -182,6 +183,9 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
     'upload:progress': (e) => {
       rowFor(e.host).detail = p.dim(`uploading: ${e.files} files, ${formatBytes(e.bytes)}`)
       drawSoon()
+    },
+    'store:put': (e) => {
+      if (verbose) persist(p.dim(storePutLine(e)))
     },
     'maintenance:page': (e) => {
       if (!quiet && e.page !== 'kept') persist(`${p.host(r(e.host))} ${p.dim('|')} maintenance page ${e.page}: ${r(e.path)}`)
