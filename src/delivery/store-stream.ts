@@ -58,7 +58,7 @@ export async function storeStream(shipment: StoreShipment, gzip: boolean): Promi
     { name: `${dir}/`, type: 'directory', mode: 0o700 },
     ...deliveryEntries(release, shipment.base === null ? [] : delta.link, checkedPaths(manifest), shipment.listing),
     { name: `${dir}/${BLOB_FILES.urls}`, mode: 0o600, content: hexes.map((hex) => `${hex} ${shipment.urls.get(hex)!}\n`).join('') },
-    { name: `${dir}/${STORE_FILES.used}`, mode: 0o644, content: hexes.map((hex) => `${hex}\n`).join('') },
+    { name: `${dir}/${BLOB_FILES.used}`, mode: 0o644, content: hexes.map((hex) => `${hex}\n`).join('') },
     { name: `${dir}/${STORE_FILES.exec}`, mode: 0o644, content: exec.map((path) => `${path}\0`).join('') },
     { name: `${dir}/${STORE_FILES.stage}`, mode: 0o644, content: await buffer(tarOf(staged)) },
   ]

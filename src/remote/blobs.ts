@@ -13,8 +13,10 @@ import { all, script } from './script.js'
 
 /** Names inside a release's delivery directory (`Layout.delivery`) that this module reads. */
 export const BLOB_FILES = {
-  /** `<sha256> <presigned URL>` a line: every blob the release is built from. */
+  /** `<sha256> <presigned URL>` a line, for every blob the release is built from; removed once fetched. */
   urls: 'blobs',
+  /** The same blobs' sha256, one a line: filed as the release's blob list (`Layout.blobList`). */
+  used: 'used',
 } as const
 
 /** What a host says, after `berth: `, when it has neither curl nor wget. */
@@ -25,35 +27,40 @@ export const NO_HTTP_CLIENT = 'neither curl nor wget is installed: delivery.via 
  * `curl --parallel` (one at a time on a curl older than 7.66), or one `wget` a blob. Each
  * lands in an incoming directory, is checked with `sha256sum` against its name, and only
  * then moved into the blob store (a rename: a reader sees a whole blob or none). A blob
- * that does not match is refused and the command fails.
+ * that does not match is refused and the command fails. The URLs are deleted from the
+ * host as soon as the fetch ends, whether it worked or not.
  */
 export function fetchBlobs(layout: Layout, id: string): string {
   const urls = `${layout.delivery(id)}/${BLOB_FILES.urls}`
+  const used = `${layout.delivery(id)}/${BLOB_FILES.used}`
   const config = `${layout.delivery(id)}/curl.conf`
   const sums = `${layout.delivery(id)}/sums`
   const incoming = `${layout.blobs}/.incoming`
   // Blob names are sha256 hex and the URLs are checked on the deploying machine to hold no
   // quote, backslash or space: both go into curl's config as they are.
-  return script(
-    `b=${q(layout.blobs)}; n=0`,
-    `${all(`mkdir -p "$b"`, `rm -rf ${q(incoming)}`, `mkdir ${q(incoming)}`)} || exit 1`,
-    `while read -r h u; do [ -f "$b/$h" ] || { n=$((n + 1)); printf 'url = "%s"\\noutput = "%s"\\n' "$u" "$h"; }; done < ${q(urls)} > ${q(config)}`,
-    `if [ "$n" -gt 0 ]; then`,
-    `  if command -v curl >/dev/null 2>&1; then`,
-    `    p=; curl -q --parallel --version >/dev/null 2>&1 && p=--parallel`,
-    `    ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} ) || { echo 'berth: fetching blobs from the store failed (curl)' >&2; exit 1; }`,
-    `  elif command -v wget >/dev/null 2>&1; then`,
-    `    ( cd ${q(incoming)} && while read -r h u; do [ -f "$b/$h" ] && continue; printf '%s\\n' "$u" | wget -q -O "$h" -i - || { echo "berth: fetching blob $h from the store failed (wget)" >&2; exit 1; }; done < ${q(urls)} ) || exit 1`,
-    `  else`,
-    `    echo ${q(`berth: ${NO_HTTP_CLIENT}`)} >&2; exit 1`,
-    `  fi`,
-    `  ( cd ${q(incoming)} && find . -type f -exec sha256sum -- {} + ) > ${q(sums)} || exit 1`,
-    `  bad=0; while read -r s f; do f=\${f#./}; [ "$s" = "$f" ] || { echo "berth: blob $f from the store does not match its sha256 (it has $s): refused" >&2; bad=1; }; done < ${q(sums)}`,
-    `  [ "$bad" = 0 ] || exit 1`,
-    `  ( cd ${q(incoming)} && find . -type f -exec mv -f -t "$b" -- {} + ) || exit 1`,
+  const fetch = script(
+    `n=0; while read -r h u; do [ -f "$b/$h" ] || { n=$((n + 1)); printf 'url = "%s"\noutput = "%s"\n' "$u" "$h"; }; done < ${q(urls)} > ${q(config)}`,
+    `[ "$n" -gt 0 ] || exit 0`,
+    `if command -v curl >/dev/null 2>&1; then`,
+    `  p=; curl -q --parallel --version >/dev/null 2>&1 && p=--parallel`,
+    `  ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} ) || { echo 'berth: fetching blobs from the store failed (curl)' >&2; exit 1; }`,
+    `elif command -v wget >/dev/null 2>&1; then`,
+    `  ( cd ${q(incoming)} && while read -r h u; do [ -f "$b/$h" ] && continue; printf '%s\n' "$u" | wget -q -O "$h" -i - || { echo "berth: fetching blob $h from the store failed (wget)" >&2; exit 1; }; done < ${q(urls)} ) || exit 1`,
+    `else`,
+    `  echo ${q(`berth: ${NO_HTTP_CLIENT}`)} >&2; exit 1`,
     `fi`,
-    `rm -rf ${q(incoming)}`,
-    `while read -r h u; do [ -f "$b/$h" ] || { echo "berth: blob $h is not in the host's blob store after the fetch" >&2; exit 1; }; done < ${q(urls)}`,
+    `( cd ${q(incoming)} && find . -type f -exec sha256sum -- {} + ) > ${q(sums)} || exit 1`,
+    `bad=0; while read -r s f; do f=\${f#./}; [ "$s" = "$f" ] || { echo "berth: blob $f from the store does not match its sha256 (it has $s): refused" >&2; bad=1; }; done < ${q(sums)}`,
+    `[ "$bad" = 0 ] || exit 1`,
+    `( cd ${q(incoming)} && find . -type f -exec mv -f -t "$b" -- {} + )`,
+  )
+  return script(
+    `b=${q(layout.blobs)}`,
+    `${all(`mkdir -p "$b"`, `rm -rf ${q(incoming)}`, `mkdir ${q(incoming)}`)} || exit 1`,
+    `( ${fetch}\n); s=$?`,
+    `rm -f ${q(urls)} ${q(config)}; rm -rf ${q(incoming)}`,
+    `[ "$s" = 0 ] || exit "$s"`,
+    `while read -r h; do [ -f "$b/$h" ] || { echo "berth: blob $h is not in the host's blob store after the fetch" >&2; exit 1; }; done < ${q(used)}`,
   )
 }
 

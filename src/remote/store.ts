@@ -15,7 +15,7 @@
  */
 import type { Layout } from '../release/layout.js'
 import { shellJoin, shellQuote as q } from '../transport/quote.js'
-import { fetchBlobs } from './blobs.js'
+import { BLOB_FILES, fetchBlobs } from './blobs.js'
 import { copyUnchanged, fileDelivery } from './release.js'
 import { sequence } from './script.js'
 
@@ -24,8 +24,6 @@ export const STORE_FILES = {
   stage: 'stage.tar',
   /** NUL-separated paths of the staged files that are executable (0755). */
   exec: 'exec',
-  /** The release's blob list, filed as `Layout.blobList`. */
-  used: 'used',
 } as const
 
 /**
@@ -47,7 +45,7 @@ export function receiveFromStore(layout: Layout, id: string, compressed: boolean
     `if [ -d ${q(stage)} ]; then ${shellJoin(['cp', '-R', '-P', '--reflink=auto', `${stage}/.`, `${release}/`])} 2>/dev/null || ${shellJoin(['cp', '-R', '-P', `${stage}/.`, `${release}/`])}; fi`,
     `if [ -s ${q(`${delivery}/${STORE_FILES.exec}`)} ]; then ( cd ${q(release)} && xargs -0 chmod 0755 -- < ${q(`${delivery}/${STORE_FILES.exec}`)} ); fi`,
     base === null ? '' : copyUnchanged(layout, id, base),
-    shellJoin(['mv', '-f', `${delivery}/${STORE_FILES.used}`, layout.blobList(id)]),
+    shellJoin(['mv', '-f', `${delivery}/${BLOB_FILES.used}`, layout.blobList(id)]),
     fileDelivery(layout, id),
   )
   return `( ${body}\n)`
