@@ -51,7 +51,7 @@ describe('release commands', () => {
       `rm -rf /srv/shop/releases/${A} /srv/shop/.berth/releases/${A}.json /srv/shop/.berth/releases/${A}.files /srv/shop/.berth/releases/${A}.paths /srv/shop/.berth/releases/${A}.deps /srv/shop/.berth/releases/${A}.blobs /srv/shop/releases/.${A}.delivery && { if [ -d /srv/shop/.berth/blobs ]; then`,
     )).toBe(true)
     expect(removeReleases(plain, [])).toBe(':')
-    expect(tryRemoveReleases(plain, [A])).toBe(`${removeReleases(plain, [A])} || echo 'berth: removing old releases failed' >&2`)
+    expect(tryRemoveReleases(plain, [A])).toBe(`{ ${removeReleases(plain, [A])}\n} || echo 'berth: removing old releases failed' >&2`)
     expect(tryRemoveReleases(plain, [])).toBe('')
   })
 
