@@ -22,7 +22,11 @@ export interface HostCheck {
 /** Below this much free space under deployTo, check reports a problem. */
 const MIN_FREE_KIB = 200 * 1024
 
-export function parseCheck(output: string, deployTo: string): HostCheck {
+/**
+ * `httpFor`: what needs curl or wget on the host, for the message when neither is there
+ * (`delivery.via: store` fetches with one; an http check in a hook polls with one).
+ */
+export function parseCheck(output: string, deployTo: string, httpFor = 'the http checks in hooks need one'): HostCheck {
   const check: HostCheck = { tools: {}, writable: { path: deployTo, ok: false }, freeKiB: null, problems: [] }
   for (const line of output.split('\n')) {
     const [key, ...rest] = line.split(' ')
@@ -34,7 +38,7 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
   }
   for (const [tool, ok] of Object.entries(check.tools)) {
     if (ok) continue
-    check.problems.push(tool === HTTP_CLIENT ? 'neither curl nor wget is installed: the http checks in hooks need one' : `${tool} is not installed`)
+    check.problems.push(tool === HTTP_CLIENT ? `neither curl nor wget is installed: ${httpFor}` : `${tool} is not installed`)
   }
   if (!check.writable.ok) check.problems.push(`${check.writable.path} is not writable (deployTo is ${deployTo})`)
   if (check.freeKiB !== null && check.freeKiB < MIN_FREE_KIB) check.problems.push(`only ${Math.round(check.freeKiB / 1024)} MiB free`)
@@ -42,7 +46,9 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
 }
 
 export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
-  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...deliveryFor(config).hostTools]
+  const delivery = deliveryFor(config)
+  const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...delivery.hostTools]
+  const httpFor = delivery.hostTools.includes(HTTP_CLIENT) ? 'delivery.via store fetches blobs with one' : undefined
   const hosts = selectRunHosts(config.hosts, options, config.environment)
   // http checks poll from the host with curl or wget: only the hosts an http entry runs on need one.
   const httpHosts = new Set(
@@ -52,7 +58,7 @@ export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Pr
     config,
     options,
     (_ctx, host) => checkScript(config.deployTo, httpHosts.has(host.name) ? [...tools, HTTP_CLIENT] : tools),
-    (result) => parseCheck(result.stdout, config.deployTo),
+    (result) => parseCheck(result.stdout, config.deployTo, httpFor),
     { step: 'check' },
   )
 }
