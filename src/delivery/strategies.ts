@@ -16,3 +16,8 @@ export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
   if (config.delivery.via === 'store') return storeStrategy(config.delivery.store)
   return STRATEGIES[config.strategy]()
 }
+
+/** What ships an artifact (`promote`): the upload, through the store when the config says so. */
+export function artifactDeliveryFor(config: ResolvedConfig): DeliveryStrategy {
+  return config.delivery.via === 'store' ? storeStrategy(config.delivery.store) : uploadStrategy()
+}

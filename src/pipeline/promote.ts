@@ -12,7 +12,7 @@ import { artifactId, openArtifact, type Artifact } from '../artifact/store.js'
 import type { ResolvedConfig } from '../config/types.js'
 import { parseManifest, type Manifest } from '../delivery/manifest.js'
 import { findListedHooks } from '../delivery/repo-hooks.js'
-import { uploadStrategy } from '../delivery/upload-strategy.js'
+import { artifactDeliveryFor } from '../delivery/strategies.js'
 import { StateError, UsageError, toBerthError, type BerthError } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import { parseHostState } from '../release/host-state.js'
@@ -38,7 +38,7 @@ export async function promote(from: ResolvedConfig, to: ResolvedConfig, options:
       sha: found.record.revision,
       ref: found.record.ref,
       repoDir: '',
-      strategy: uploadStrategy(),
+      strategy: artifactDeliveryFor(to),
       release: found.release,
       promotedFrom: from.environment,
       ...(found.artifact === null ? {} : { artifact: found.artifact }),

@@ -44,13 +44,14 @@ function appFiles(count = 25): Record<string, string | { content: string; mode: 
 }
 
 /** `prefix`: where in the bucket (default: one of the app's own). */
-function setup(app: string, options: { environment?: string[]; extra?: string[]; prefix?: string } = {}): { project: Project; hosts: HostView[] } {
+function setup(app: string, options: { environment?: string[]; extra?: string[]; prefix?: string; hosts?: string[] } = {}): { project: Project; hosts: HostView[] } {
   const project = fleetProject(
     fleet,
     {
       app,
       environment: options.environment ?? [],
-      extra: ['delivery:', '  via: store', `  store: { url: 's3://${s3.bucket}/${options.prefix ?? `berth/${app}`}', endpoint: '${s3.endpoint}' }`, ...(options.extra ?? [])],
+      ...(options.hosts === undefined ? {} : { hosts: options.hosts }),
+      extra: [...(options.extra ?? []), 'delivery:', '  via: store', `  store: { url: 's3://${s3.bucket}/${options.prefix ?? `berth/${app}`}', endpoint: '${s3.endpoint}' }`],
     },
     appFiles(),
   )
@@ -146,6 +147,19 @@ describe('delivery.via: store', () => {
     const put = second.stdout.split('\n').find((line) => line.includes('"store:put"'))
     expect(JSON.parse(put!)).toMatchObject({ blobs: 1, bytes: config })
     expect(b.hosts[1]!.read('current/lib/part 4.txt')).toBe(readFileSync(join(a.project.dir, 'lib', 'part 4.txt'), 'utf8'))
+  })
+
+  it('promote puts nothing: the artifact staging runs is in the store already', async () => {
+    const { project, hosts } = setup('train', { hosts: ['- { host: web2 }', '- { host: web3 }'], extra: ['  staging:', '    hosts: [{ host: web1 }]'] })
+    const staged = await berth(project, ['deploy', 'staging', '-q'])
+    expect(staged.code, all(staged)).toBe(0)
+    const before = s3.bytesIn()
+    const promoted = await berth(project, ['promote', 'staging', 'production', '--json'])
+    expect(promoted.code, all(promoted)).toBe(0)
+    expect(s3.bytesIn() - before).toBe(0)
+    expect(JSON.parse(promoted.stdout.split('\n').find((line) => line.includes('"store:put"'))!)).toMatchObject({ blobs: 0, bytes: 0 })
+    expect(hosts[2]!.live()).toBe(hosts[0]!.live())
+    expect(hosts[2]!.read('current/lib/part 7.txt')).toBe(readFileSync(join(project.dir, 'lib', 'part 7.txt'), 'utf8'))
   })
 
   it('refuses a blob tampered in the store: the deploy fails cleanly and current does not move', async () => {
