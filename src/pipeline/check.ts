@@ -3,7 +3,8 @@
  * the host key) and reports the prerequisites: sh, tar, git when needed, write access to
  * deployTo, free disk. Changes nothing.
  */
-import type { ResolvedConfig } from '../config/types.js'
+import type { ResolvedConfig, StoreConfig } from '../config/types.js'
+import { toBerthError } from '../errors.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
 import type { RunOptions } from './context.js'
@@ -45,7 +46,7 @@ export function parseCheck(output: string, deployTo: string, httpFor = 'the http
   return check
 }
 
-export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
+export async function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
   const delivery = deliveryFor(config)
   const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...delivery.hostTools]
   const httpFor = delivery.hostTools.includes(HTTP_CLIENT) ? 'delivery.via store fetches blobs with one' : undefined
@@ -54,11 +55,31 @@ export function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Pr
   const httpHosts = new Set(
     Object.values(config.hooks).flatMap((entries) => entries.filter((e) => e.http !== undefined && !e.local).flatMap((e) => selectHosts(e, hosts).map((h) => h.name))),
   )
-  return onEachHost(
+  const storeProblem = config.delivery.via === 'store' ? probeStore(config.delivery.store) : Promise.resolve(null)
+  const checks = await onEachHost(
     config,
     options,
     (_ctx, host) => checkScript(config.deployTo, httpHosts.has(host.name) ? [...tools, HTTP_CLIENT] : tools),
     (result) => parseCheck(result.stdout, config.deployTo, httpFor),
     { step: 'check' },
   )
+  // Every host's deploy needs the store, so each says so.
+  const problem = await storeProblem
+  if (problem !== null) for (const check of checks) if (check.ok) check.value.problems.push(problem)
+  return checks
+}
+
+/** One listing request with this machine's credentials, while the hosts are checked; null when it answered. */
+async function probeStore(store: StoreConfig): Promise<string | null> {
+  try {
+    const client = await (await import('../store/client.js')).openBlobStore(store)
+    try {
+      await client.probe()
+    } finally {
+      client.close()
+    }
+    return null
+  } catch (error) {
+    return `this machine cannot use the store: ${toBerthError(error).message}`
+  }
 }

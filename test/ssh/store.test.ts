@@ -191,6 +191,11 @@ describe('delivery.via: store', () => {
     const check = await berth(project, ['check', 'production'])
     expect(check.code).toBe(1)
     expect(check.stdout).toMatch(/web3[\s\S]*neither curl nor wget is installed: delivery.via store fetches blobs with one/)
+    // Credentials the store refuses: check says so from this machine, without showing them.
+    const refused = await berth(project, ['check', 'production'], { AWS_SECRET_ACCESS_KEY: 'not-the-secret-1234' })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/web1[\s\S]*this machine cannot use the store: .*SignatureDoesNotMatch/)
+    expect(all(refused)).not.toContain('not-the-secret-1234')
     const failed = await berth(project, ['deploy', 'production'])
     expect(failed.code).not.toBe(0)
     expect(all(failed)).toContain('neither curl nor wget is installed: delivery.via store fetches blobs with one of them')
