@@ -15,7 +15,6 @@ import { StateError } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import type { BlobStore } from '../store/client.js'
 import { readKnownBlobs, recordKnownBlobs } from '../store/known.js'
-import type { Manifest } from './manifest.js'
 import type { ReleaseSource } from './upload.js'
 
 export interface PutReport {
@@ -90,9 +89,4 @@ function sha256File(file: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')))
   })
-}
-
-/** The paths of a manifest's regular files (all of them: a host with no live release). */
-export function filePaths(manifest: Manifest): string[] {
-  return [...manifest.values()].flatMap((entry) => (entry.type === 'file' ? [entry.path] : []))
 }

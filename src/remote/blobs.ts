@@ -20,7 +20,7 @@ export const BLOB_FILES = {
 } as const
 
 /** What a host says, after `berth: `, when it has neither curl nor wget. */
-export const NO_HTTP_CLIENT = 'neither curl nor wget is installed: delivery.via store fetches blobs with one of them'
+const NO_HTTP_CLIENT = 'neither curl nor wget is installed: delivery.via store fetches blobs with one of them'
 
 /**
  * Fetches the blobs listed in the delivery directory that the host lacks: with one

@@ -6,10 +6,6 @@
 import { createHash } from 'node:crypto'
 import type { StoreConfig } from '../config/types.js'
 
-const HEX = /^[0-9a-f]{64}$/
-
-export const isBlobHash = (value: string): boolean => HEX.test(value)
-
 /** The object key of the blob whose content has sha256 `hex`. */
 export function blobKey(store: StoreConfig, hex: string): string {
   return `${store.prefix === '' ? '' : `${store.prefix}/`}blobs/sha256/${hex}`
