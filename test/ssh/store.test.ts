@@ -168,6 +168,7 @@ describe('delivery.via: store', () => {
     expect(first.code, all(first)).toBe(0)
     const v1 = hosts[0]!.live()
     // Someone with write access to the bucket replaces the blob the next release needs.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
     const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3')
     const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: s3.env.AWS_ACCESS_KEY_ID!, secretAccessKey: s3.env.AWS_SECRET_ACCESS_KEY! } })
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `berth/tamper/blobs/sha256/${sha256('v2\n')}`, Body: 'evil\n' }))
