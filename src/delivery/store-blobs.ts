@@ -38,12 +38,15 @@ export async function ensureBlobs(
 ): Promise<{ hexOf: Map<string, string>; report: PutReport }> {
   const known = await readKnownBlobs(dirs.cacheDir, config)
   const unknown = new Map<string, string>()
+  const knownNeeded = new Set<string>()
   for (const path of paths) {
     const entry = source.manifest.get(path)
-    if (entry?.type === 'file' && !known.has(entry.hash) && !unknown.has(entry.hash)) unknown.set(entry.hash, path)
+    if (entry?.type !== 'file') continue
+    if (known.has(entry.hash)) knownNeeded.add(known.get(entry.hash)!)
+    else if (!unknown.has(entry.hash)) unknown.set(entry.hash, path)
   }
   const hexOf = new Map(known)
-  const report: PutReport = { put: 0, bytes: 0, present: 0 }
+  const report: PutReport = { put: 0, bytes: 0, present: knownNeeded.size }
   if (unknown.size === 0) return { hexOf, report }
   const files = await unpack(source, [...unknown.values()], dirs.workDir)
   const found = new Map<string, { hex: string; file: string; size: number }>()
@@ -58,7 +61,7 @@ export async function ensureBlobs(
   await store.put(toPut)
   report.put = toPut.length
   report.bytes = toPut.reduce((sum, blob) => sum + blob.size, 0)
-  report.present = byHex.size - toPut.length
+  report.present = new Set([...knownNeeded, ...byHex.keys()]).size - toPut.length
   const learnt = new Map([...found].map(([id, blob]) => [id, blob.hex]))
   await recordKnownBlobs(dirs.cacheDir, config, learnt)
   for (const [id, hex] of learnt) hexOf.set(id, hex)

@@ -157,7 +157,9 @@ describe('delivery.via: store', () => {
     const promoted = await berth(project, ['promote', 'staging', 'production', '--json'])
     expect(promoted.code, all(promoted)).toBe(0)
     expect(s3.bytesIn() - before).toBe(0)
-    expect(JSON.parse(promoted.stdout.split('\n').find((line) => line.includes('"store:put"'))!)).toMatchObject({ blobs: 0, bytes: 0 })
+    const put = JSON.parse(promoted.stdout.split('\n').find((line) => line.includes('"store:put"'))!) as { blobs: number; bytes: number; present: number }
+    expect(put).toMatchObject({ blobs: 0, bytes: 0 })
+    expect(put.present).toBeGreaterThan(25) // every file of the app, known to be there
     expect(hosts[2]!.live()).toBe(hosts[0]!.live())
     expect(hosts[2]!.read('current/lib/part 7.txt')).toBe(readFileSync(join(project.dir, 'lib', 'part 7.txt'), 'utf8'))
   })
@@ -236,6 +238,7 @@ describe('delivery.via: store', () => {
     const plan = await berth(project, ['deploy', 'production', '--plan'])
     expect(plan.stdout).toContain('<presigned URLs>')
     const outputs = [plan, await berth(project, ['deploy', 'production', '--verbose']), await berth(project, ['deploy', 'production', '--json'])]
+    expect(outputs[1]!.stdout).toMatch(/store: \d+ new blobs put \(.*\)/)
     project.commit({ 'index.html': 'again\n' })
     outputs.push(await berth(project, ['deploy', 'production', '--json', '--verbose']))
     for (const output of outputs) {
