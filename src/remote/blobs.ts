@@ -36,6 +36,8 @@ export function fetchBlobs(layout: Layout, id: string): string {
   const config = `${layout.delivery(id)}/curl.conf`
   const sums = `${layout.delivery(id)}/sums`
   const incoming = `${layout.blobs}/.incoming`
+  // A 404 means the bucket lost a blob this machine remembers putting there.
+  const failed = (tool: string, what: string): string => `echo "berth: fetching ${what} from the store failed (${tool}); if blobs were deleted from the bucket, run 'berth cache clear' where you deploy from" >&2`
   // Blob names are sha256 hex and the URLs are checked on the deploying machine to hold no
   // quote, backslash or space: both go into curl's config as they are.
   const fetch = script(
@@ -43,9 +45,9 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `[ "$n" -gt 0 ] || exit 0`,
     `if command -v curl >/dev/null 2>&1; then`,
     `  p=; curl -q --parallel --version >/dev/null 2>&1 && p=--parallel`,
-    `  ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} ) || { echo 'berth: fetching blobs from the store failed (curl)' >&2; exit 1; }`,
+    `  ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} ) || { ${failed('curl', 'blobs')}; exit 1; }`,
     `elif command -v wget >/dev/null 2>&1; then`,
-    `  ( cd ${q(incoming)} && while read -r h u; do [ -f "$b/$h" ] && continue; printf '%s\n' "$u" | wget -q -O "$h" -i - || { echo "berth: fetching blob $h from the store failed (wget)" >&2; exit 1; }; done < ${q(urls)} ) || exit 1`,
+    `  ( cd ${q(incoming)} && while read -r h u; do [ -f "$b/$h" ] && continue; printf '%s\n' "$u" | wget -q -O "$h" -i - || { ${failed('wget', 'blob $h')}; exit 1; }; done < ${q(urls)} ) || exit 1`,
     `else`,
     `  echo ${q(`berth: ${NO_HTTP_CLIENT}`)} >&2; exit 1`,
     `fi`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -134,6 +134,18 @@ describe('store commands', () => {
     expect(readdirSync(layout.delivery(A))).not.toContain('blobs')
     expect(readdirSync(layout.delivery(A))).not.toContain('curl.conf')
     expect(lstatSync(layout.delivery(A)).mode & 0o777).toBe(0o700)
+  })
+
+  it('says what to do when the bucket lost a blob this machine remembers putting', async () => {
+    const { layout, run, box } = hostileHost()
+    const manifest = tree({ 'a.txt': 'gone\n' })
+    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['gone\n'])
+    rmSync(join(box.base, 'store', sha256('gone\n')))
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+    expect(made.code).toBe(1)
+    expect(made.stderr).toContain("berth: fetching blobs from the store failed (curl); if blobs were deleted from the bucket, run 'berth cache clear' where you deploy from")
   })
 
   it('says which tool is missing when the host has neither curl nor wget', async () => {
