@@ -13,6 +13,7 @@
  * releases whose `engines` accept Node 20 (berth supports Node >= 20.12); the SDK's
  * releases after early January 2027 require Node 22.
  */
+import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { StoreConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
@@ -25,12 +26,14 @@ export const PRESIGN_SECONDS = 15 * 60
 /** Requests in flight at once: enough to hide latency, few enough not to be throttled. */
 const HEAD_CONCURRENCY = 16
 const PUT_CONCURRENCY = 8
+/** Blobs above this size are streamed from disk rather than read whole. */
+const STREAM_FROM_BYTES = 16 * 1024 * 1024
 
 export interface BlobStore {
   /** Of these sha256 hashes, the ones the store lacks (HEAD requests, a few at a time). */
   missing(hexes: readonly string[]): Promise<Set<string>>
-  /** Puts the file `file` as blob `hex`. */
-  put(blobs: readonly { hex: string; file: string }[]): Promise<void>
+  /** Puts each file `file` (`size` bytes) as blob `hex`. */
+  put(blobs: readonly { hex: string; file: string; size: number }[]): Promise<void>
   /** Presigned GET URLs, valid `PRESIGN_SECONDS`, by hash. */
   presign(hexes: readonly string[]): Promise<Map<string, string>>
   /** Proves the bucket answers to these credentials (for `check`). */
@@ -80,9 +83,10 @@ export async function openBlobStore(store: StoreConfig): Promise<BlobStore> {
       return lacking
     },
     async put(blobs) {
-      // A whole file per request: blobs are an app's files, and a few at a time are in memory.
-      const results = await settleAll([...blobs], PUT_CONCURRENCY, async ({ hex, file }) => {
-        await client.send(new s3.PutObjectCommand({ Bucket, Key: blobKey(store, hex), Body: await readFile(file) }))
+      // One request per blob; a big one streamed, so a few at a time never hold much memory.
+      const results = await settleAll([...blobs], PUT_CONCURRENCY, async ({ hex, file, size }) => {
+        const Body = size > STREAM_FROM_BYTES ? createReadStream(file) : await readFile(file)
+        await client.send(new s3.PutObjectCommand({ Bucket, Key: blobKey(store, hex), Body, ContentLength: size }))
       })
       for (const result of results) if (!result.ok) fail('putting blobs into the store', result.error)
     },
