@@ -18,7 +18,8 @@ await build({
   platform: 'node',
   target: 'node20',
   // jiti loads berth.config.ts files and reads its own files at run time: it stays a package.
-  external: ['jiti'],
+  // The AWS SDK too (delivery.via: store only): Node loads its own ESM build, as it was tested.
+  external: ['jiti', '@aws-sdk/*'],
   // Dependencies written for CommonJS call require(); give the bundle one.
   banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -26,6 +26,9 @@ const needs = [
   // A real web server in front of a deployed app serves the maintenance page as 503
   // (test/e2e/maintenance-nginx.test.ts); Debian's package starts nothing by itself.
   { check: () => existsSync('/usr/sbin/nginx'), pkg: 'nginx' },
+  // delivery.via: store hosts fetch blobs with curl, or wget without it (test/ssh/store.test.ts).
+  { check: () => has('curl'), pkg: 'curl' },
+  { check: () => has('wget'), pkg: 'wget' },
   // The web page's test drives Debian's Chromium with playwright-core (test/ssh/ui.test.ts).
   { check: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
 ]

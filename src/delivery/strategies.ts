@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from '../config/types.js'
 import { gitStrategy } from './git-strategy.js'
 import { relayStrategy } from './relay-strategy.js'
+import { storeStrategy } from './store-strategy.js'
 import type { DeliveryStrategy } from './strategy.js'
 import { uploadStrategy } from './upload-strategy.js'
 
@@ -16,11 +17,12 @@ export function deliveryFor(config: ResolvedConfig): DeliveryStrategy {
 }
 
 /**
- * The upload strategy, routed as `delivery.via` says; also what a promote ships its
- * artifact with, whatever `strategy:` says (the config refuses a `via` other than direct
- * with `strategy: git`).
+ * The upload strategy, routed as `delivery.via` says (README, "Delivery at scale"); also
+ * what a promote ships its artifact with, whatever `strategy:` says (the config refuses a
+ * `via` other than direct with `strategy: git`).
  */
 export function uploadDeliveryFor(config: ResolvedConfig): DeliveryStrategy {
   if (config.delivery.via === 'relay') return relayStrategy()
+  if (config.delivery.via === 'store') return storeStrategy(config.delivery.store)
   return uploadStrategy()
 }

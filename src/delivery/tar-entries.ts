@@ -1,24 +1,33 @@
 /**
  * Small archives made in memory (berth's own files beside an upload, the rendered
- * templates) and a relay's archive (`tarWithFiles`): the one module that packs with `tar-stream`. Entries are named and moded
- * here; owners are never taken from them on the host (`--no-same-owner`).
+ * templates, the metadata of a store delivery) and a relay's archive (`tarWithFiles`): the
+ * one module that packs with `tar-stream`. Entries are named and moded here; owners are
+ * never taken from them on the host (`--no-same-owner`).
  */
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { pack } from 'tar-stream'
 
-export interface TarEntry {
-  name: string
-  mode: number
-  content: string
-}
+export type TarEntry =
+  | { name: string; mode: number; content: string | Buffer }
+  | { name: string; mode: number; type: 'directory' }
+  /** `link`: a hard link to `linkname`, a path relative to where the archive is unpacked. */
+  | { name: string; type: 'link' | 'symlink'; linkname: string }
 
 /** A tar stream of `entries`, in order. */
 export function tarOf(entries: readonly TarEntry[]): Readable {
   const archive = pack()
-  for (const entry of entries) archive.entry({ name: entry.name, mode: entry.mode }, entry.content)
+  addEntries(archive, entries)
   archive.finalize()
   return archive
+}
+
+function addEntries(archive: ReturnType<typeof pack>, entries: readonly TarEntry[]): void {
+  for (const entry of entries) {
+    if ('content' in entry) archive.entry({ name: entry.name, mode: entry.mode }, entry.content)
+    else if ('linkname' in entry) archive.entry({ name: entry.name, type: entry.type, linkname: entry.linkname, mode: 0o777 })
+    else archive.entry({ name: entry.name, type: entry.type, mode: entry.mode })
+  }
 }
 
 /** A file of this machine to put into an archive as it is, read while the archive is streamed. */
@@ -35,7 +44,7 @@ export interface TarFile {
  */
 export function tarWithFiles(entries: readonly TarEntry[], files: readonly TarFile[]): Readable {
   const archive = pack()
-  for (const entry of entries) archive.entry({ name: entry.name, mode: entry.mode }, entry.content)
+  addEntries(archive, entries)
   const addFiles = async (): Promise<void> => {
     for (const file of files) {
       await new Promise<void>((resolve, reject) => {

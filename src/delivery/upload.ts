@@ -107,11 +107,7 @@ async function pack(source: ReleaseSource, listing: string, from: { live: string
   }
   await writeFile(file, '')
   if (delta.send.length > 0) await source.pack(base === null ? 'all' : delta.send, file, release)
-  // The regular files, for the next deploy's check of what changed on the host (a path
-  // with a newline cannot be listed: `diffManifests` never reuses one).
-  // REVISION is left out: berth writes it after delivery (see `writeRevision`).
-  const paths = [...source.manifest.values()].flatMap((entry) => (entry.type === 'file' && entry.path !== 'REVISION' && !entry.path.includes('\n') ? [entry.path] : []))
-  await appendDeliveryFiles(file, release, base === null ? [] : delta.link, paths, listing)
+  await appendDeliveryFiles(file, release, base === null ? [] : delta.link, checkedPaths(source.manifest), listing)
   const compressed = gzip && (await stat(file)).size <= GZIP_MAX_BYTES
   const sent = compressed ? await gzipFile(file) : file
   return {
@@ -123,6 +119,15 @@ async function pack(source: ReleaseSource, listing: string, from: { live: string
     bytesSent: delta.bytesSent,
     filesReused: base === null ? 0 : delta.link.length,
   }
+}
+
+/**
+ * The regular files, for the next deploy's check of what changed on the host (a path
+ * with a newline cannot be listed: `diffManifests` never reuses one).
+ * REVISION is left out: berth writes it after delivery (see `writeRevision`).
+ */
+export function checkedPaths(manifest: Manifest): string[] {
+  return [...manifest.values()].flatMap((entry) => (entry.type === 'file' && entry.path !== 'REVISION' && !entry.path.includes('\n') ? [entry.path] : []))
 }
 
 async function gzipFile(file: string): Promise<string> {
@@ -137,9 +142,14 @@ async function gzipFile(file: string): Promise<string> {
  * byte but NUL may be in a path), which the host copies from its live release.
  */
 async function appendDeliveryFiles(file: string, release: string, reuse: string[], paths: string[], listing: string): Promise<void> {
+  await pipeline(tarOf(deliveryEntries(release, reuse, paths, listing)), createWriteStream(file, { flags: 'a' }))
+}
+
+/** The delivery directory's files (see `appendDeliveryFiles`), named relative to `releases/`. */
+export function deliveryEntries(release: string, reuse: string[], paths: string[], listing: string): TarEntry[] {
   const dir = deliveryName(release)
   const entries: TarEntry[] = [{ name: `${dir}/files`, mode: 0o644, content: listing }]
   if (reuse.length > 0) entries.push({ name: `${dir}/reuse`, mode: 0o644, content: `${reuse.join('\0')}\0` })
   if (paths.length > 0) entries.push({ name: `${dir}/paths`, mode: 0o644, content: `${paths.join('\n')}\n` })
-  await pipeline(tarOf(entries), createWriteStream(file, { flags: 'a' }))
+  return entries
 }

@@ -3,7 +3,8 @@
  * the host key) and reports the prerequisites: sh, tar, git when needed, write access to
  * deployTo, free disk. Changes nothing.
  */
-import type { ResolvedConfig } from '../config/types.js'
+import type { ResolvedConfig, StoreConfig } from '../config/types.js'
+import { toBerthError } from '../errors.js'
 import { deliveryFor } from '../delivery/strategies.js'
 import { script } from '../remote/script.js'
 import { checkScript, HTTP_CLIENT } from '../remote/check.js'
@@ -26,7 +27,11 @@ export interface HostCheck {
 /** Below this much free space under deployTo, check reports a problem. */
 const MIN_FREE_KIB = 200 * 1024
 
-export function parseCheck(output: string, deployTo: string): HostCheck {
+/**
+ * `httpFor`: what needs curl or wget on the host, for the message when neither is there
+ * (`delivery.via: store` fetches with one; an http check in a hook polls with one).
+ */
+export function parseCheck(output: string, deployTo: string, httpFor = 'the http checks in hooks need one'): HostCheck {
   const check: HostCheck = { tools: {}, writable: { path: deployTo, ok: false }, freeKiB: null, problems: [] }
   for (const line of output.split('\n')) {
     const [key, ...rest] = line.split(' ')
@@ -38,7 +43,7 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
   }
   for (const [tool, ok] of Object.entries(check.tools)) {
     if (ok) continue
-    check.problems.push(tool === HTTP_CLIENT ? 'neither curl nor wget is installed: the http checks in hooks need one' : `${tool} is not installed`)
+    check.problems.push(tool === HTTP_CLIENT ? `neither curl nor wget is installed: ${httpFor}` : `${tool} is not installed`)
   }
   if (!check.writable.ok) check.problems.push(`${check.writable.path} is not writable (deployTo is ${deployTo})`)
   if (check.freeKiB !== null && check.freeKiB < MIN_FREE_KIB) check.problems.push(`only ${Math.round(check.freeKiB / 1024)} MiB free`)
@@ -48,7 +53,9 @@ export function parseCheck(output: string, deployTo: string): HostCheck {
 export async function checkHosts(config: ResolvedConfig, options: RunOptions = {}): Promise<PerHost<HostCheck>[]> {
   const delivery = deliveryFor(config)
   const tools = ['sh', 'tar', 'mkdir', 'ln', 'mv', 'readlink', ...delivery.hostTools]
+  const httpFor = delivery.hostTools.includes(HTTP_CLIENT) ? 'delivery.via store fetches blobs with one' : undefined
   const hosts = selectRunHosts(config.hosts, options, config.environment)
+  const storeProblem = config.delivery.via === 'store' ? probeStore(config.delivery.store) : Promise.resolve(null)
   const relays = await relayProbes(config, hosts, delivery.route?.(config, hosts.map((host) => host.name)).routes ?? [])
   // http checks poll from the host with curl or wget: only the hosts an http entry runs on need one.
   const httpHosts = new Set(
@@ -59,12 +66,12 @@ export async function checkHosts(config: ResolvedConfig, options: RunOptions = {
     options,
     (_ctx, host) => {
       const probe = relays.get(host.name)
-      const mine = [...tools, ...(probe === undefined ? [] : RELAY_TOOLS), ...(httpHosts.has(host.name) ? [HTTP_CLIENT] : [])]
+      const mine = [...tools, ...(probe === undefined ? [] : RELAY_TOOLS), ...(httpHosts.has(host.name) && !tools.includes(HTTP_CLIENT) ? [HTTP_CLIENT] : [])]
       return script(probe?.command ?? '', checkScript(config.deployTo, mine))
     },
     (result, host) => {
       relays.get(host.name)?.read(result.stdout)
-      return parseCheck(result.stdout, config.deployTo)
+      return parseCheck(result.stdout, config.deployTo, httpFor)
     },
     (host) => {
       const probe = relays.get(host.name)
@@ -79,5 +86,23 @@ export async function checkHosts(config: ResolvedConfig, options: RunOptions = {
       else entry.value.problems.push(problem)
     }
   }
+  // Every host's deploy needs the store, so each says so.
+  const problem = await storeProblem
+  if (problem !== null) for (const check of checked) if (check.ok) check.value.problems.push(problem)
   return checked
+}
+
+/** One listing request with this machine's credentials, while the hosts are checked; null when it answered. */
+async function probeStore(store: StoreConfig): Promise<string | null> {
+  try {
+    const client = await (await import('../store/client.js')).openBlobStore(store)
+    try {
+      await client.probe()
+    } finally {
+      client.close()
+    }
+    return null
+  } catch (error) {
+    return `this machine cannot use the store: ${toBerthError(error).message}`
+  }
 }

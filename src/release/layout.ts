@@ -14,6 +14,8 @@ export interface Layout {
   lock: string
   manifests: string
   history: string
+  /** `delivery.via: store`: the blobs fetched from the store, one file per sha256. */
+  blobs: string
   release(id: string): string
   manifest(id: string): string
   /** The release's file list (path, mode, size, hash), for incremental uploads. */
@@ -35,6 +37,11 @@ export interface Layout {
    * directory, present once the directory is complete (copied, or installed by its hook).
    */
   deps(id: string): string
+  /**
+   * The blobs (sha256, one a line) release `id` was built from with `delivery.via: store`:
+   * a blob no kept release names is pruned with the releases.
+   */
+  blobList(id: string): string
   /** Target written into the `current` symlink: relative, so the tree can be moved. */
   currentTarget(id: string): string
 }
@@ -52,12 +59,14 @@ export function layoutFor(deployTo: string): Layout {
     lock: join('.berth', 'lock'),
     manifests: join('.berth', 'releases'),
     history: join('.berth', 'history.jsonl'),
+    blobs: join('.berth', 'blobs'),
     release: (id) => join('releases', id),
     manifest: (id) => join('.berth', 'releases', `${id}.json`),
     files: (id) => join('.berth', 'releases', `${id}.files`),
     delivery: (id) => join('releases', deliveryName(id)),
     paths: (id) => join('.berth', 'releases', `${id}.paths`),
     deps: (id) => join('.berth', 'releases', `${id}.deps`),
+    blobList: (id) => join('.berth', 'releases', `${id}.blobs`),
     currentTarget: (id) => `releases/${id}`,
   }
 }

@@ -10,6 +10,7 @@ import { shellJoin, shellQuote as q } from '../transport/quote.js'
 import { ensureDir, ensureLayout } from './directories.js'
 import { EXIT } from './exit-codes.js'
 import { all, tryOr } from './script.js'
+import { pruneBlobs } from './blobs.js'
 
 /** Writes a release record atomically (temp file renamed over the old one). */
 export function writeRecord(layout: Layout, record: ReleaseRecord): string {
@@ -42,13 +43,23 @@ export function createRelease(layout: Layout, record: ReleaseRecord): string {
  * the stream is read from: stdin, or a file already on the host (a relay staged it there).
  */
 export function receiveRelease(layout: Layout, id: string, compressed: boolean | null = false, base: string | null = null, input = '-'): string {
-  const delivery = layout.delivery(id)
   // -m: each file is dated when it arrives, by the host's clock (see `Layout.paths`).
   const options = shellJoin(['-m', '-i', '-f', input, '--no-same-owner', '-C', layout.releases])
   const z = compressed === null ? '<-z when the stream is gzipped> ' : compressed ? '-z ' : ''
   return all(
     `tar -x ${z}${options}`,
     base === null ? '' : copyUnchanged(layout, id, base),
+    fileDelivery(layout, id),
+  )
+}
+
+/**
+ * The end of every delivery: the file list and the paths file (see `Layout.paths`), which
+ * arrived in the delivery directory, filed beside the release, and that directory removed.
+ */
+export function fileDelivery(layout: Layout, id: string): string {
+  const delivery = layout.delivery(id)
+  return all(
     shellJoin(['mv', '-f', `${delivery}/files`, layout.files(id)]),
     // Last, once every file is in place: its date is the release's delivery (see `Layout.paths`).
     `if [ -f ${q(`${delivery}/paths`)} ]; then ${shellJoin(['mv', '-f', `${delivery}/paths`, layout.paths(id)])} && ${shellJoin(['touch', layout.paths(id)])}; fi`,
@@ -57,7 +68,7 @@ export function receiveRelease(layout: Layout, id: string, compressed: boolean |
 }
 
 /** The unchanged files, copied from `base` into the new release (see `receiveRelease`). */
-function copyUnchanged(layout: Layout, id: string, base: string): string {
+export function copyUnchanged(layout: Layout, id: string, base: string): string {
   const list = `${layout.delivery(id)}/reuse`
   const to = layout.release(id)
   const failed = `${layout.delivery(id)}/copy-failed`
@@ -81,7 +92,8 @@ export function writeRevision(layout: Layout, id: string, sha: string): string {
 /** Deletes releases and their records. Callers pass only validated release ids. */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
-  return shellJoin(['rm', '-rf', ...ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.paths(id), layout.deps(id), layout.delivery(id)])])
+  const files = ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.paths(id), layout.deps(id), layout.blobList(id), layout.delivery(id)])
+  return all(shellJoin(['rm', '-rf', ...files]), pruneBlobs(layout))
 }
 
 /** What `tryRemoveReleases` says (after `berth: `) when the removal failed. */

@@ -20,6 +20,7 @@ const KINDS: Record<BerthEventKind, true> = {
   'release:removed': true,
   'upload:progress': true,
   'relay:done': true,
+  'store:put': true,
   'tag:made': true,
   'maintenance:page': true,
   'run:summary': true,

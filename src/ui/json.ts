@@ -32,6 +32,7 @@ const serializers: EventRenderers<JsonObject> = {
   'release:removed': passThrough,
   'upload:progress': passThrough,
   'relay:done': passThrough,
+  'store:put': passThrough,
   'tag:made': passThrough,
   'maintenance:page': passThrough,
   'run:summary': (e) => ({ ...e, outcomes: e.outcomes.map(serializeOutcome) }),

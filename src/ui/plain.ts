@@ -9,6 +9,7 @@ import { cleanOutputLine, padEndVisible } from './ansi.js'
 import { SYMBOLS, createPalette } from './colors.js'
 import { formatBytes, formatDuration } from './duration.js'
 import { formatSummary, isFailedOutcome } from './summary.js'
+import { storePutLine } from './store-put.js'
 import { renderEvent, type EventOf, type EventRenderers, type ReporterHandle, type ReporterOptions } from './types.js'
 
 /** Lines of output kept per host in quiet mode; older lines are dropped, like a tail. */
@@ -105,6 +106,9 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
     'relay:done': (e) => {
       if (e.failed.length > 0) warn(`relayed ${formatBytes(e.bytes)} to ${e.hosts.length - e.failed.length} of ${e.hosts.length} hosts; could not reach ${e.failed.join(', ')}`, e.host)
       else if (verbose && !quiet) hostLine(e.host, p.dim(`relayed ${formatBytes(e.bytes)} to ${e.hosts.join(', ')}`))
+    },
+    'store:put': (e) => {
+      if (verbose && !quiet) emit(p.dim(storePutLine(e)))
     },
     'maintenance:page': (e) => {
       if (!quiet && e.page !== 'kept') hostLine(e.host, `maintenance page ${e.page}: ${e.path}`)

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { createRedactor, REDACTED } from './redact.js'
 
 describe('createRedactor', () => {
+  it("masks a presigned URL's query, with or without secrets configured", () => {
+    const url = 'https://b.s3.amazonaws.com/p/blobs/sha256/ab?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20261202&X-Amz-Signature=0f1e'
+    for (const redact of [createRedactor([]), createRedactor(['hunter2'])]) {
+      expect(redact(`curl: (22) ${url} returned 403`)).toBe('curl: (22) https://b.s3.amazonaws.com/p/blobs/sha256/ab?<presigned> returned 403')
+      expect(redact('a plain line?x=1')).toBe('a plain line?x=1')
+    }
+  })
+
   it('masks every occurrence of each secret', () => {
     const redact = createRedactor(['hunter2', 's3cr3t'])
     expect(redact('pw=hunter2 again hunter2, token s3cr3t')).toBe(`pw=${REDACTED} again ${REDACTED}, token ${REDACTED}`)

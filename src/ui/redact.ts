@@ -15,6 +15,13 @@ export type Redact = (text: string) => string
 export const noRedaction: Redact = (text) => text
 
 /**
+ * A presigned URL's query (`delivery.via: store`) is a credential for minutes: whatever
+ * would show one (a curl message on a host, an SDK error) shows `?<presigned>` instead.
+ */
+const PRESIGNED_QUERY = /\?[^\s"'<>]*X-Amz-(?:Signature|Credential|Security-Token)=[^\s"'<>]*/gi
+const maskPresigned: Redact = (text) => (text.includes('X-Amz-') || text.includes('x-amz-') ? text.replace(PRESIGNED_QUERY, '?<presigned>') : text)
+
+/**
  * Builds a function that replaces every occurrence of every secret value with `REDACTED`.
  *
  * Longer values are tried first, so a secret that contains another secret is masked as a
@@ -24,9 +31,9 @@ export const noRedaction: Redact = (text) => text
  */
 export function createRedactor(secretValues: readonly string[]): Redact {
   const candidates = collectCandidates(secretValues)
-  if (candidates.length === 0) return noRedaction
+  if (candidates.length === 0) return maskPresigned
   const pattern = new RegExp(candidates.map(escapeRegExp).join('|'), 'g')
-  return (text) => (text === '' ? text : text.replace(pattern, REDACTED))
+  return (text) => (text === '' ? text : maskPresigned(text.replace(pattern, REDACTED)))
 }
 
 /**

@@ -12,6 +12,7 @@ import { SYMBOLS, createPalette } from './colors.js'
 import { formatBytes, formatDuration } from './duration.js'
 import { renderFrame, type HostRow, type LiveState } from './live-frame.js'
 import { formatSummary } from './summary.js'
+import { storePutLine } from './store-put.js'
 import { renderEvent, type EventOf, type EventRenderers, type ReporterHandle, type ReporterOptions } from './types.js'
 
 export interface TtyReporterOptions extends ReporterOptions {
@@ -187,6 +188,9 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
       rowFor(e.host).detail = p.dim(`relayed ${formatBytes(e.bytes)} to ${e.hosts.length - e.failed.length}/${e.hosts.length} hosts`)
       if (e.failed.length > 0) persist(`${p.host(r(e.host))} ${p.dim('|')} could not pass the release on to ${e.failed.map(r).join(', ')}`)
       drawSoon()
+    },
+    'store:put': (e) => {
+      if (verbose) persist(p.dim(storePutLine(e)))
     },
     'maintenance:page': (e) => {
       if (!quiet && e.page !== 'kept') persist(`${p.host(r(e.host))} ${p.dim('|')} maintenance page ${e.page}: ${r(e.path)}`)

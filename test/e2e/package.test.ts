@@ -195,6 +195,12 @@ describe('installed from the tarball into a fresh project', () => {
     }
   })
 
+  it('finds the S3 client a store delivery loads (external to the bundle) where the installed CLI resolves it', () => {
+    const bundle = join(app, 'node_modules', 'berth-deploy', 'dist', 'bundle')
+    const loaded = expectOk(run(process.execPath, ['--input-type=module', '-e', "const s3 = await import('@aws-sdk/client-s3'); const p = await import('@aws-sdk/s3-request-presigner'); console.log(typeof s3.S3Client, typeof p.S3RequestPresigner)"], bundle))
+    expect(loaded.stdout.trim()).toBe('function function')
+  })
+
   it('imports as a library, and exports its schema', () => {
     const imported = expectOk(run(process.execPath, ['-e', "import('berth-deploy').then((m) => console.log(typeof m.defineConfig, typeof m.deploy))"], app))
     expect(imported.stdout.trim()).toBe('function function')

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { hostileHost } from '../../test/helpers/sh.js'
+import { diffManifests, parseManifest, serializeManifest, type Manifest } from '../delivery/manifest.js'
+import { storeStream } from '../delivery/store-stream.js'
+import { layoutFor } from '../release/layout.js'
+import { shellQuote } from '../transport/quote.js'
+import { fetchBlobs, pruneBlobs } from './blobs.js'
+import { createRelease } from './release.js'
+import { sequence } from './script.js'
+import { receiveFromStore } from './store.js'
+
+const A = '20260101T000000-aaaaaaa'
+const B = '20260102T000000-bbbbbbb'
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+const gitId = (text: string): string => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex')
+
+/** Names a shell would act on, a newline included. */
+const HOSTILE_PATHS = ["it's $(touch pwned1).txt", 'dir with space/`touch pwned2`', 'new\nline', 'bin/run']
+
+function tree(files: Record<string, string>, links: Record<string, string> = {}): Manifest {
+  const manifest: Manifest = new Map()
+  for (const [path, content] of Object.entries(files)) manifest.set(path, { type: 'file', path, mode: path.startsWith('bin/') ? 0o755 : 0o644, size: Buffer.byteLength(content), hash: gitId(content) })
+  for (const [path, target] of Object.entries(links)) manifest.set(path, { type: 'link', path, target })
+  return manifest
+}
+
+/** A "store" of file:// URLs (curl reads them like http ones): one file per blob in `dir`. */
+function fileStore(dir: string, contents: string[], tamper: Record<string, string> = {}): { hexOf: Map<string, string>; urls: Map<string, string> } {
+  mkdirSync(dir, { recursive: true })
+  const hexOf = new Map<string, string>()
+  const urls = new Map<string, string>()
+  for (const content of contents) {
+    const hex = sha256(content)
+    hexOf.set(gitId(content), hex)
+    writeFileSync(join(dir, hex), tamper[content] ?? content)
+    urls.set(hex, pathToFileURL(join(dir, hex)).href)
+  }
+  return { hexOf, urls }
+}
+
+/** A PATH directory with every command of /usr/bin but `without`, and `extra` scripts. */
+function toolsWithout(dir: string, without: string[], extra: Record<string, string> = {}): string {
+  mkdirSync(dir, { recursive: true })
+  for (const name of readdirSync('/usr/bin')) if (!without.includes(name)) symlinkSync(join('/usr/bin', name), join(dir, name))
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text, { mode: 0o755 })
+  return dir
+}
+
+describe('store commands', () => {
+  const plain = layoutFor('/srv/shop')
+
+  it('unpack the metadata, fetch, stage and copy in a subshell with umask 022', () => {
+    const command = receiveFromStore(plain, A, true, B)
+    expect(command.startsWith('( { umask 022\n} || exit $?\n{ tar -x -z -m -f - --no-same-owner -C /srv/shop/releases\n} || exit $?')).toBe(true)
+    expect(command).toContain(`tar -x -f /srv/shop/releases/.${A}.delivery/stage.tar --no-same-owner -C /srv/shop`)
+    expect(command).toContain(`cp -R -P --reflink=auto /srv/shop/releases/.${A}.delivery/stage/. /srv/shop/releases/${A}/`)
+    expect(command).toContain(`mv -f /srv/shop/releases/.${A}.delivery/used /srv/shop/.berth/releases/${A}.blobs`)
+    expect(command).toContain('--reflink=auto --parents') // the unchanged files, from the live release
+    expect(command).not.toMatch(/\bln\b/)
+    expect(fetchBlobs(plain, A)).toContain(`-K /srv/shop/releases/.${A}.delivery/curl.conf`)
+  })
+
+  it.each([
+    ['curl', () => ''],
+    // wget cannot read file:// URLs: a stand-in that reads the URL from stdin as `wget -i -` does.
+    ['wget', (dir: string) => `PATH=${shellQuote(toolsWithout(dir, ['curl', 'wget'], { wget: '#!/bin/sh\nread -r u; cat "${u#file://}" > "$3"\n' }))}\n`],
+  ])('build a release from blobs with %s under a hostile path: copies, modes, links, a reused file, blob lists', (_tool, path) => {
+    const { layout, run: runHere, box } = hostileHost()
+    const prelude = path(join(box.base, 'bin'))
+    const run = (script: string, input?: Buffer) => runHere(`${prelude}${script}`, input)
+    const store = join(box.base, 'store')
+    const v1 = { 'index.html': 'v1\n', [HOSTILE_PATHS[0]!]: 'q\n', [HOSTILE_PATHS[1]!]: 'q\n', [HOSTILE_PATHS[2]!]: 'nl\n', 'bin/run': '#!/bin/sh\n' }
+    const contents = [...new Set(Object.values(v1)), 'v2\n']
+    const { hexOf, urls } = fileStore(store, contents)
+    const first = tree(v1, { 'link to index': 'index.html' })
+    const stdin1 = storeStream({ release: A, manifest: first, listing: serializeManifest(first), delta: diffManifests(null, first), base: null, hexOf, urls }, false)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    return stdin1.then(async (input) => {
+      const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+      expect(made, made.stderr).toMatchObject({ code: 0 })
+      const release = layout.release(A)
+      for (const [path, content] of Object.entries(v1)) expect(readFileSync(join(release, path), 'utf8'), path).toBe(content)
+      expect(statSync(join(release, 'bin/run')).mode & 0o777).toBe(0o755)
+      expect(statSync(join(release, 'index.html')).mode & 0o777).toBe(0o644)
+      expect(readlinkSync(join(release, 'link to index'))).toBe('index.html')
+      // Copies, never links to the blob store.
+      expect(statSync(join(release, 'index.html')).nlink).toBe(1)
+      expect(readdirSync(layout.blobs).sort()).toEqual([...new Set(Object.values(v1).map(sha256))].sort())
+      expect(readFileSync(layout.blobList(A), 'utf8').split('\n').filter(Boolean).sort()).toEqual(readdirSync(layout.blobs).sort())
+      expect(existsSync(layout.delivery(A))).toBe(false)
+      expect(readFileSync(layout.paths(A), 'utf8')).not.toContain('nl') // a path with a newline is never checked nor reused
+
+      // B changes index.html only: the rest is copied from A, one blob is fetched.
+      const second = tree({ ...v1, 'index.html': 'v2\n' }, { 'link to index': 'index.html' })
+      const base = parseManifest(serializeManifest(first).split('\n'))
+      const input2 = await storeStream({ release: B, manifest: second, listing: serializeManifest(second), delta: diffManifests(base, second), base: A, hexOf, urls }, true)
+      const made2 = run(sequence(createRelease(layout, { ...record, release: B }), receiveFromStore(layout, B, true, A)), input2)
+      expect(made2, made2.stderr).toMatchObject({ code: 0 })
+      expect(readFileSync(join(layout.release(B), 'index.html'), 'utf8')).toBe('v2\n')
+      expect(readFileSync(join(layout.release(B), HOSTILE_PATHS[0]!), 'utf8')).toBe('q\n')
+      expect(readFileSync(layout.blobList(B), 'utf8')).toContain(sha256('v2\n'))
+      expect(readFileSync(layout.blobList(B), 'utf8')).toContain(sha256('nl\n')) // always sent
+
+      // A hook writing into a release file changes neither the blob nor the other release.
+      chmodSync(join(layout.release(B), 'index.html'), 0o644)
+      writeFileSync(join(layout.release(B), HOSTILE_PATHS[0]!), 'changed by a hook\n')
+      expect(readFileSync(join(layout.blobs, sha256('q\n')), 'utf8')).toBe('q\n')
+      expect(readFileSync(join(layout.release(A), HOSTILE_PATHS[0]!), 'utf8')).toBe('q\n')
+
+      // Pruning: once A's list is gone, only the blobs B names stay.
+      const pruned = run(`rm -f ${shellQuote(layout.blobList(A))}\n${pruneBlobs(layout)}`)
+      expect(pruned, pruned.stderr).toMatchObject({ code: 0 })
+      expect(readdirSync(layout.blobs).sort()).toEqual(readFileSync(layout.blobList(B), 'utf8').split('\n').filter(Boolean).sort())
+      expect(existsSync(join(layout.blobs, sha256('v1\n')))).toBe(false)
+      expect(box.pwned()).toEqual([])
+    })
+  })
+
+  it('refuses a blob whose content does not match its hash, keeps none of it, and leaves no URL behind', async () => {
+    const { layout, run, box } = hostileHost()
+    const files = { 'a.txt': 'right\n' }
+    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['right\n'], { 'right\n': 'tampered\n' })
+    const manifest = tree(files)
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+    expect(made.code).not.toBe(0)
+    expect(made.stderr).toContain(`berth: blob ${sha256('right\n')} from the store does not match its sha256 (it has ${sha256('tampered\n')}): refused`)
+    expect(readdirSync(layout.blobs)).toEqual([])
+    expect(readdirSync(layout.delivery(A))).not.toContain('blobs')
+    expect(readdirSync(layout.delivery(A))).not.toContain('curl.conf')
+    expect(lstatSync(layout.delivery(A)).mode & 0o777).toBe(0o700)
+  })
+
+  it('says what to do when the bucket lost a blob this machine remembers putting', async () => {
+    const { layout, run, box } = hostileHost()
+    const manifest = tree({ 'a.txt': 'gone\n' })
+    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['gone\n'])
+    rmSync(join(box.base, 'store', sha256('gone\n')))
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+    expect(made.code).toBe(1)
+    expect(made.stderr).toContain("berth: fetching blobs from the store failed (curl); if blobs were deleted from the bucket, run 'berth cache clear' where you deploy from")
+  })
+
+  it('says which tool is missing when the host has neither curl nor wget', async () => {
+    const { layout, run, box } = hostileHost()
+    const manifest = tree({ 'a.txt': 'x\n' })
+    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['x\n'])
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    const made = run(`PATH=${shellQuote(toolsWithout(join(box.base, 'bin'), ['curl', 'wget']))}\n${sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null))}`, input)
+    expect(made.code).toBe(1)
+    expect(made.stderr).toContain('berth: neither curl nor wget is installed: delivery.via store fetches blobs with one of them')
+  })
+})

@@ -1,0 +1,37 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import type { StoreConfig } from '../config/types.js'
+import { blobKey, storeId } from './keys.js'
+import { readKnownBlobs, recordKnownBlobs } from './known.js'
+
+const store: StoreConfig = { bucket: 'b', prefix: 'apps/shop', pathStyle: false }
+const id = 'a'.repeat(40)
+const hex = 'b'.repeat(64)
+
+describe('blob keys', () => {
+  it('put blobs under <prefix>/blobs/sha256/, or at the top without a prefix', () => {
+    expect(blobKey(store, hex)).toBe(`apps/shop/blobs/sha256/${hex}`)
+    expect(blobKey({ ...store, prefix: '' }, hex)).toBe(`blobs/sha256/${hex}`)
+  })
+
+  it('name each store (service, bucket, prefix) apart in the cache', () => {
+    const ids = new Set([storeId(store), storeId({ ...store, prefix: 'other' }), storeId({ ...store, bucket: 'c' }), storeId({ ...store, endpoint: 'http://minio:9000' })])
+    expect(ids.size).toBe(4)
+    expect(storeId({ ...store, region: 'eu-west-1' })).toBe(storeId(store))
+  })
+})
+
+describe("this machine's list of blobs known to be in a store", () => {
+  it('remembers what was recorded, per store, and skips a damaged line', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'berth-known-'))
+    onTestFinished(() => rmSync(cacheDir, { recursive: true, force: true }))
+    expect(await readKnownBlobs(cacheDir, store)).toEqual(new Map())
+    await recordKnownBlobs(cacheDir, store, new Map([[id, hex]]))
+    appendFileSync(join(cacheDir, 'store', `${storeId(store)}.known`), 'half a li')
+    await recordKnownBlobs(cacheDir, store, new Map([['c'.repeat(40), 'd'.repeat(64)]]))
+    expect(await readKnownBlobs(cacheDir, store)).toEqual(new Map([[id, hex]]))
+    expect(await readKnownBlobs(cacheDir, { ...store, prefix: 'other' })).toEqual(new Map())
+  })
+})
