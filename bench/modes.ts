@@ -27,6 +27,12 @@ export interface ModeSetup {
   env?: NodeJS.ProcessEnv
 }
 
+/**
+ * The store prefix of the next reset: fresh at each one, across every tool of the run (the
+ * bytes pass makes its own tools), so a cold deploy finds the store empty too.
+ */
+let storeGeneration = 0
+
 export function modeTool(mode: Mode, context: BenchContext, setup: ModeSetup): BenchTool {
   const base = { ...(setup.env === undefined ? {} : { env: setup.env }) }
   if (mode === 'direct') return berthTool(context, base)
@@ -35,15 +41,13 @@ export function modeTool(mode: Mode, context: BenchContext, setup: ModeSetup): B
   }
   const s3 = setup.s3
   if (s3 === undefined) throw new Error('store mode needs the S3 server')
-  // A fresh prefix at each reset: a cold deploy finds the store empty too.
-  let generation = 0
   return berthTool(context, {
     // The S3 server's credentials only: not this machine's ~/.aws, nor an instance's metadata.
     env: { ...(setup.env ?? process.env), ...s3.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' },
     name: MODE_TOOLS.store,
     deployTo: '/srv/berth-store',
     extra: () => ({
-      lines: [`delivery: { via: store, store: { url: 's3://${s3.bucket}/bench-${++generation}', endpoint: '${s3.endpoint}', region: us-east-1, pathStyle: true } }`],
+      lines: [`delivery: { via: store, store: { url: 's3://${s3.bucket}/bench-${++storeGeneration}', endpoint: '${s3.endpoint}', region: us-east-1, pathStyle: true } }`],
     }),
   })
 }
