@@ -226,7 +226,7 @@ const branchSchema = nonEmptyText('a git ref')
 const DEFAULTED = {
   branch: 'Ref deployed when `--ref` is not given.',
   keepReleases: 'How many good releases each host keeps; failed ones do not count, and the live one is never removed.',
-  strategy: 'How the code reaches the hosts: `upload` (a stream from this machine, only changed files) or `git` (each host fetches into its own mirror).',
+  strategy: 'How the code reaches the hosts: `upload` (only changed files, sent from this machine straight or as `delivery` says) or `git` (each host fetches into its own mirror).',
   onFailure: 'What a failed host does to the deploy: `abort` stops it, `continue` goes on without it, `{ maxFailed }` tolerates that many.',
 }
 /**
