@@ -64,11 +64,14 @@ function estimates(costs: Record<ModelMode, ModeCosts>, network: Network): strin
 export function crossoverText(costs: Record<ModelMode, ModeCosts>, network: Network): string {
   const at = (mode: ModelMode): string => {
     const n = crossover(mode, 'direct', { direct: costs.direct, relay: costs.relay, store: costs.store }, network, SEARCH)
-    return n === undefined ? `${mode} never beats direct up to 10,000 hosts` : `${mode} beats direct from about ${n.toLocaleString('en-US')} hosts`
+    return n === undefined ? `${mode} never beats direct up to 10,000 hosts` : `${mode} beats direct ${from(n)}`
   }
   const storeOverRelay = crossover('store', 'relay', costs, network, SEARCH)
-  return `${network.name}: ${at('relay')}; ${at('store')}; ${storeOverRelay === undefined ? 'store never beats one relay up to 10,000 hosts' : `store beats one relay from about ${storeOverRelay.toLocaleString('en-US')} hosts`}.`
+  return `${network.name}: ${at('relay')}; ${at('store')}; ${storeOverRelay === undefined ? 'store never beats one relay up to 10,000 hosts' : `store beats one relay ${from(storeOverRelay)}`}.`
 }
+
+/** The fewest hosts searched means "at any size", not a threshold found. */
+const from = (n: number): string => (n === SEARCH[0] ? 'at every fleet size' : `from about ${n.toLocaleString('en-US')} hosts`)
 
 export function renderScale(result: BenchResult): string {
   const { costs, hosts, notes } = scaleCosts(result)
@@ -77,13 +80,20 @@ export function renderScale(result: BenchResult): string {
     '# Deploying to many hosts: direct, relay or store',
     '',
     `Written by \`npm run bench\` (${result.mode}) on ${result.startedAt} from the per-host costs that run measured`,
-    `(read at ${hosts} hosts); \`npm run bench -- --render docs/benchmarks.json\` writes it again from the saved result.`,
-    'Do not edit by hand. The measurements themselves are in [benchmarks.md](benchmarks.md); how to choose a',
-    'mode is in the README ("Delivery at scale").',
+    `(read at ${hosts} hosts); \`npm run bench -- --render FILE\` writes it again from that run's saved JSON.`,
+    'Do not edit by hand. [benchmarks.md](benchmarks.md) holds the latest full bench run (berth next to its',
+    'peers), which need not be this one; how to choose a mode is in the README ("Delivery at scale").',
     '',
     'A model, not a measurement: the bench runs every host on one 2-core machine, where loopback gives direct',
     'an uplink no real deployer has. This page takes what each host cost there and asks what the same deploy',
     'would take on real uplinks, from 10 to 10,000 hosts.',
+    ...(notes.length === 0
+      ? []
+      : [
+          '',
+          '**Not every mode was measured in this run** (see "Not measured" below): a mode not measured borrows',
+          'direct\'s measured costs, so its times are the model\'s guess, and two modes a few percent apart are a tie.',
+        ]),
     '',
     '## What the bench measured, per host',
     '',
@@ -125,8 +135,11 @@ export function renderScale(result: BenchResult): string {
     '- direct is the simplest and, on a fast uplink or a small fleet, the fastest: nothing stands between',
     '  this machine and the hosts. Its bytes out grow with N × changes, so a slow uplink makes it the',
     '  bottleneck first on cold deploys and large changes.',
-    '- relay sends the changes once per relay; past a few hundred hosts one relay\'s own CPU and network',
-    '  (N ssh connections of its own) set the pace: add relays, one per few hundred hosts.',
+    '- relay sends the changes once per relay, and the relay then does for each of its hosts what this machine',
+    '  does in direct (an ssh connection, the stream), on top of this machine\'s own per-host work: with one',
+    '  relay that fan-out is the bound in every row above. It pays off where the uplink is the bound (cold',
+    '  deploys, large changes, a slow uplink), not for small redeploys. More relays (`delivery.relays`) divide',
+    '  the fan-out; the model assumes one.',
     '- store sends the changes once, whatever N is, and each host fetches in parallel; its limit is the',
     '  store\'s request rate on a cold deploy of many small files (N × files GETs), and a store to run.',
     '- In every mode the deploying machine still pays one ssh connection per host: at thousands of hosts',

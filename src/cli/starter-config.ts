@@ -54,6 +54,13 @@ branch: main              # ref deployed when --ref is not given
 deployTo: /srv/${app}
 keepReleases: 5
 # strategy: upload        # upload (default): send the tree from here | git: each host fetches
+# For many hosts or a slow uplink, the files can travel another way (README, "Delivery at
+# scale"): through relay hosts, or through an S3-compatible store.
+# delivery:
+#   via: relay            # direct (default) | relay | store
+#   # relays: [...]       # default: the primary; each must be a host of every environment
+#   #                       # it applies to, so set it under an environment
+#   # store: { url: s3://my-bucket/shop }   # with via: store
 
 # Build on this machine, in a clean checkout of the commit, before uploading; listed
 # outputs ship with the release. Built once per commit: a redeploy reuses the build.

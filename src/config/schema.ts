@@ -199,10 +199,10 @@ const storeSchema = z
     url: matching(STORE_URL, 'an s3:// URL like "s3://bucket" or "s3://bucket/prefix"').describe('Bucket and optional key prefix the blobs go under, e.g. s3://acme-deploys/shop.'),
     endpoint: matching(/^https?:\/\/[^\s/?#]+\/?$/, 'an http:// or https:// URL without a path, like "http://minio.internal:9000"')
       .optional()
-      .describe('An S3-compatible service (MinIO, R2, Ceph...). Default: AWS S3. The hosts fetch from it too.'),
+      .describe('An S3-compatible service (MinIO, R2, Ceph...). Default: AWS S3. The hosts fetch from the same URL: it must answer there from this machine and from every host.'),
     region: nonEmptyText('a region like us-east-1')
       .optional()
-      .describe('Default: AWS_REGION or AWS_DEFAULT_REGION from your environment, else us-east-1.'),
+      .describe('Default: AWS_REGION from your environment, else the region of your AWS profile, else us-east-1 (AWS_DEFAULT_REGION is not read).'),
     pathStyle: z.boolean().optional().describe('Address the bucket in the path (`endpoint/bucket/key`) rather than the host name. Default: true with `endpoint`, false for AWS S3.'),
   })
   .meta({ id: 'Store', description: 'An S3-compatible store for `delivery.via: store`; credentials come from your usual AWS environment or profile and never reach the hosts.' })
@@ -213,7 +213,7 @@ const deliverySchema = z
       .enum(DELIVERY_VIAS)
       .default('direct')
       .describe('`direct`: a stream from this machine to each host. `relay`: one stream to each relay host, which passes it on to the others. `store`: files put once into an S3-compatible store, which hosts fetch from with short-lived links.'),
-    relays: z.array(hostName).min(1, expecting('at least one host')).optional().describe('With `via: relay`: the relay hosts, by name. Default: the primary. The other hosts are spread among them.'),
+    relays: z.array(hostName).min(1, expecting('at least one host')).optional().describe('With `via: relay`: the relay hosts, by name. Default: the primary (the host with `primary: true`, else the first). Each relay serves itself, and the other hosts are spread evenly among them.'),
     forwardAgent: z.boolean().optional().meta({ default: false }).describe('With `via: relay`: forward your ssh agent to the relays (only to them), so they reach the other hosts with your keys instead of their own.'),
     store: storeSchema.optional().describe('With `via: store`: where the files are put.'),
   })
@@ -226,7 +226,7 @@ const branchSchema = nonEmptyText('a git ref')
 const DEFAULTED = {
   branch: 'Ref deployed when `--ref` is not given.',
   keepReleases: 'How many good releases each host keeps; failed ones do not count, and the live one is never removed.',
-  strategy: 'How the code reaches the hosts: `upload` (a stream from this machine, only changed files) or `git` (each host fetches into its own mirror).',
+  strategy: 'How the code reaches the hosts: `upload` (only changed files, sent from this machine straight or as `delivery` says) or `git` (each host fetches into its own mirror).',
   onFailure: 'What a failed host does to the deploy: `abort` stops it, `continue` goes on without it, `{ maxFailed }` tolerates that many.',
 }
 /**

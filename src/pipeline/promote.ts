@@ -76,7 +76,7 @@ function readFrom(from: ResolvedConfig, options: PromoteOptions, to: RunContext)
     const picked = pickRelease(from.environment, states, options.release)
     const cached = picked.record.artifact === undefined ? null : await openArtifact(ctx.cacheDir, picked.record.artifact)
     if (cached !== null) return { ...picked, manifest: cached.manifest, artifact: cached }
-    if (picked.record.artifact !== undefined) ctx.report({ kind: 'log', level: 'info', message: `artifact ${picked.record.artifact.slice(0, 12)} is not in this machine's cache: reading it from ${from.environment}` })
+    if (picked.record.artifact !== undefined) ctx.report({ kind: 'log', level: 'info', message: `artifact ${picked.record.artifact.slice(0, 12)} is not in this machine's cache (it was built elsewhere, or deployed without \`build\` steps, which keep no copy): reading it from ${from.environment}` })
     const errors: BerthError[] = []
     // The first host that holds the release intact gives it.
     for (const { run } of states) {

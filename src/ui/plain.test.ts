@@ -109,7 +109,7 @@ describe('plain reporter', () => {
   it('adds hook completions and upload progress with verbose', () => {
     const text = capture({ verbose: true }).feed(run).join('\n')
     expect(text).toContain('web1     | ✓ hook before_build (300ms)')
-    expect(text).toContain('web1     | uploaded 12 files, 3.4 KB')
+    expect(text).toContain('web1     | received 12 new or changed files, 3.4 KB')
   })
 
   it('in quiet mode prints only warnings, failures, failed hosts’ output and the summary', () => {

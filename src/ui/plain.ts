@@ -101,7 +101,7 @@ export function createPlainReporter(options: ReporterOptions): ReporterHandle {
       if (!quiet) hostLine(e.host, p.dim(`removed release ${r(e.release)}`))
     },
     'upload:progress': (e) => {
-      if (verbose && !quiet) hostLine(e.host, p.dim(`uploaded ${e.files} files, ${formatBytes(e.bytes)}`))
+      if (verbose && !quiet) hostLine(e.host, p.dim(`received ${e.files} new or changed files, ${formatBytes(e.bytes)}`))
     },
     'relay:done': (e) => {
       if (e.failed.length > 0) warn(`relayed ${formatBytes(e.bytes)} to ${e.hosts.length - e.failed.length} of ${e.hosts.length} hosts; could not reach ${e.failed.join(', ')}`, e.host)

@@ -181,7 +181,7 @@ export function createTtyReporter(options: TtyReporterOptions): ReporterHandle {
       if (verbose) hostLine(e.host, p.dim(`removed release ${r(e.release)}`))
     },
     'upload:progress': (e) => {
-      rowFor(e.host).detail = p.dim(`uploading: ${e.files} files, ${formatBytes(e.bytes)}`)
+      rowFor(e.host).detail = p.dim(`receiving: ${e.files} files, ${formatBytes(e.bytes)}`)
       drawSoon()
     },
     'relay:done': (e) => {
