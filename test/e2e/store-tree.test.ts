@@ -4,11 +4,11 @@
  * build exactly as an upload does — submodules, empty files, two files with the same
  * content, symlinks, executables, odd names.
  */
-import { execFileSync } from 'node:child_process'
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { gitIn, library } from '../helpers/git-library.js'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
 import { startS3Server, type S3Server } from '../helpers/s3-server.js'
 
@@ -30,23 +30,6 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true })
 })
 
-const gitIn = (dir: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'protocol.file.allow=always', ...args], { cwd: dir, encoding: 'utf8' }).trim()
-
-/** A separate repository to use as a submodule. */
-function library(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-lib-'))
-  extra.push(dir)
-  gitIn(dir, 'init', '-q', '-b', 'main')
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true })
-    writeFileSync(join(dir, path), content)
-  }
-  gitIn(dir, 'add', '-A')
-  gitIn(dir, 'commit', '-q', '-m', 'lib')
-  return dir
-}
-
 function storeProject(app: string, files: Record<string, string | { content: string; mode: number }>): Project {
   const config = localConfig(['delivery:', '  via: store', `  store: { url: 's3://${s3.bucket}/berth/${app}', endpoint: '${s3.endpoint}' }`].join('\n'), { app })
   return createProject(config, files)
@@ -57,7 +40,7 @@ const deploy = (p: Project) => p.berth(['deploy', 'production'], { env: s3.env, 
 describe('delivery.via: store builds the release tree', () => {
   it('with the files of a submodule', async () => {
     project = storeProject('submodule', { 'app.js': 'app\n' })
-    const lib = library({ 'lib.js': 'library v1\n', 'nested/deep.txt': 'deep\n' })
+    const lib = library({ 'lib.js': 'library v1\n', 'nested/deep.txt': 'deep\n' }, extra)
     gitIn(project.dir, 'submodule', 'add', '-q', lib, 'vendor/lib')
     gitIn(project.dir, 'commit', '-q', '-m', 'add lib')
     const result = await deploy(project)
