@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { StoreConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
@@ -73,9 +73,12 @@ async function unpack(source: ReleaseSource, paths: string[], workDir: string): 
   const tar = join(workDir, 'store-blobs.tar')
   const dir = join(workDir, 'store-blobs')
   await mkdir(dir, { recursive: true })
+  // `pack` appends: a file left by an earlier call must not come first.
+  await rm(tar, { force: true })
   await source.pack(paths, tar, 'tree')
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('tar', ['-x', '-f', tar, '-C', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+    // -i: a source made of several repositories (submodules) packs one archive after another.
+    const child = spawn('tar', ['-x', '-i', '-f', tar, '-C', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.on('error', reject)

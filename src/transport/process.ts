@@ -101,6 +101,14 @@ export function runProcess(host: string, spec: SpawnSpec, display: string, optio
         }),
       )
     })
+    // A stopped ssh client may have handed its pipes to its master (ControlMaster), which
+    // keeps them open until the remote command ends (one with input has no watchdog): once
+    // the client is gone, Ctrl-C or a timeout waits no longer.
+    child.on('exit', () => {
+      if (!aborted && !timedOut) return
+      child.stdout.destroy()
+      child.stderr.destroy()
+    })
     child.on('close', (code, signal) => {
       cleanup()
       const result: ExecResult = {

@@ -3,10 +3,10 @@
  * executable bits), and with `build` steps, their declared outputs only.
  */
 import { execFileSync } from 'node:child_process'
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { lstatSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { gitIn, library } from '../helpers/git-library.js'
 import { createProject, localConfig, type Project } from '../helpers/project.js'
 
 let project: Project | undefined
@@ -16,23 +16,6 @@ afterEach(() => {
   for (const dir of extra.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-const gitIn = (dir: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'protocol.file.allow=always', ...args], { cwd: dir, encoding: 'utf8' }).trim()
-
-/** A separate repository to use as a submodule. */
-function library(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-lib-'))
-  extra.push(dir)
-  gitIn(dir, 'init', '-q', '-b', 'main')
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true })
-    writeFileSync(join(dir, path), content)
-  }
-  gitIn(dir, 'add', '-A')
-  gitIn(dir, 'commit', '-q', '-m', 'lib')
-  return dir
-}
-
 describe('release contents', () => {
   it('ships only the subdir, with its submodules, symlinks and executable bits', async () => {
     project = createProject(localConfig('subdir: server\n'), {
@@ -40,7 +23,7 @@ describe('release contents', () => {
       'server/bin/start': { content: '#!/bin/sh\n', mode: 0o755 },
       'client/ui.js': 'not deployed\n',
     })
-    const lib = library({ 'lib.js': 'library v1\n', 'nested/deep.txt': 'deep\n' })
+    const lib = library({ 'lib.js': 'library v1\n', 'nested/deep.txt': 'deep\n' }, extra)
     gitIn(project.dir, 'submodule', 'add', '-q', lib, 'server/vendor/lib')
     execFileSync('ln', ['-s', 'app.js', join(project.dir, 'server', 'entry.js')])
     // The config must be at the repo root to be found; subdir applies to the tree only.
@@ -62,7 +45,7 @@ describe('release contents', () => {
 
   it('redeploys a submodule change: only that file travels', async () => {
     project = createProject(localConfig(), { 'app.js': 'app\n' })
-    const lib = library({ 'lib.js': 'library v1\n', 'other.js': 'same\n' })
+    const lib = library({ 'lib.js': 'library v1\n', 'other.js': 'same\n' }, extra)
     gitIn(project.dir, 'submodule', 'add', '-q', lib, 'vendor/lib')
     gitIn(project.dir, 'commit', '-q', '-m', 'add lib')
     expect((await project.berth(['deploy', 'production'])).code).toBe(0)

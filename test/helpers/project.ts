@@ -51,7 +51,7 @@ export interface Project {
    */
   berth(args: string[], options?: BerthOptions): Promise<CliResult>
   /** Starts the CLI without waiting (for interruption tests), on the virtual clock. */
-  spawnBerth(args: string[], env?: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams
+  spawnBerth(args: string[], env?: NodeJS.ProcessEnv, options?: Pick<BerthOptions, 'realClock'>): ChildProcessWithoutNullStreams
   /** Advances the virtual clock and returns the instant the next CLI call starts at. */
   tick(): number
   current(): string | null
@@ -152,7 +152,7 @@ export function createProject(config: string, files: Record<string, FileSpec> = 
           resolvePromise({ code, stdout, stderr })
         })
       }),
-    spawnBerth: (args, extra) => spawn(process.execPath, argv(args), { cwd: dir, env: env(extra), stdio: ['pipe', 'pipe', 'pipe'] }),
+    spawnBerth: (args, extra, options = {}) => spawn(process.execPath, argv(args, options.realClock), { cwd: dir, env: env(extra, options.realClock), stdio: ['pipe', 'pipe', 'pipe'] }),
     log: () => (existsSync(join(base, 'hooks.log')) ? readFileSync(join(base, 'hooks.log'), 'utf8').split('\n').filter((l) => l !== '') : []),
     read: (path) => readFileSync(join(target, path), 'utf8'),
     exists: (path) => {

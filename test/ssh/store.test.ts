@@ -5,13 +5,14 @@
  * are both measured outside berth: ssh's own byte counts, and the server's.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTrafficMeter } from '../../bench/traffic.js'
 import { startFleet, type Fleet } from '../helpers/fleet.js'
 import type { Project } from '../helpers/project.js'
 import { startS3Server, type S3Server } from '../helpers/s3-server.js'
+import { waitFor } from '../helpers/wait.js'
 import { all, fleetProject, onHost, type HostView } from './fleet-project.js'
 
 let fleet: Fleet
@@ -208,6 +209,32 @@ describe('delivery.via: store', () => {
     expect(deployed.code, all(deployed)).toBe(0)
     expect(hosts[1]!.read('current/lib/part 0.txt')).toBe(readFileSync(join(project.dir, 'lib', 'part 0.txt'), 'utf8'))
     blobsOn('web2', 'tools')
+  })
+
+  it('Ctrl-C during a long fetch from the store stops the deploy at once: lock freed, old release live, no URL left', async () => {
+    const { project, hosts } = setup('interrupt-fetch')
+    const first = await berth(project, ['deploy', 'production', '-q'])
+    expect(first.code, all(first)).toBe(0)
+    const v1 = hosts[0]!.live()
+    // web2's curl takes its time (a slow store, a big blob).
+    const started = join(fleet.root, 'slow-curl-started')
+    hostPath('web2', [], { curl: `#!/bin/sh\ncase "$*" in *--version*) ;; *) touch ${started}; sleep 30 ;; esac\nexec /usr/bin/curl "$@"\n` })
+    project.commit({ 'big.bin': randomBytes(2 * 1024 * 1024).toString('base64') })
+    const child = project.spawnBerth(['deploy', 'production', '-q'], s3.env, { realClock: true })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await waitFor(() => existsSync(started), 30_000, "web2's fetch to start")
+    const interrupted = performance.now()
+    child.kill('SIGINT')
+    expect(await exited, output).toBe(130)
+    expect(performance.now() - interrupted).toBeLessThan(15_000)
+    for (const host of hosts) {
+      expect(host.live()).toBe(v1)
+      expect(host.locked()).toBe(false)
+      expect(host.releases().filter((id) => id.endsWith('.delivery'))).toEqual([])
+    }
   })
 
   it('prunes blobs with the releases that used them', async () => {
