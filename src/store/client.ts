@@ -41,7 +41,15 @@ export interface BlobStore {
   close(): void
 }
 
-export async function openBlobStore(store: StoreConfig): Promise<BlobStore> {
+/**
+ * The SDK waits for ever by default: a store that takes connections and never answers
+ * would keep every host locked. A connection must open within `connectMs`, and a request
+ * fails after `idleMs` without a byte either way (an idle limit, not a total one: a big
+ * upload that keeps moving is never cut). The SDK tries each request three times.
+ */
+const TIMEOUTS = { connectMs: 10_000, idleMs: 30_000 }
+
+export async function openBlobStore(store: StoreConfig, timeouts: { connectMs: number; idleMs: number } = TIMEOUTS): Promise<BlobStore> {
   // The pinned SDK warns on every run under Node 20 that later releases need Node 22:
   // berth pins it on purpose, and the core never prints. A user's own setting wins.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -52,6 +60,7 @@ export async function openBlobStore(store: StoreConfig): Promise<BlobStore> {
       ...(store.endpoint === undefined ? {} : { endpoint: store.endpoint }),
       ...(region === undefined ? {} : { region }),
       forcePathStyle: store.pathStyle,
+      requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
       // Checksums only where S3 requires them: many S3-compatible services refuse the
       // trailing checksums the SDK adds by default, and a host checks sha256 itself.
       requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -5,6 +5,8 @@
  * tampered, and the probe `check` makes, refused with wrong credentials.
  */
 import { execFile } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -89,6 +91,28 @@ describe("berth's S3 client", () => {
       expect(JSON.stringify(error)).not.toContain('not-the-secret-5678')
     } finally {
       process.env.AWS_SECRET_ACCESS_KEY = server.env.AWS_SECRET_ACCESS_KEY!
+    }
+  })
+
+  it('gives up on a store that takes connections and never answers, instead of waiting for ever', async () => {
+    const silent = createServer(() => {
+      // Never answers: a hung proxy or a store that stopped serving.
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      const client = await openBlobStore({ ...store, endpoint: `http://127.0.0.1:${port}` }, { connectMs: 1000, idleMs: 300 })
+      const started = Date.now()
+      const error = await client.probe().then(
+        () => null,
+        (e: unknown) => e as Error,
+      )
+      client.close()
+      expect(error?.message).toMatch(/^reaching the store failed/)
+      expect(Date.now() - started).toBeLessThan(10_000)
+    } finally {
+      silent.closeAllConnections()
+      await new Promise((resolve) => silent.close(resolve))
     }
   })
 })
