@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { writeProject } from './__fixtures__/temp-project.js'
+import { configProblems, resolveProduction } from './__fixtures__/temp-project.js'
 import { parseRelayAddress } from './delivery.js'
-import { loadConfig } from './load.js'
-import { resolveEnvironment } from './resolve.js'
 
-async function resolve(body: string, hosts = '[web1, { host: web2, primary: true, relayAddress: "10.0.0.2:2222" }, web3]') {
-  const dir = writeProject({ 'berth.yml': `app: shop\nrepo: .\nhosts: ${hosts}\nenvironments: { production: {} }\n${body}` })
-  return resolveEnvironment(await loadConfig({ cwd: dir }), 'production', { processEnv: {} })
-}
-
-async function problems(body: string): Promise<string> {
-  try {
-    await resolve(body)
-  } catch (error) {
-    return (error as Error).message
-  }
-  throw new Error('expected a ConfigError')
-}
+const resolve = (body: string, hosts = '[web1, { host: web2, primary: true, relayAddress: "10.0.0.2:2222" }, web3]') =>
+  resolveProduction(`app: shop\nrepo: .\nhosts: ${hosts}\nenvironments: { production: {} }\n${body}`)
+const problems = (body: string) => configProblems(resolve(body))
 
 describe('delivery', () => {
   it('is direct unless the config says otherwise', async () => {

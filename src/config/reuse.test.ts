@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { writeProject } from './__fixtures__/temp-project.js'
-import { loadConfig } from './load.js'
-import { resolveEnvironment } from './resolve.js'
+import { configProblems, resolveProduction } from './__fixtures__/temp-project.js'
 
-async function resolve(body: string) {
-  const dir = writeProject({ 'berth.yml': `app: shop\nrepo: .\nhosts: [web1]\nenvironments: { production: {} }\n${body}` })
-  return resolveEnvironment(await loadConfig({ cwd: dir }), 'production', { processEnv: {} })
-}
-
-async function problems(body: string): Promise<string> {
-  try {
-    await resolve(body)
-  } catch (error) {
-    return (error as Error).message
-  }
-  throw new Error('expected a ConfigError')
-}
+const resolve = (body: string) => resolveProduction(`app: shop\nrepo: .\nhosts: [web1]\nenvironments: { production: {} }\n${body}`)
+const problems = (body: string) => configProblems(resolve(body))
 
 describe('reuse', () => {
   it('knows the lockfiles and runtimes of node_modules and vendor/bundle, wherever they sit, and keys on the install command', async () => {

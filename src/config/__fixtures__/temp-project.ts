@@ -4,6 +4,9 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { onTestFinished } from 'vitest'
+import { loadConfig } from '../load.js'
+import { resolveEnvironment } from '../resolve.js'
+import type { ResolvedConfig } from '../types.js'
 
 /**
  * Writes `files` (path → content) into a fresh directory and returns its real path. The
@@ -28,4 +31,20 @@ export function yaml(strings: TemplateStringsArray, ...values: unknown[]): strin
     .split('\n')
     .map((line) => line.slice(indent))
     .join('\n')
+}
+
+/** The `production` environment of `berthYml`, written into a fresh project and resolved with no deployer environment. */
+export async function resolveProduction(berthYml: string): Promise<ResolvedConfig> {
+  const dir = writeProject({ 'berth.yml': berthYml })
+  return resolveEnvironment(await loadConfig({ cwd: dir }), 'production', { processEnv: {} })
+}
+
+/** The message of the error `resolving` rejects with; a config that resolves fails the test. */
+export async function configProblems(resolving: Promise<unknown>): Promise<string> {
+  try {
+    await resolving
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('expected a ConfigError')
 }
