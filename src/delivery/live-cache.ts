@@ -51,3 +51,16 @@ export async function recordLiveGuess(key: string, guess: LiveGuess, dir = liveC
     // best effort
   }
 }
+
+/**
+ * Records, for each host now live on `release` (whose file list hashes to `sum`), what the
+ * next deploy will find there: what a delivery's `recordLive` does.
+ */
+export async function recordLiveRelease(
+  hosts: readonly { host: { name: string; host: string; user?: string; port?: number }; state: { gzip?: boolean } | null }[],
+  deployTo: string,
+  guess: { live: string; sum: string },
+  cacheDir: string,
+): Promise<void> {
+  await Promise.all(hosts.map((host) => recordLiveGuess(liveCacheKey(host.host, deployTo), { ...guess, gzip: host.state?.gzip === true }, liveCacheDir(cacheDir))))
+}

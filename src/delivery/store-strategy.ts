@@ -7,7 +7,6 @@
  * needs — and fetches them itself (`remote/store.ts`). Bytes leaving this machine: the
  * new blobs once, whatever the number of hosts.
  */
-import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { StoreConfig } from '../config/types.js'
 import { HTTP_CLIENT } from '../remote/check.js'
@@ -15,11 +14,12 @@ import { receiveFromStore } from '../remote/store.js'
 import { StateError } from '../errors.js'
 import type { BlobStore } from '../store/client.js'
 import { hostBase } from './host-base.js'
-import { liveCacheDir, liveCacheKey, recordLiveGuess } from './live-cache.js'
+import { recordLiveRelease } from './live-cache.js'
 import { diffManifests, parseManifest, serializeManifest } from './manifest.js'
 import { cacheManifest, manifestCacheDir, manifestSum } from './manifest-cache.js'
 import { createSourceOpener } from './release-source.js'
 import { ensureBlobs } from './store-blobs.js'
+import { baseKey } from './upload.js'
 import { blobsFor, storeStream } from './store-stream.js'
 import type { Delivery, DeliveryStrategy, HostDelivery } from './strategy.js'
 
@@ -67,7 +67,7 @@ export function storeStrategy(store: StoreConfig): DeliveryStrategy {
             // Hosts on the same live release with the same file list get the same stream.
             const streams = new Map<string, Promise<Buffer>>()
             const streamFor = ({ base, from, delta }: (typeof plans)[number]): Promise<Buffer> => {
-              const key = `${base.gzip}:${from}:${from === null ? '' : createHash('sha256').update(base.files!.join('\n')).digest('hex')}`
+              const key = baseKey(base)
               let stream = streams.get(key)
               if (stream === undefined) streams.set(key, (stream = storeStream({ release: input.release, manifest: tree.manifest, listing: text, delta, base: from, hexOf, urls }, base.gzip)))
               return stream
@@ -97,8 +97,7 @@ export function storeStrategy(store: StoreConfig): DeliveryStrategy {
         artifact: async () => manifestSum(listing ?? serializeManifest((await source.read()).manifest)),
         async recordLive(live) {
           if (listing === null) return
-          const sum = manifestSum(listing)
-          await Promise.all(live.map((host) => recordLiveGuess(liveCacheKey(host.host, ctx.config.deployTo), { live: input.release, sum, gzip: host.state?.gzip === true }, liveCacheDir(ctx.cacheDir))))
+          await recordLiveRelease(live, ctx.config.deployTo, { live: input.release, sum: manifestSum(listing) }, ctx.cacheDir)
         },
         async close() {
           await source.dispose()

@@ -9,7 +9,7 @@
  */
 import { receiveRelease } from '../remote/release.js'
 import { hostBase } from './host-base.js'
-import { liveCacheDir, liveCacheKey, readLiveGuess, recordLiveGuess } from './live-cache.js'
+import { liveCacheDir, liveCacheKey, readLiveGuess, recordLiveRelease } from './live-cache.js'
 import { cacheManifest, manifestCacheDir, manifestSum, readCachedManifest } from './manifest-cache.js'
 import { createSourceOpener } from './release-source.js'
 import type { Delivery, DeliveryContext, DeliveryHost, DeliveryInput, DeliveryStrategy, HostDelivery } from './strategy.js'
@@ -71,8 +71,7 @@ export function uploadStrategy(handOver: HandOver = direct): DeliveryStrategy {
         artifact: async () => manifestSum(await shipper.listing()),
         async recordLive(live) {
           if (!shipped) return
-          const sum = manifestSum(await shipper.listing())
-          await Promise.all(live.map((host) => recordLiveGuess(liveCacheKey(host.host, config.deployTo), { live: input.release, sum, gzip: host.state?.gzip === true }, liveCacheDir(ctx.cacheDir))))
+          await recordLiveRelease(live, config.deployTo, { live: input.release, sum: manifestSum(await shipper.listing()) }, ctx.cacheDir)
         },
         async close() {
           await Promise.all(guesses)

@@ -71,6 +71,15 @@ export interface Shipper {
   settled(): Promise<void>
 }
 
+/**
+ * Hosts with the same key get the same stream: the same live release with the same file
+ * list (or none to build on), and the same gzip.
+ */
+export function baseKey(host: HostBase): string {
+  const hasList = host.live !== null && host.files !== null
+  return `${host.gzip ? 'gz' : 'raw'}:${hasList ? `${host.live}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}` : 'full'}`
+}
+
 /** A shipper for `release` (the new release's directory name under `releases/`). */
 export function createShipper(source: () => Promise<ReleaseSource>, workDir: string, release: string): Shipper {
   const packed = new Map<string, Promise<Shipment>>()
@@ -81,7 +90,7 @@ export function createShipper(source: () => Promise<ReleaseSource>, workDir: str
     settled: async () => void (await Promise.allSettled([...packed.values(), ...(listing ? [listing] : [])])),
     shipFor(host) {
       const hasList = host.live !== null && host.files !== null
-      const key = `${host.gzip ? 'gz' : 'raw'}:${hasList ? `${host.live}:${createHash('sha256').update(host.files!.join('\n')).digest('hex')}` : 'full'}`
+      const key = baseKey(host)
       let shipment = packed.get(key)
       if (shipment === undefined) {
         const file = join(workDir, `${release}-${packed.size}.tar`)
