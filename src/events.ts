@@ -34,8 +34,8 @@ export type BerthEvent =
   | { kind: 'upload:progress'; host: string; bytes: number; files: number }
   /** A relay (`delivery.via: relay`) received the release's streams and passed them on; `failed`: hosts it could not reach. */
   | { kind: 'relay:done'; host: string; hosts: string[]; failed: string[]; bytes: number; durationMs: number }
-  /** `delivery.via: store`: blobs put into the store for this release (`present`: needed, and there already). */
-  | { kind: 'store:put'; blobs: number; bytes: number; present: number }
+  /** `delivery.via: store`: blobs put into the store for this release, alone or in `packs` (`present`: needed, and there already). */
+  | { kind: 'store:put'; blobs: number; packs: number; bytes: number; present: number }
   /** The deployed commit was tagged in the local repository (and pushed, when `pushedTo`). */
   | { kind: 'tag:made'; tag: string; sha: string; pushedTo?: string }
   /** The maintenance page went up or down on a host, or (`kept`) a page put up by hand was left as it is. */

@@ -1,77 +1,139 @@
 /**
- * This machine's side of `delivery.via: store`: the files the hosts need, as blobs in the
- * store. Only the contents this machine does not already know to be there are read: they
- * are packed from the release tree like an upload, unpacked into the run's own directory,
- * hashed (sha256, the store's key and what hosts check), asked about (HEAD) and put when
- * the store lacks them.
+ * This machine's side of `delivery.via: store`: the files the hosts need, in the store as
+ * blobs or packs of blobs (`store/packing.ts`). Only the contents whose hash this machine
+ * does not know yet are read to be hashed (sha256: the store's key and what hosts check);
+ * then it asks the store (HEAD) about the blobs and packs it does not know to be there, and
+ * puts those the store lacks, read from the release tree like an upload: packed from it,
+ * unpacked into the run's own directory.
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import type { StoreConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
 import type { BlobStore } from '../store/client.js'
+import { blobKey, packKey } from '../store/keys.js'
 import { readKnownBlobs, recordKnownBlobs } from '../store/known.js'
+import { packBlobs, type BlobFetch, type Pack } from '../store/packing.js'
+import { tarWithFiles } from './tar-entries.js'
 import type { ReleaseSource } from './upload.js'
 
 export interface PutReport {
-  /** Blobs put now, and their bytes. */
+  /** Blobs put now (alone or in packs), the packs among the objects put, and their bytes. */
   put: number
+  packs: number
   bytes: number
   /** Blobs needed that the store had already. */
   present: number
 }
 
+interface Content {
+  file: string
+  size: number
+}
+
 /**
- * Makes sure the store holds the content of every file whose path is in `paths`; returns
- * each one's sha256 by git blob id.
+ * Makes sure the store holds what hosts fetch for each set of paths in `sets` (one set per
+ * distinct file list hosts need: `delta.send`); returns each content's sha256 by git blob
+ * id, and how each set is fetched (same order as `sets`).
  */
 export async function ensureBlobs(
   store: BlobStore,
   config: StoreConfig,
   source: ReleaseSource,
-  paths: readonly string[],
+  sets: readonly (readonly string[])[],
   dirs: { cacheDir: string; workDir: string },
-): Promise<{ hexOf: Map<string, string>; report: PutReport }> {
+): Promise<{ hexOf: Map<string, string>; fetches: BlobFetch[]; report: PutReport }> {
   const known = await readKnownBlobs(dirs.cacheDir, config)
-  const unknown = new Map<string, string>()
-  const knownNeeded = new Set<string>()
-  for (const path of paths) {
-    const entry = source.manifest.get(path)
-    if (entry?.type !== 'file') continue
-    if (known.has(entry.hash)) knownNeeded.add(known.get(entry.hash)!)
-    else if (!unknown.has(entry.hash)) unknown.set(entry.hash, path)
+  const hexOf = new Map(known.hexOf)
+  // One path per content, to read it from the tree.
+  const pathOf = new Map<string, string>()
+  for (const paths of sets) {
+    for (const path of paths) {
+      const entry = source.manifest.get(path)
+      if (entry?.type === 'file' && !pathOf.has(entry.hash)) pathOf.set(entry.hash, path)
+    }
   }
-  const hexOf = new Map(known)
-  const report: PutReport = { put: 0, bytes: 0, present: knownNeeded.size }
-  if (unknown.size === 0) return { hexOf, report }
-  const files = await unpack(source, [...unknown.values()], dirs.workDir)
-  const found = new Map<string, { hex: string; file: string; size: number }>()
-  const hashed = await settleAll([...unknown], 16, async ([id, path]) => {
-    const file = join(files, path)
-    found.set(id, { hex: await sha256File(file), file, size: (await stat(file)).size })
+  const contentOf = new Map<string, Content>()
+  const learnt = new Map<string, string>()
+  const unknown = [...pathOf].filter(([id]) => !hexOf.has(id))
+  if (unknown.length > 0) {
+    const tree = await unpack(source, unknown.map(([, path]) => path), dirs.workDir, 'hashed')
+    await each(unknown, async ([id, path]) => {
+      const file = join(tree, path)
+      const hex = await sha256File(file)
+      contentOf.set(hex, { file, size: (await stat(file)).size })
+      learnt.set(id, hex)
+    })
+    for (const [id, hex] of learnt) hexOf.set(id, hex)
+  }
+
+  const fetches = sets.map((paths) => {
+    const blobs = new Map<string, number>()
+    for (const path of paths) {
+      const entry = source.manifest.get(path)
+      if (entry?.type === 'file') blobs.set(hexOf.get(entry.hash)!, entry.size)
+    }
+    return packBlobs([...blobs].map(([hex, size]) => ({ hex, size })))
   })
-  for (const result of hashed) if (!result.ok) throw result.error
-  const byHex = new Map([...found.values()].map((blob) => [blob.hex, blob]))
-  const lacking = await store.missing([...byHex.keys()])
-  const toPut = [...lacking].map((hex) => byHex.get(hex)!)
-  await store.put(toPut)
-  report.put = toPut.length
-  report.bytes = toPut.reduce((sum, blob) => sum + blob.size, 0)
-  report.present = new Set([...knownNeeded, ...byHex.keys()]).size - toPut.length
-  const learnt = new Map([...found].map(([id, blob]) => [id, blob.hex]))
-  await recordKnownBlobs(dirs.cacheDir, config, learnt)
-  for (const [id, hex] of learnt) hexOf.set(id, hex)
-  return { hexOf, report }
+  const singles = [...new Set(fetches.flatMap((fetch) => fetch.single))]
+  const packs = [...new Map(fetches.flatMap((fetch) => fetch.packs).map((pack) => [pack.id, pack])).values()]
+  const lacking = await store.missing([...singles.filter((hex) => !known.stored.has(hex)).map((hex) => blobKey(config, hex)), ...packs.map((pack) => packKey(config, pack.id))])
+  const putSingles = singles.filter((hex) => lacking.has(blobKey(config, hex)))
+  const putPacks = packs.filter((pack) => lacking.has(packKey(config, pack.id)))
+
+  // What must be put and was not read to be hashed: read now.
+  const hexPaths = new Map([...pathOf].map(([id, path]) => [hexOf.get(id)!, path]))
+  const unread = [...new Set([...putSingles, ...putPacks.flatMap((pack) => pack.members)])].filter((hex) => !contentOf.has(hex))
+  if (unread.length > 0) {
+    const tree = await unpack(source, unread.map((hex) => hexPaths.get(hex)!), dirs.workDir, 'unread')
+    await each(unread, async (hex) => {
+      const file = join(tree, hexPaths.get(hex)!)
+      contentOf.set(hex, { file, size: (await stat(file)).size })
+    })
+  }
+  const objects = [
+    ...putSingles.map((hex) => ({ key: blobKey(config, hex), ...contentOf.get(hex)! })),
+    ...(await Promise.all(putPacks.map(async (pack) => ({ key: packKey(config, pack.id), ...(await writePack(pack, contentOf, dirs.workDir)) })))),
+  ]
+  await store.put(objects)
+
+  const needed = new Set(fetches.flatMap((fetch) => [...fetch.single, ...fetch.packs.flatMap((pack) => pack.members)]))
+  const put = putSingles.length + putPacks.reduce((sum, pack) => sum + pack.members.length, 0)
+  const report: PutReport = { put, packs: putPacks.length, bytes: objects.reduce((sum, object) => sum + object.size, 0), present: needed.size - put }
+  // Every single blob is in the store now; remember those, and every hash learnt.
+  const stored = new Set([...known.stored, ...singles])
+  for (const id of pathOf.keys()) {
+    const hex = hexOf.get(id)!
+    if (stored.has(hex) && !known.stored.has(hex)) learnt.set(id, hex)
+  }
+  await recordKnownBlobs(dirs.cacheDir, config, learnt, stored)
+  return { hexOf, fetches, report }
+}
+
+/** A pack's tar, written into the run's directory: its members named by their sha256, in order. */
+async function writePack(pack: Pack, contentOf: ReadonlyMap<string, Content>, workDir: string): Promise<Content> {
+  const dir = join(workDir, 'store-packs')
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, `${pack.id}.tar`)
+  const members = pack.members.map((hex) => ({ name: hex, mode: 0o644, path: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size }))
+  await pipeline(tarWithFiles([], members), createWriteStream(file))
+  return { file, size: (await stat(file)).size }
+}
+
+/** Runs `work` on every item, 16 at a time; the first failure is thrown. */
+async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  for (const result of await settleAll([...items], 16, work)) if (!result.ok) throw result.error
 }
 
 /** The files at `paths`, packed from the source and unpacked under the returned directory. */
-async function unpack(source: ReleaseSource, paths: string[], workDir: string): Promise<string> {
-  const tar = join(workDir, 'store-blobs.tar')
-  const dir = join(workDir, 'store-blobs')
+async function unpack(source: ReleaseSource, paths: string[], workDir: string, name: string): Promise<string> {
+  const tar = join(workDir, `store-${name}.tar`)
+  const dir = join(workDir, `store-${name}`)
   await mkdir(dir, { recursive: true })
   // `pack` appends: a file left by an earlier call must not come first.
   await rm(tar, { force: true })

@@ -13,6 +13,7 @@ import { HTTP_CLIENT } from '../remote/check.js'
 import { receiveFromStore } from '../remote/store.js'
 import { StateError } from '../errors.js'
 import type { BlobStore } from '../store/client.js'
+import { blobKey, packKey } from '../store/keys.js'
 import { hostBase } from './host-base.js'
 import { recordLiveRelease } from './live-cache.js'
 import { diffManifests, parseManifest, serializeManifest } from './manifest.js'
@@ -20,7 +21,7 @@ import { cacheManifest, manifestCacheDir, manifestSum } from './manifest-cache.j
 import { createSourceOpener } from './release-source.js'
 import { ensureBlobs } from './store-blobs.js'
 import { baseKey } from './upload.js'
-import { blobsFor, storeStream } from './store-stream.js'
+import { storeStream } from './store-stream.js'
 import type { Delivery, DeliveryStrategy, HostDelivery } from './strategy.js'
 
 /** What curl's config and a host's shell may carry as they are (checked before any host sees one). */
@@ -56,20 +57,25 @@ export function storeStrategy(store: StoreConfig): DeliveryStrategy {
               const manifest = base.live !== null && base.files !== null ? parseManifest(base.files) : null
               return { base, from: manifest === null ? null : base.live, delta: diffManifests(manifest, tree.manifest) }
             })
+            // Hosts on the same live release with the same file list get the same stream.
+            const groups = new Map<string, (typeof plans)[number]>()
+            for (const plan of plans) if (!groups.has(baseKey(plan.base))) groups.set(baseKey(plan.base), plan)
             const blobStore: BlobStore = await client
-            const { hexOf, report } = await ensureBlobs(blobStore, store, tree, [...new Set(plans.flatMap((plan) => plan.delta.send))], { cacheDir: ctx.cacheDir, workDir: input.workDir })
-            ctx.report({ kind: 'store:put', blobs: report.put, bytes: report.bytes, present: report.present })
-            const needed = [...new Set(plans.flatMap((plan) => blobsFor(tree.manifest, plan.delta, hexOf)))]
-            const urls = await blobStore.presign(needed)
-            for (const url of urls.values()) {
+            const { hexOf, fetches, report } = await ensureBlobs(blobStore, store, tree, [...groups.values()].map((plan) => plan.delta.send), { cacheDir: ctx.cacheDir, workDir: input.workDir })
+            ctx.report({ kind: 'store:put', blobs: report.put, packs: report.packs, bytes: report.bytes, present: report.present })
+            const fetchOf = new Map([...groups.keys()].map((key, i) => [key, fetches[i]!]))
+            const blobs = [...new Set(fetches.flatMap((fetch) => fetch.single))]
+            const packs = [...new Set(fetches.flatMap((fetch) => fetch.packs.map((pack) => pack.id)))]
+            const signed = await blobStore.presign([...blobs.map((hex) => blobKey(store, hex)), ...packs.map((id) => packKey(store, id))])
+            for (const url of signed.values()) {
               if (!PLAIN_URL.test(url)) throw new StateError('the store signs URLs with characters berth does not pass to a host', { step: 'fetch', hint: 'use an http(s) endpoint whose host name is plain (delivery.store.endpoint)' })
             }
-            // Hosts on the same live release with the same file list get the same stream.
+            const urls = { blobs: new Map(blobs.map((hex) => [hex, signed.get(blobKey(store, hex))!])), packs: new Map(packs.map((id) => [id, signed.get(packKey(store, id))!])) }
             const streams = new Map<string, Promise<Buffer>>()
             const streamFor = ({ base, from, delta }: (typeof plans)[number]): Promise<Buffer> => {
               const key = baseKey(base)
               let stream = streams.get(key)
-              if (stream === undefined) streams.set(key, (stream = storeStream({ release: input.release, manifest: tree.manifest, listing: text, delta, base: from, hexOf, urls }, base.gzip)))
+              if (stream === undefined) streams.set(key, (stream = storeStream({ release: input.release, manifest: tree.manifest, listing: text, delta, base: from, hexOf, fetch: fetchOf.get(key)!, urls }, base.gzip)))
               return stream
             }
             const entries = await Promise.all(

@@ -7,6 +7,7 @@
 import { buffer } from 'node:stream/consumers'
 import { gzipSync } from 'node:zlib'
 import { BLOB_FILES } from '../remote/blobs.js'
+import type { BlobFetch } from '../store/packing.js'
 import { STORE_FILES } from '../remote/store.js'
 import { deliveryName } from '../release/layout.js'
 import type { Delta, Manifest } from './manifest.js'
@@ -22,12 +23,14 @@ export interface StoreShipment {
   base: string | null
   /** sha256 of each file's content, by its git blob id (the file list's hash). */
   hexOf: ReadonlyMap<string, string>
-  /** Presigned GET URL of each blob, by sha256. */
-  urls: ReadonlyMap<string, string>
+  /** How this host gets the blobs `delta` needs: alone, or in packs. */
+  fetch: BlobFetch
+  /** Presigned GET URLs: of blobs by sha256, of packs by id. */
+  urls: { blobs: ReadonlyMap<string, string>; packs: ReadonlyMap<string, string> }
 }
 
 /** The blobs a host needs for `delta` (sha256, each once, in the order of the file list). */
-export function blobsFor(manifest: Manifest, delta: Delta, hexOf: ReadonlyMap<string, string>): string[] {
+function blobsFor(manifest: Manifest, delta: Delta, hexOf: ReadonlyMap<string, string>): string[] {
   const hexes = new Set<string>()
   for (const path of delta.send) {
     const entry = manifest.get(path)
@@ -54,10 +57,13 @@ export async function storeStream(shipment: StoreShipment, gzip: boolean): Promi
     }
   }
   const hexes = blobsFor(manifest, delta, shipment.hexOf)
+  const { single, packs } = shipment.fetch
   const entries: TarEntry[] = [
     { name: `${dir}/`, type: 'directory', mode: 0o700 },
     ...deliveryEntries(release, shipment.base === null ? [] : delta.link, checkedPaths(manifest), shipment.listing),
-    { name: `${dir}/${BLOB_FILES.urls}`, mode: 0o600, content: hexes.map((hex) => `${hex} ${shipment.urls.get(hex)!}\n`).join('') },
+    { name: `${dir}/${BLOB_FILES.urls}`, mode: 0o600, content: single.map((hex) => `${hex} ${shipment.urls.blobs.get(hex)!}\n`).join('') },
+    { name: `${dir}/${BLOB_FILES.packs}`, mode: 0o600, content: packs.map((pack) => `${pack.id} ${shipment.urls.packs.get(pack.id)!}\n`).join('') },
+    ...packs.map((pack): TarEntry => ({ name: `${dir}/${BLOB_FILES.members}/${pack.id}`, mode: 0o644, content: pack.members.map((hex) => `${hex}\n`).join('') })),
     { name: `${dir}/${BLOB_FILES.used}`, mode: 0o644, content: hexes.map((hex) => `${hex}\n`).join('') },
     { name: `${dir}/${STORE_FILES.exec}`, mode: 0o644, content: exec.map((path) => `${path}\0`).join('') },
     { name: `${dir}/${STORE_FILES.stage}`, mode: 0o644, content: await buffer(tarOf(staged)) },

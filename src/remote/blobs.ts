@@ -13,8 +13,12 @@ import { all, script } from './script.js'
 
 /** Names inside a release's delivery directory (`Layout.delivery`) that this module reads. */
 export const BLOB_FILES = {
-  /** `<sha256> <presigned URL>` a line, for every blob the release is built from; removed once fetched. */
+  /** `<sha256> <presigned URL>` a line, for the blobs fetched alone; removed once fetched. */
   urls: 'blobs',
+  /** `<pack id> <presigned URL>` a line, for the packs of blobs (`store/packing.ts`); removed once fetched. */
+  packs: 'packs',
+  /** One file per pack, named by its id: its members' sha256, one a line. */
+  members: 'packed',
   /** The same blobs' sha256, one a line: filed as the release's blob list (`Layout.blobList`). */
   used: 'used',
 } as const
@@ -23,15 +27,19 @@ export const BLOB_FILES = {
 const NO_HTTP_CLIENT = 'neither curl nor wget is installed: delivery.via store fetches blobs with one of them'
 
 /**
- * Fetches the blobs listed in the delivery directory that the host lacks: with one
- * `curl --parallel` (one at a time on a curl older than 7.66), or one `wget` a blob. Each
- * lands in an incoming directory, is checked with `sha256sum` against its name, and only
- * then moved into the blob store (a rename: a reader sees a whole blob or none). A blob
- * that does not match is refused and the command fails. The URLs are deleted from the
- * host as soon as the fetch ends, whether it worked or not.
+ * Fetches the blobs listed in the delivery directory that the host lacks, and the packs
+ * of blobs: with one `curl --parallel` (one at a time on a curl older than 7.66), or one
+ * `wget` a file. Everything lands in an incoming directory; a pack is unpacked there (its
+ * listed members only, by name: whatever else a tampered pack holds stays in it) and
+ * deleted. Every blob is then checked with `sha256sum` against its name, and only then
+ * moved into the blob store (a rename: a reader sees a whole blob or none). A blob that
+ * does not match is refused and the command fails. The URLs are deleted from the host as
+ * soon as the fetch ends, whether it worked or not.
  */
 export function fetchBlobs(layout: Layout, id: string): string {
   const urls = `${layout.delivery(id)}/${BLOB_FILES.urls}`
+  const packs = `${layout.delivery(id)}/${BLOB_FILES.packs}`
+  const members = `${layout.delivery(id)}/${BLOB_FILES.members}`
   const used = `${layout.delivery(id)}/${BLOB_FILES.used}`
   const config = `${layout.delivery(id)}/curl.conf`
   const sums = `${layout.delivery(id)}/sums`
@@ -42,15 +50,18 @@ export function fetchBlobs(layout: Layout, id: string): string {
   // quote, backslash or space: both go into curl's config as they are.
   const fetch = script(
     `n=0; while read -r h u; do [ -f "$b/$h" ] || { n=$((n + 1)); printf 'url = "%s"\noutput = "%s"\n' "$u" "$h"; }; done < ${q(urls)} > ${q(config)}`,
+    `if [ -f ${q(packs)} ]; then while read -r p u; do n=$((n + 1)); printf 'url = "%s"\noutput = "%s.pack"\n' "$u" "$p"; done < ${q(packs)} >> ${q(config)}; fi`,
     `[ "$n" -gt 0 ] || exit 0`,
     `if command -v curl >/dev/null 2>&1; then`,
     `  p=; curl -q --parallel --version >/dev/null 2>&1 && p=--parallel`,
     `  ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} ) || { ${failed('curl', 'blobs')}; exit 1; }`,
     `elif command -v wget >/dev/null 2>&1; then`,
     `  ( cd ${q(incoming)} && while read -r h u; do [ -f "$b/$h" ] && continue; printf '%s\n' "$u" | wget -q -O "$h" -i - || { ${failed('wget', 'blob $h')}; exit 1; }; done < ${q(urls)} ) || exit 1`,
+    `  if [ -f ${q(packs)} ]; then ( cd ${q(incoming)} && while read -r p u; do printf '%s\n' "$u" | wget -q -O "$p.pack" -i - || { ${failed('wget', 'pack $p')}; exit 1; }; done < ${q(packs)} ) || exit 1; fi`,
     `else`,
     `  echo ${q(`berth: ${NO_HTTP_CLIENT}`)} >&2; exit 1`,
     `fi`,
+    `( cd ${q(incoming)} && for f in *.pack; do [ -f "$f" ] || continue; p=\${f%.pack}; tar -x -f "$f" --no-same-owner -T ${q(members)}/"$p" || { echo "berth: pack $p from the store could not be unpacked" >&2; exit 1; }; rm -f "$f"; done ) || exit 1`,
     `( cd ${q(incoming)} && find . -type f -exec sha256sum -- {} + ) > ${q(sums)} || exit 1`,
     `bad=0; while read -r s f; do f=\${f#./}; [ "$s" = "$f" ] || { echo "berth: blob $f from the store does not match its sha256 (it has $s): refused" >&2; bad=1; }; done < ${q(sums)}`,
     `[ "$bad" = 0 ] || exit 1`,
@@ -60,7 +71,7 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `b=${q(layout.blobs)}`,
     `${all(`mkdir -p "$b"`, `rm -rf ${q(incoming)}`, `mkdir ${q(incoming)}`)} || exit 1`,
     `( ${fetch}\n); s=$?`,
-    `rm -f ${q(urls)} ${q(config)}; rm -rf ${q(incoming)}`,
+    `rm -f ${q(urls)} ${q(packs)} ${q(config)}; rm -rf ${q(incoming)}`,
     `[ "$s" = 0 ] || exit "$s"`,
     `while read -r h; do [ -f "$b/$h" ] || { echo "berth: blob $h is not in the host's blob store after the fetch" >&2; exit 1; }; done < ${q(used)}`,
   )

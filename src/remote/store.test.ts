@@ -4,8 +4,11 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { hostileHost } from '../../test/helpers/sh.js'
-import { diffManifests, parseManifest, serializeManifest, type Manifest } from '../delivery/manifest.js'
+import { buffer } from 'node:stream/consumers'
+import { diffManifests, parseManifest, serializeManifest, type Delta, type Manifest } from '../delivery/manifest.js'
 import { storeStream } from '../delivery/store-stream.js'
+import { tarOf } from '../delivery/tar-entries.js'
+import { PACKING, packBlobs } from '../store/packing.js'
 import { layoutFor } from '../release/layout.js'
 import { shellQuote } from '../transport/quote.js'
 import { fetchBlobs, pruneBlobs } from './blobs.js'
@@ -15,7 +18,7 @@ import { receiveFromStore } from './store.js'
 
 const A = '20260101T000000-aaaaaaa'
 const B = '20260102T000000-bbbbbbb'
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex')
 const gitId = (text: string): string => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex')
 
 /** Names a shell would act on, a newline included. */
@@ -28,18 +31,40 @@ function tree(files: Record<string, string>, links: Record<string, string> = {})
   return manifest
 }
 
-/** A "store" of file:// URLs (curl reads them like http ones): one file per blob in `dir`. */
-function fileStore(dir: string, contents: string[], tamper: Record<string, string> = {}): { hexOf: Map<string, string>; urls: Map<string, string> } {
-  mkdirSync(dir, { recursive: true })
+/**
+ * A "store" of file:// URLs (curl reads them like http ones): one file per blob in `dir`,
+ * and the packs a shipment needs (`packBlobs` decides, as on the deploying machine),
+ * written there when asked for. `tamper`: what to serve instead of a content.
+ */
+function fileStore(dir: string, contents: string[], tamper: Record<string, string> = {}) {
+  mkdirSync(join(dir, 'packs'), { recursive: true })
   const hexOf = new Map<string, string>()
-  const urls = new Map<string, string>()
+  const served = new Map<string, string>()
+  const blobs = new Map<string, string>()
   for (const content of contents) {
     const hex = sha256(content)
     hexOf.set(gitId(content), hex)
+    served.set(hex, tamper[content] ?? content)
     writeFileSync(join(dir, hex), tamper[content] ?? content)
-    urls.set(hex, pathToFileURL(join(dir, hex)).href)
+    blobs.set(hex, pathToFileURL(join(dir, hex)).href)
   }
-  return { hexOf, urls }
+  /** What `storeStream` needs besides the release: how `delta` is fetched, with its URLs. */
+  const ship = async (manifest: Manifest, delta: Delta) => {
+    const needed = new Map<string, number>()
+    for (const path of delta.send) {
+      const entry = manifest.get(path)
+      if (entry?.type === 'file') needed.set(hexOf.get(entry.hash)!, entry.size)
+    }
+    const fetch = packBlobs([...needed].map(([hex, size]) => ({ hex, size })))
+    const packs = new Map<string, string>()
+    for (const pack of fetch.packs) {
+      const file = join(dir, 'packs', `${pack.id}.tar`)
+      writeFileSync(file, await buffer(tarOf(pack.members.map((hex) => ({ name: hex, mode: 0o644, content: served.get(hex)! })))))
+      packs.set(pack.id, pathToFileURL(file).href)
+    }
+    return { hexOf, fetch, urls: { blobs, packs } }
+  }
+  return { hexOf, ship }
 }
 
 /** A PATH directory with every command of /usr/bin but `without`, and `extra` scripts. */
@@ -75,9 +100,9 @@ describe('store commands', () => {
     const store = join(box.base, 'store')
     const v1 = { 'index.html': 'v1\n', [HOSTILE_PATHS[0]!]: 'q\n', [HOSTILE_PATHS[1]!]: 'q\n', [HOSTILE_PATHS[2]!]: 'nl\n', 'bin/run': '#!/bin/sh\n' }
     const contents = [...new Set(Object.values(v1)), 'v2\n']
-    const { hexOf, urls } = fileStore(store, contents)
+    const { ship } = fileStore(store, contents)
     const first = tree(v1, { 'link to index': 'index.html' })
-    const stdin1 = storeStream({ release: A, manifest: first, listing: serializeManifest(first), delta: diffManifests(null, first), base: null, hexOf, urls }, false)
+    const stdin1 = ship(first, diffManifests(null, first)).then((shipped) => storeStream({ release: A, manifest: first, listing: serializeManifest(first), delta: diffManifests(null, first), base: null, ...shipped }, false))
     const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     return stdin1.then(async (input) => {
       const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
@@ -97,7 +122,7 @@ describe('store commands', () => {
       // B changes index.html only: the rest is copied from A, one blob is fetched.
       const second = tree({ ...v1, 'index.html': 'v2\n' }, { 'link to index': 'index.html' })
       const base = parseManifest(serializeManifest(first).split('\n'))
-      const input2 = await storeStream({ release: B, manifest: second, listing: serializeManifest(second), delta: diffManifests(base, second), base: A, hexOf, urls }, true)
+      const input2 = await storeStream({ release: B, manifest: second, listing: serializeManifest(second), delta: diffManifests(base, second), base: A, ...(await ship(second, diffManifests(base, second))) }, true)
       const made2 = run(sequence(createRelease(layout, { ...record, release: B }), receiveFromStore(layout, B, true, A)), input2)
       expect(made2, made2.stderr).toMatchObject({ code: 0 })
       expect(readFileSync(join(layout.release(B), 'index.html'), 'utf8')).toBe('v2\n')
@@ -120,12 +145,67 @@ describe('store commands', () => {
     })
   })
 
+  it.each([
+    ['curl', () => ''],
+    ['wget', (dir: string) => `PATH=${shellQuote(toolsWithout(dir, ['curl', 'wget'], { wget: '#!/bin/sh\nread -r u; cat "${u#file://}" > "$3"\n' }))}\n`],
+  ])('fetch many small files in packs with %s: one request per pack, members checked, big files alone, nothing left behind', async (_tool, path) => {
+    const { layout, run: runHere, box } = hostileHost()
+    const prelude = path(join(box.base, 'bin'))
+    const files: Record<string, string> = { [HOSTILE_PATHS[0]!]: 'q\n', [HOSTILE_PATHS[2]!]: 'nl\n', 'big.bin': 'b'.repeat(PACKING.maxPackedBytes + 1) }
+    for (let i = 0; i < 100; i++) files[`lib/f${i}.js`] = `module ${i}\n`
+    const manifest = tree(files)
+    const { ship } = fileStore(join(box.base, 'store'), [...new Set(Object.values(files))])
+    const shipped = await ship(manifest, diffManifests(null, manifest))
+    expect(shipped.fetch.single).toEqual([sha256(files['big.bin']!)])
+    expect(shipped.fetch.packs.length).toBe(16)
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...shipped }, false)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    const made = runHere(`${prelude}${sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null))}`, input)
+    expect(made, made.stderr).toMatchObject({ code: 0 })
+    for (const [file, content] of Object.entries(files)) expect(readFileSync(join(layout.release(A), file), 'utf8'), file).toBe(content)
+    const blobs = readdirSync(layout.blobs).filter((name) => !name.startsWith('.'))
+    expect(blobs.sort()).toEqual([...new Set(Object.values(files).map(sha256))].sort())
+    for (const blob of blobs) expect(sha256(readFileSync(join(layout.blobs, blob)))).toBe(blob)
+    expect(existsSync(layout.delivery(A))).toBe(false)
+    expect(box.pwned()).toEqual([])
+  })
+
+  it('refuses a pack whose member was tampered with, or that lacks one, and keeps nothing from it', async () => {
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 70; i++) files[`f${i}`] = `file ${i}\n`
+    const manifest = tree(files)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    {
+      const { layout, run, box } = hostileHost()
+      const { ship } = fileStore(join(box.base, 'store'), Object.values(files), { 'file 7\n': 'evil\n' })
+      const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
+      const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+      expect(made.code).not.toBe(0)
+      expect(made.stderr).toContain(`berth: blob ${sha256('file 7\n')} from the store does not match its sha256 (it has ${sha256('evil\n')}): refused`)
+      expect(readdirSync(layout.blobs)).toEqual([])
+    }
+    {
+      const { layout, run, box } = hostileHost()
+      const { ship } = fileStore(join(box.base, 'store'), Object.values(files))
+      const shipped = await ship(manifest, diffManifests(null, manifest))
+      // The pack served lacks one of its members.
+      const pack = shipped.fetch.packs[0]!
+      writeFileSync(new URL(shipped.urls.packs.get(pack.id)!), await buffer(tarOf(pack.members.slice(1).map((hex) => ({ name: hex, mode: 0o644, content: 'x' })))))
+      const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...shipped }, false)
+      const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+      expect(made.code).not.toBe(0)
+      expect(made.stderr).toContain(`berth: pack ${pack.id} from the store could not be unpacked`)
+      expect(readdirSync(layout.blobs)).toEqual([])
+      expect(readdirSync(layout.delivery(A))).not.toContain('packs')
+    }
+  })
+
   it('refuses a blob whose content does not match its hash, keeps none of it, and leaves no URL behind', async () => {
     const { layout, run, box } = hostileHost()
     const files = { 'a.txt': 'right\n' }
-    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['right\n'], { 'right\n': 'tampered\n' })
+    const { ship } = fileStore(join(box.base, 'store'), ['right\n'], { 'right\n': 'tampered\n' })
     const manifest = tree(files)
-    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
     const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
     expect(made.code).not.toBe(0)
@@ -139,9 +219,9 @@ describe('store commands', () => {
   it('says what to do when the bucket lost a blob this machine remembers putting', async () => {
     const { layout, run, box } = hostileHost()
     const manifest = tree({ 'a.txt': 'gone\n' })
-    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['gone\n'])
+    const { ship } = fileStore(join(box.base, 'store'), ['gone\n'])
     rmSync(join(box.base, 'store', sha256('gone\n')))
-    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
     const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
     expect(made.code).toBe(1)
@@ -151,8 +231,8 @@ describe('store commands', () => {
   it('says which tool is missing when the host has neither curl nor wget', async () => {
     const { layout, run, box } = hostileHost()
     const manifest = tree({ 'a.txt': 'x\n' })
-    const { hexOf, urls } = fileStore(join(box.base, 'store'), ['x\n'])
-    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, hexOf, urls }, false)
+    const { ship } = fileStore(join(box.base, 'store'), ['x\n'])
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
     const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = run(`PATH=${shellQuote(toolsWithout(join(box.base, 'bin'), ['curl', 'wget']))}\n${sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null))}`, input)
     expect(made.code).toBe(1)

@@ -30,12 +30,12 @@ const PUT_CONCURRENCY = 8
 const STREAM_FROM_BYTES = 16 * 1024 * 1024
 
 export interface BlobStore {
-  /** Of these sha256 hashes, the ones the store lacks (HEAD requests, a few at a time). */
-  missing(hexes: readonly string[]): Promise<Set<string>>
-  /** Puts each file `file` (`size` bytes) as blob `hex`. */
-  put(blobs: readonly { hex: string; file: string; size: number }[]): Promise<void>
-  /** Presigned GET URLs, valid `PRESIGN_SECONDS`, by hash. */
-  presign(hexes: readonly string[]): Promise<Map<string, string>>
+  /** Of these object keys (`keys.ts`), the ones the store lacks (HEAD requests, a few at a time). */
+  missing(keys: readonly string[]): Promise<Set<string>>
+  /** Puts each file `file` (`size` bytes) at `key`. */
+  put(objects: readonly { key: string; file: string; size: number }[]): Promise<void>
+  /** Presigned GET URLs, valid `PRESIGN_SECONDS`, by key. */
+  presign(keys: readonly string[]): Promise<Map<string, string>>
   /** Proves the bucket answers to these credentials (for `check`). */
   probe(): Promise<void>
   close(): void
@@ -78,39 +78,45 @@ export async function openBlobStore(store: StoreConfig, timeouts: { connectMs: n
     throw storeError(what, store, error)
   }
   return {
-    async missing(hexes) {
+    async missing(keys) {
       const lacking = new Set<string>()
-      const results = await settleAll([...hexes], HEAD_CONCURRENCY, async (hex) => {
+      const results = await settleAll([...keys], HEAD_CONCURRENCY, async (Key) => {
         try {
-          await client.send(new s3.HeadObjectCommand({ Bucket, Key: blobKey(store, hex) }))
+          await client.send(new s3.HeadObjectCommand({ Bucket, Key }))
         } catch (error) {
-          if (statusOf(error) === 404) lacking.add(hex)
+          if (statusOf(error) === 404) lacking.add(Key)
           else throw error
         }
       })
       for (const result of results) if (!result.ok) fail('asking the store which blobs it has', result.error)
       return lacking
     },
-    async put(blobs) {
-      // One request per blob; a big one streamed, so a few at a time never hold much memory.
-      const results = await settleAll([...blobs], PUT_CONCURRENCY, async ({ hex, file, size }) => {
+    async put(objects) {
+      // One request per object; a big one streamed, so a few at a time never hold much memory.
+      const results = await settleAll([...objects], PUT_CONCURRENCY, async ({ key, file, size }) => {
         const Body = size > STREAM_FROM_BYTES ? createReadStream(file) : await readFile(file)
-        await client.send(new s3.PutObjectCommand({ Bucket, Key: blobKey(store, hex), Body, ContentLength: size }))
+        await client.send(new s3.PutObjectCommand({ Bucket, Key: key, Body, ContentLength: size }))
       })
       for (const result of results) if (!result.ok) fail('putting blobs into the store', result.error)
     },
-    async presign(hexes) {
+    async presign(keys) {
       const urls = new Map<string, string>()
-      const [first, ...rest] = hexes
-      if (first === undefined) return urls
-      // The SDK's full path once (endpoint, addressing style, credentials), then its signer
-      // alone for the other keys, which differ only in the last path segment: ten times
-      // faster, and a cold deploy signs one URL per file.
-      const template = new URL(await getSignedUrl(client, new s3.GetObjectCommand({ Bucket, Key: blobKey(store, first) }), { expiresIn: PRESIGN_SECONDS }).catch((e: unknown) => fail('signing URLs', e)))
-      urls.set(first, template.href)
+      // The SDK's full path once per folder (endpoint, addressing style, credentials), then
+      // its signer alone for the other keys there, which differ only in the last path
+      // segment: ten times faster, and a cold deploy may sign one URL per file.
+      const templates = new Map<string, URL>()
       const signer = new S3RequestPresigner({ ...client.config })
-      const dir = template.pathname.slice(0, template.pathname.lastIndexOf('/') + 1)
-      for (const hex of rest) {
+      for (const key of keys) {
+        const folder = key.slice(0, key.lastIndexOf('/') + 1)
+        const template = templates.get(folder)
+        if (template === undefined) {
+          const url = new URL(await getSignedUrl(client, new s3.GetObjectCommand({ Bucket, Key: key }), { expiresIn: PRESIGN_SECONDS }).catch((e: unknown) => fail('signing URLs', e)))
+          templates.set(folder, url)
+          urls.set(key, url.href)
+          continue
+        }
+        const dir = template.pathname.slice(0, template.pathname.lastIndexOf('/') + 1)
+        const name = encodeURIComponent(key.slice(folder.length))
         const signed = await signer
           .presign(
             {
@@ -118,7 +124,7 @@ export async function openBlobStore(store: StoreConfig, timeouts: { connectMs: n
               protocol: template.protocol,
               hostname: template.hostname,
               ...(template.port === '' ? {} : { port: Number(template.port) }),
-              path: `${dir}${hex}`,
+              path: `${dir}${name}`,
               query: {},
               headers: { host: template.host },
             },
@@ -126,9 +132,9 @@ export async function openBlobStore(store: StoreConfig, timeouts: { connectMs: n
           )
           .catch((e: unknown) => fail('signing URLs', e))
         const query = Object.entries(signed.query ?? {})
-          .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+          .map(([k, value]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(value))}`)
           .join('&')
-        urls.set(hex, `${template.protocol}//${template.host}${dir}${hex}?${query}`)
+        urls.set(key, `${template.protocol}//${template.host}${dir}${name}?${query}`)
       }
       return urls
     },

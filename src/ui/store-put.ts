@@ -4,5 +4,6 @@ import { formatBytes } from './duration.js'
 
 export function storePutLine(e: EventOf<'store:put'>): string {
   const there = e.present === 0 ? '' : `, ${e.present} already there`
-  return `store: ${e.blobs} new blob${e.blobs === 1 ? '' : 's'} put (${formatBytes(e.bytes)})${there}`
+  const packs = e.packs === 0 ? '' : `${e.packs} pack${e.packs === 1 ? '' : 's'}, `
+  return `store: ${e.blobs} new blob${e.blobs === 1 ? '' : 's'} put (${packs}${formatBytes(e.bytes)})${there}`
 }

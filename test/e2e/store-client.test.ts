@@ -15,6 +15,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoreConfig } from '../../src/config/types.js'
 import { openBlobStore } from '../../src/store/client.js'
+import { blobKey, packKey } from '../../src/store/keys.js'
 import { startS3Server, type S3Server } from '../helpers/s3-server.js'
 
 let base: string
@@ -49,24 +50,28 @@ describe("berth's S3 client", () => {
     const blobs = [small, big].map((content, i) => {
       const file = join(base, `blob-${i}`)
       writeFileSync(file, content)
-      return { hex: createHash('sha256').update(content).digest('hex'), file, size: content.length, content }
+      const hex = createHash('sha256').update(content).digest('hex')
+      // The second in another folder of the prefix, as packs are: each folder signs alike.
+      return { hex, key: i === 0 ? blobKey(store, hex) : packKey(store, hex), file, size: content.length, content }
     })
+    const keys = blobs.map((b) => b.key)
     const client = await openBlobStore(store)
     try {
-      expect(await client.missing(blobs.map((b) => b.hex))).toEqual(new Set(blobs.map((b) => b.hex)))
+      expect(await client.missing(keys)).toEqual(new Set(keys))
       const before = server.bytesIn()
       await client.put(blobs)
       expect(server.bytesIn() - before).toBe(small.length + big.length)
-      expect(await client.missing(blobs.map((b) => b.hex))).toEqual(new Set())
-      const urls = await client.presign(blobs.map((b) => b.hex))
+      expect(await client.missing(keys)).toEqual(new Set())
+      const urls = await client.presign(keys)
       // The key is under the prefix, encoded once ("client test" has a space).
-      expect(urls.get(blobs[0]!.hex)).toContain(`/${server.bucket}/client%20test/blobs/sha256/${blobs[0]!.hex}?`)
+      expect(urls.get(keys[0]!)).toContain(`/${server.bucket}/client%20test/blobs/sha256/${blobs[0]!.hex}?`)
+      expect(urls.get(keys[1]!)).toContain(`/${server.bucket}/client%20test/packs/${blobs[1]!.hex}.tar?`)
       for (const blob of blobs) {
-        const fetched = await curl(urls.get(blob.hex)!)
+        const fetched = await curl(urls.get(blob.key)!)
         expect(fetched.status).toBe('200')
         expect(Buffer.from(fetched.body, 'latin1').equals(blob.content)).toBe(true)
       }
-      const tampered = urls.get(blobs[1]!.hex)!.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`)
+      const tampered = urls.get(keys[1]!)!.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`)
       expect((await curl(tampered)).status).toBe('403')
     } finally {
       client.close()

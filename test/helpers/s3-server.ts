@@ -22,6 +22,8 @@ export interface S3Server {
   env: Record<string, string>
   /** Request body bytes received so far. */
   bytesIn(): number
+  /** GET requests answered so far (signed and forwarded to the store). */
+  gets(): number
   stop(): Promise<void>
 }
 
@@ -50,8 +52,10 @@ export async function startS3Server(options: { baseDir: string; bucket?: string 
   const backend = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dataDir, configureBuckets: [{ name: bucket }] })
   const inner = await backend.run()
   let received = 0
+  let gets = 0
   const proxy = createServer((req, res) => {
     req.on('data', (chunk: Buffer) => (received += chunk.length))
+    if (req.method === 'GET') gets++
     forward(req, res, inner.port)
   })
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
@@ -67,6 +71,7 @@ export async function startS3Server(options: { baseDir: string; bucket?: string 
       AWS_CONFIG_FILE: configFile,
     },
     bytesIn: () => received,
+    gets: () => gets,
     stop: async () => {
       await close(proxy)
       await backend.close()

@@ -150,6 +150,53 @@ describe('delivery.via: store', () => {
     expect(b.hosts[1]!.read('current/lib/part 4.txt')).toBe(readFileSync(join(a.project.dir, 'lib', 'part 4.txt'), 'utf8'))
   })
 
+  it('many small files travel in packs: a few GETs per host instead of one per file, shared between projects', async () => {
+    const many: Record<string, string> = {}
+    for (let i = 0; i < 300; i++) many[`src/module ${i}.js`] = `export const n${i} = ${i}\n${randomBytes(600).toString('base64')}\n`
+    const setupMany = (app: string) => {
+      const made = setup(app, { prefix: 'berth/packs' })
+      made.project.commit(many)
+      return made
+    }
+    const { project, hosts } = setupMany('packs-a')
+    const gets = s3.gets()
+    const first = await berth(project, ['deploy', 'production', '--json'])
+    expect(first.code, all(first)).toBe(0)
+    const put = JSON.parse(first.stdout.split('\n').find((line) => line.includes('"store:put"'))!) as { blobs: number; packs: number; bytes: number }
+    expect(put.packs).toBe(16)
+    // 16 packs per host (the app's 40 KB files are small enough to travel in packs too).
+    const perHost = (s3.gets() - gets) / hosts.length
+    expect(perHost).toBeLessThanOrEqual(16 + 2)
+    for (const host of hosts) {
+      expect(host.read('current/src/module 7.js')).toBe(many['src/module 7.js'])
+      expect(host.read('current/lib/part 2.txt')).toBe(readFileSync(join(project.dir, 'lib', 'part 2.txt'), 'utf8'))
+    }
+    for (const name of NAMES) blobsOn(name, 'packs-a')
+
+    // Another project in the same prefix, with the same files but its own berth.yml: only
+    // the packs the two berth.yml fall in are new (one, or two).
+    const other = setupMany('packs-b')
+    for (const file of readdirSync(join(project.dir, 'lib'))) writeFileSync(join(other.project.dir, 'lib', file), readFileSync(join(project.dir, 'lib', file)))
+    other.project.commit({})
+    const before = s3.bytesIn()
+    const second = await berth(other.project, ['deploy', 'production', '--json'])
+    expect(second.code, all(second)).toBe(0)
+    const put2 = JSON.parse(second.stdout.split('\n').find((line) => line.includes('"store:put"'))!) as { blobs: number; packs: number; bytes: number }
+    expect(put2.packs).toBeGreaterThanOrEqual(1)
+    expect(put2.packs).toBeLessThanOrEqual(2)
+    expect(s3.bytesIn() - before).toBe(put2.bytes)
+    expect(put2.bytes).toBeLessThan(put.bytes / 4)
+    expect(other.hosts[2]!.read('current/src/module 9.js')).toBe(many['src/module 9.js'])
+
+    // A one-file redeploy: that blob alone, one GET per host.
+    project.commit({ 'src/module 3.js': 'changed\n' })
+    const gets3 = s3.gets()
+    const third = await berth(project, ['deploy', 'production', '-q'])
+    expect(third.code, all(third)).toBe(0)
+    expect(s3.gets() - gets3).toBe(hosts.length)
+    for (const host of hosts) expect(host.read('current/src/module 3.js')).toBe('changed\n')
+  })
+
   it('promote puts nothing: the artifact staging runs is in the store already', async () => {
     const { project, hosts } = setup('train', { hosts: ['- { host: web2 }', '- { host: web3 }'], extra: ['  staging:', '    hosts: [{ host: web1 }]'] })
     const staged = await berth(project, ['deploy', 'staging', '-q'])
