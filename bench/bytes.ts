@@ -18,6 +18,8 @@ export interface BytesOut {
   sshBytes: number
   /** Received by the S3 server (requests and bodies), for `store`. */
   storeBytes: number
+  /** GET requests the S3 server answered (the hosts' fetches), for `store`. */
+  storeGets?: number
   /** Why the pass did not measure this deploy. */
   error?: string
 }
@@ -30,6 +32,8 @@ export interface BytesPass {
   hosts: number
   /** Bytes the S3 server has received so far. */
   storeBytesIn?: () => number
+  /** GET requests the S3 server has answered so far. */
+  storeGets?: () => number
   /** Numbers the one-file changes: each must differ from every earlier one. */
   change: () => number
   log: (line: string) => void
@@ -47,9 +51,11 @@ export async function measureBytes(tool: BenchTool, pass: BytesPass): Promise<By
     await new Promise((resolve) => setTimeout(resolve, 1000))
     pass.meter.reset()
     const storeBefore = pass.storeBytesIn?.() ?? 0
+    const getsBefore = pass.storeGets?.() ?? 0
     const result = scenario === 'rollback' ? await tool.rollback() : await tool.deploy()
     await new Promise((resolve) => setTimeout(resolve, MASTERS_EXIT_MS))
     const bytes: BytesOut = { tool: tool.name, scenario, hosts: pass.hosts, sshBytes: pass.meter.sentBytes(), storeBytes: (pass.storeBytesIn?.() ?? 0) - storeBefore }
+    if (pass.storeGets !== undefined) bytes.storeGets = pass.storeGets() - getsBefore
     if (!result.ok) bytes.error = result.error ?? 'failed'
     out.push(bytes)
     pass.log(`  bytes ${tool.name} ${scenario}: ${result.ok ? `${(totalBytes(bytes) / 1024).toFixed(1)} KB out (ssh ${(bytes.sshBytes / 1024).toFixed(1)} KB, store ${(bytes.storeBytes / 1024).toFixed(1)} KB)` : `failed: ${bytes.error}`}`)

@@ -33,7 +33,7 @@ describe('per-host costs from a bench result', () => {
     expect(costs.cold.direct).toMatchObject({ deployerCpuMs: 100, hostWorkMs: 500, perHostBytes: 30_100_000, payloadBytes: 30_000_000, onceBytes: 0 })
     expect(costs.cold.relay).toMatchObject({ deployerCpuMs: 50, perHostBytes: 120_000, onceBytes: 30_000_000, hostWorkMs: 700, relayCpuMs: 200 })
     // The store was not measured: it borrows direct's costs, and the notes say so.
-    expect(costs.cold.store).toMatchObject({ deployerCpuMs: 100, onceBytes: 30_000_000, perHostBytes: 100_000, filesPerHost: 3000 })
+    expect(costs.cold.store).toMatchObject({ deployerCpuMs: 100, onceBytes: 30_000_000, perHostBytes: 100_000, getsPerHost: 16 })
     expect(notes.join('\n')).toContain('store, cold deploy: not measured')
     expect(notes.join('\n')).not.toContain('relay, cold deploy')
   })

@@ -6,6 +6,7 @@
  * the control traffic). A mode that was not measured borrows direct's costs and is named
  * in the notes, so a reader sees which numbers are measured.
  */
+import { PACKING } from '../src/store/packing.js'
 import { bytesOut, rawBytes } from './mode-data.js'
 import { MODE_TOOLS } from './modes.js'
 import type { BenchResult } from './report.js'
@@ -21,6 +22,12 @@ export interface ScaleCosts {
   hosts: number
   notes: string[]
 }
+
+/**
+ * A store's GETs per host when the bench did not count them: each file alone below the
+ * packing threshold, else the packs (berth deals small files into 16 by hash).
+ */
+const estimatedGets = (files: number): number => (files < PACKING.minBlobs ? files : 16)
 
 /** Used only when a result has nothing to read (rendered from an old result). */
 const ASSUMED = { deployerCpuMs: 60, hostWorkMs: { cold: 300, 'one-file': 60 }, controlBytes: 130 * 1024 }
@@ -74,7 +81,7 @@ export function scaleCosts(result: Pick<BenchResult, 'hostCounts' | 'samples' | 
         payloadBytes: payload,
         ...(mode === 'relay'
           ? { relayCpuMs: ok ? Math.max(0, (hostWork('relay', scenario) ?? 0) - (hostWork('direct', scenario) ?? 0)) || direct.deployerCpuMs : direct.deployerCpuMs }
-          : { filesPerHost: files }),
+          : { getsPerHost: split?.storeGets === undefined ? estimatedGets(files) : split.storeGets / hosts }),
       }
     }
     costs[scenario] = { direct, relay: other('relay'), store: other('store') }

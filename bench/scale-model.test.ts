@@ -8,7 +8,7 @@ const control = 100 * 1024
 const costs: Record<ModelMode, ModeCosts> = {
   direct: { deployerCpuMs: 50, onceBytes: 0, perHostBytes: 30 * MB + control, hostWorkMs: 300, payloadBytes: 30 * MB },
   relay: { deployerCpuMs: 50, onceBytes: 30 * MB, perHostBytes: control, hostWorkMs: 300, payloadBytes: 30 * MB, relayCpuMs: 40 },
-  store: { deployerCpuMs: 50, onceBytes: 30 * MB, perHostBytes: control, hostWorkMs: 400, payloadBytes: 30 * MB, filesPerHost: 3000 },
+  store: { deployerCpuMs: 50, onceBytes: 30 * MB, perHostBytes: control, hostWorkMs: 400, payloadBytes: 30 * MB, getsPerHost: 3000 },
 }
 
 describe('scale model', () => {

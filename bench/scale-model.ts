@@ -13,8 +13,8 @@
  * - The uplink and the deploying machine's CPU work at the same time: the slower sets the pace.
  * - Then the fan-out, which the deploying machine does not see: a relay streams the changes
  *   to its N/R hosts over the hosts' network and pays ssh CPU for each; the store serves N
- *   hosts each GETting its missing files, bounded by a request rate (S3: ~5,500 GET/s per
- *   prefix) and by one host's downlink.
+ *   hosts each GETting its missing files (many small ones in a few packs), bounded by a
+ *   request rate (S3: ~5,500 GET/s per prefix) and by one host's downlink.
  * - Each host's own work (unpack, copy from the live release, fetch, verify: `hostWorkMs`,
  *   measured) runs in parallel on every host: paid once, not N times.
  * - Fixed: the CLI's start and berth's round trips, each one network round-trip time.
@@ -37,8 +37,8 @@ export interface ModeCosts {
   payloadBytes: number
   /** Relay: its CPU per host it serves (ms). */
   relayCpuMs?: number
-  /** Store: files each host GETs. */
-  filesPerHost?: number
+  /** Store: GETs each host makes (a pack of small files or a big file each). */
+  getsPerHost?: number
 }
 
 export interface Network {
@@ -99,7 +99,7 @@ export function estimate(mode: ModelMode, costs: ModeCosts, hosts: number, netwo
     fanoutS = Math.max((served * costs.payloadBytes) / a.hostLinkBytesPerS, (served * (costs.relayCpuMs ?? costs.deployerCpuMs)) / 1000 / a.relayCores)
     fanoutBound = 'relay fan-out'
   } else if (mode === 'store') {
-    fanoutS = Math.max((hosts * (costs.filesPerHost ?? 1)) / a.storeGetsPerS, costs.payloadBytes / a.hostLinkBytesPerS)
+    fanoutS = Math.max((hosts * (costs.getsPerHost ?? 1)) / a.storeGetsPerS, costs.payloadBytes / a.hostLinkBytesPerS)
     fanoutBound = 'store requests'
   }
   const hostS = costs.hostWorkMs / 1000

@@ -31,7 +31,7 @@ export function secondsText(s: number): string {
 }
 
 function costsTable(costs: Record<Modeled, Record<ModelMode, ModeCosts>>): string[] {
-  const header = ['scenario', 'mode', 'deployer CPU per host', 'one host\'s own work', 'bytes once', 'bytes per host', 'changes per host', 'relay CPU per host', 'files GET per host']
+  const header = ['scenario', 'mode', 'deployer CPU per host', 'one host\'s own work', 'bytes once', 'bytes per host', 'changes per host', 'relay CPU per host', 'GETs per host']
   const rows = MODELED.flatMap((scenario) =>
     MODEL_MODES.map((mode) => {
       const c = costs[scenario][mode]
@@ -44,7 +44,7 @@ function costsTable(costs: Record<Modeled, Record<ModelMode, ModeCosts>>): strin
         bytesText(c.perHostBytes),
         bytesText(c.payloadBytes),
         c.relayCpuMs === undefined ? '–' : `${c.relayCpuMs.toFixed(0)} ms`,
-        c.filesPerHost === undefined ? '–' : String(c.filesPerHost),
+        c.getsPerHost === undefined ? '–' : String(Math.round(c.getsPerHost)),
       ]
     }),
   )
@@ -116,7 +116,7 @@ export function renderScale(result: BenchResult): string {
     `  (${a.relays}: berth's default, the primary) and store once into the store; then control traffic per host.`,
     `- A relay streams the changes to its hosts over the hosts' network (${(a.hostLinkBytesPerS * 8) / 1e9} Gb/s) and pays ssh CPU per host`,
     `  it serves (${a.relayCores} cores); more relays (\`delivery.relays\`) divide that work.`,
-    `- The store serves every host's GETs at ${a.storeGetsPerS.toLocaleString('en-US')} requests/s (one S3 prefix; one GET per missing file)`,
+    `- The store serves every host's GETs at ${a.storeGetsPerS.toLocaleString('en-US')} requests/s (one S3 prefix; one GET per big file or per pack of small ones, as measured)`,
     '  and each host fetches over its own link.',
     '- Each host\'s own work runs on every host at once: paid once whatever N is.',
     `- Fixed: ${a.startS} s for the CLI and ${a.roundTrips} network round trips (ssh's handshake, berth's four).`,
@@ -141,7 +141,7 @@ export function renderScale(result: BenchResult): string {
     '  deploys, large changes, a slow uplink), not for small redeploys. More relays (`delivery.relays`) divide',
     '  the fan-out; the model assumes one.',
     '- store sends the changes once, whatever N is, and each host fetches in parallel; its limit is the',
-    '  store\'s request rate on a cold deploy of many small files (N × files GETs), and a store to run.',
+    '  store\'s request rate (N hosts × their GETs: a few packs on a cold deploy), and a store to run.',
     '- In every mode the deploying machine still pays one ssh connection per host: at thousands of hosts',
     '  that CPU, not the bytes, is the floor (more cores, or split the fleet into several deploys).',
     '',

@@ -271,7 +271,7 @@ async function measureModeBytes(
     const tool = modeTool(mode, { fleet: input.fleet, app: input.app, work: join(input.dir, 'work', mode) }, { ...input.setup, env: meter.env })
     await tool.configure(input.names)
     const s3 = input.setup.s3
-    out.push(...(await measureBytes(tool, { meter, app: input.app, hosts: input.names.length, ...(mode === 'store' && s3 !== undefined ? { storeBytesIn: () => s3.bytesIn() } : {}), change: input.change, log })))
+    out.push(...(await measureBytes(tool, { meter, app: input.app, hosts: input.names.length, ...(mode === 'store' && s3 !== undefined ? { storeBytesIn: () => s3.bytesIn(), storeGets: () => s3.gets() } : {}), change: input.change, log })))
   }
   return out
 }
