@@ -70,10 +70,29 @@ export async function readGitSource(repoDir: string, sha: string, subdir: string
       for (const part of parts) {
         const mine = paths === 'all' ? null : paths.filter((path) => owner.get(path) === part).map((path) => posix.relative(part.prefix || '.', path))
         if (mine !== null && mine.length === 0) continue
-        await archiveInto(part, mine, file, into)
+        // Pathspecs go in argv: a large change is archived in batches, one archive after another (hosts unpack with `tar -i`).
+        for (const batch of mine === null ? [null] : argvBatches(mine)) await archiveInto(part, batch, file, into)
       }
     },
   }
+}
+
+/** Bytes of paths per `git archive` command line: far below Linux's 2 MB for all arguments. */
+const ARGV_BYTES = 256 * 1024
+
+function argvBatches(paths: string[]): string[][] {
+  const batches: string[][] = [[]]
+  let bytes = 0
+  for (const path of paths) {
+    const size = Buffer.byteLength(path) + 1
+    if (bytes + size > ARGV_BYTES && batches.at(-1)!.length > 0) {
+      batches.push([])
+      bytes = 0
+    }
+    batches.at(-1)!.push(path)
+    bytes += size
+  }
+  return batches
 }
 
 function sortManifest(manifest: Manifest): Manifest {
