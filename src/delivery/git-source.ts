@@ -11,6 +11,7 @@ import { appendOutput } from './append-output.js'
 import { git } from './local-git.js'
 import type { Manifest } from './manifest.js'
 import { submoduleRepo } from './git-submodules.js'
+import { writeGitBlobs, type BlobFile } from './git-blobs.js'
 
 /** One repository's share of the release: the main repo, or a submodule under `prefix`. */
 interface Part {
@@ -27,6 +28,8 @@ export interface GitSource {
   manifest: Manifest
   /** Appends a tar of `paths` (every file when 'all') to `file`, each name under `into/`. */
   pack(paths: string[] | 'all', file: string, into: string): Promise<void>
+  /** The content of each file of `paths`, by path, written into `dir` straight from git. */
+  contents(paths: readonly string[], dir: string): Promise<Map<string, BlobFile>>
 }
 
 /** `cacheDir` is berth's cache, where mirrors of submodule URLs are kept (`localRepoFor`). */
@@ -73,6 +76,16 @@ export async function readGitSource(repoDir: string, sha: string, subdir: string
         // Pathspecs go in argv: a large change is archived in batches, one archive after another (hosts unpack with `tar -i`).
         for (const batch of mine === null ? [null] : argvBatches(mine)) await archiveInto(part, batch, file, into)
       }
+    },
+    contents: async (paths, dir) => {
+      const found = new Map<string, BlobFile>()
+      for (const part of parts) {
+        const mine = paths.filter((path) => owner.get(path) === part)
+        const idOf = (path: string): string => (manifest.get(path) as { hash: string }).hash
+        const blobs = await writeGitBlobs(part.repoDir, [...new Set(mine.map(idOf))], dir)
+        for (const path of mine) found.set(path, blobs.get(idOf(path))!)
+      }
+      return found
     },
   }
 }

@@ -1,24 +1,21 @@
 /**
  * This machine's side of `delivery.via: store`: the files the hosts need, in the store as
  * blobs or packs of blobs (`store/packing.ts`). Only the contents whose hash this machine
- * does not know yet are read to be hashed (sha256: the store's key and what hosts check);
- * then it asks the store (HEAD) about the blobs and packs it does not know to be there, and
- * puts those the store lacks, read from the release tree like an upload: packed from it,
- * unpacked into the run's own directory.
+ * does not know yet are read to be hashed (sha256: the store's key and what hosts check),
+ * straight from the release tree (`ReleaseSource.contents`); then it asks the store (HEAD)
+ * about the blobs and packs it does not know to be there, and puts those the store lacks.
  */
-import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { StoreConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
-import { settleAll } from '../fleet/pool.js'
 import type { BlobStore } from '../store/client.js'
 import { blobKey, packKey } from '../store/keys.js'
 import { readKnownBlobs, recordKnownBlobs } from '../store/known.js'
 import { packBlobs, type BlobFetch, type Pack } from '../store/packing.js'
+import type { BlobFile } from './git-blobs.js'
 import { tarWithFiles } from './tar-entries.js'
 import type { ReleaseSource } from './upload.js'
 
@@ -29,11 +26,6 @@ export interface PutReport {
   bytes: number
   /** Blobs needed that the store had already. */
   present: number
-}
-
-interface Content {
-  file: string
-  size: number
 }
 
 /**
@@ -58,19 +50,22 @@ export async function ensureBlobs(
       if (entry?.type === 'file' && !pathOf.has(entry.hash)) pathOf.set(entry.hash, path)
     }
   }
-  const contentOf = new Map<string, Content>()
+  const contentOf = new Map<string, BlobFile>()
   const learnt = new Map<string, string>()
-  const unknown = [...pathOf].filter(([id]) => !hexOf.has(id))
-  if (unknown.length > 0) {
-    const tree = await unpack(source, unknown.map(([, path]) => path), dirs.workDir, 'hashed')
-    await each(unknown, async ([id, path]) => {
-      const file = join(tree, path)
-      const hex = await sha256File(file)
-      contentOf.set(hex, { file, size: (await stat(file)).size })
-      learnt.set(id, hex)
-    })
-    for (const [id, hex] of learnt) hexOf.set(id, hex)
+  const read = async (paths: string[], name: string): Promise<void> => {
+    const dir = join(dirs.workDir, `store-${name}`)
+    await mkdir(dir, { recursive: true })
+    for (const [path, blob] of await source.contents(paths, dir)) {
+      const id = (source.manifest.get(path) as { hash: string }).hash
+      const hex = hexOf.get(id)
+      if (hex === undefined) learnt.set(id, blob.hex)
+      else if (hex !== blob.hex) throw new StateError(`this machine's record of the store names the wrong sha256 for ${path}`, { step: 'fetch', hint: "run 'berth cache clear' and deploy again" })
+      hexOf.set(id, blob.hex)
+      contentOf.set(blob.hex, blob)
+    }
   }
+  const unknown = [...pathOf].filter(([id]) => !hexOf.has(id))
+  if (unknown.length > 0) await read(unknown.map(([, path]) => path), 'hashed')
 
   const fetches = sets.map((paths) => {
     const blobs = new Map<string, number>()
@@ -89,15 +84,9 @@ export async function ensureBlobs(
   // What must be put and was not read to be hashed: read now.
   const hexPaths = new Map([...pathOf].map(([id, path]) => [hexOf.get(id)!, path]))
   const unread = [...new Set([...putSingles, ...putPacks.flatMap((pack) => pack.members)])].filter((hex) => !contentOf.has(hex))
-  if (unread.length > 0) {
-    const tree = await unpack(source, unread.map((hex) => hexPaths.get(hex)!), dirs.workDir, 'unread')
-    await each(unread, async (hex) => {
-      const file = join(tree, hexPaths.get(hex)!)
-      contentOf.set(hex, { file, size: (await stat(file)).size })
-    })
-  }
+  if (unread.length > 0) await read(unread.map((hex) => hexPaths.get(hex)!), 'unread')
   const objects = [
-    ...putSingles.map((hex) => ({ key: blobKey(config, hex), ...contentOf.get(hex)! })),
+    ...putSingles.map((hex) => ({ key: blobKey(config, hex), file: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size })),
     ...(await Promise.all(putPacks.map(async (pack) => ({ key: packKey(config, pack.id), ...(await writePack(pack, contentOf, dirs.workDir)) })))),
   ]
   await store.put(objects)
@@ -116,45 +105,11 @@ export async function ensureBlobs(
 }
 
 /** A pack's tar, written into the run's directory: its members named by their sha256, in order. */
-async function writePack(pack: Pack, contentOf: ReadonlyMap<string, Content>, workDir: string): Promise<Content> {
+async function writePack(pack: Pack, contentOf: ReadonlyMap<string, BlobFile>, workDir: string): Promise<{ file: string; size: number }> {
   const dir = join(workDir, 'store-packs')
   await mkdir(dir, { recursive: true })
   const file = join(dir, `${pack.id}.tar`)
   const members = pack.members.map((hex) => ({ name: hex, mode: 0o644, path: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size }))
   await pipeline(tarWithFiles([], members), createWriteStream(file))
   return { file, size: (await stat(file)).size }
-}
-
-/** Runs `work` on every item, 16 at a time; the first failure is thrown. */
-async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (const result of await settleAll([...items], 16, work)) if (!result.ok) throw result.error
-}
-
-/** The files at `paths`, packed from the source and unpacked under the returned directory. */
-async function unpack(source: ReleaseSource, paths: string[], workDir: string, name: string): Promise<string> {
-  const tar = join(workDir, `store-${name}.tar`)
-  const dir = join(workDir, `store-${name}`)
-  await mkdir(dir, { recursive: true })
-  // `pack` appends: a file left by an earlier call must not come first.
-  await rm(tar, { force: true })
-  await source.pack(paths, tar, 'tree')
-  await new Promise<void>((resolve, reject) => {
-    // -i: a source made of several repositories (submodules) packs one archive after another.
-    const child = spawn('tar', ['-x', '-i', '-f', tar, '-C', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new StateError(`unpacking the files for the store failed: ${stderr.trim()}`, { step: 'fetch' }))))
-  })
-  return join(dir, 'tree')
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256')
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')))
-  })
 }

@@ -17,7 +17,12 @@ const manifest: Manifest = new Map([file('a.txt', '1'.repeat(40)), file('b.txt',
 /** A source that records what it was asked to pack (an empty archive each time). */
 function recordingSource(): ReleaseSource & { packed: (string[] | 'all')[] } {
   const packed: (string[] | 'all')[] = []
-  return { manifest, packed, pack: async (paths, target) => void (packed.push(paths), await appendFile(target, '')) }
+  return {
+    manifest,
+    packed,
+    pack: async (paths, target) => void (packed.push(paths), await appendFile(target, '')),
+    contents: () => Promise.reject(new Error('an upload reads no contents')),
+  }
 }
 
 describe('createShipper', () => {

@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { deliveryName } from '../release/layout.js'
+import type { BlobFile } from './git-blobs.js'
 import { tarOf, type TarEntry } from './tar-entries.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
 
@@ -21,6 +22,11 @@ export interface ReleaseSource {
   manifest: Manifest
   /** Appends a tar of `paths` (every file when 'all') to `file`, each name under `into/`. */
   pack(paths: string[] | 'all', file: string, into: string): Promise<void>
+  /**
+   * The content of each file of `paths`, by path, as a file on this machine with its sha256:
+   * the tree's own file where it has one, else written into `dir` (which exists).
+   */
+  contents(paths: readonly string[], dir: string): Promise<Map<string, BlobFile>>
 }
 
 export interface HostBase {

@@ -30,8 +30,8 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true })
 })
 
-function storeProject(app: string, files: Record<string, string | { content: string; mode: number }>): Project {
-  const config = localConfig(['delivery:', '  via: store', `  store: { url: 's3://${s3.bucket}/berth/${app}', endpoint: '${s3.endpoint}' }`].join('\n'), { app })
+function storeProject(app: string, files: Record<string, string | { content: string; mode: number }>, more: string[] = []): Project {
+  const config = localConfig(['delivery:', '  via: store', `  store: { url: 's3://${s3.bucket}/berth/${app}', endpoint: '${s3.endpoint}' }`, ...more].join('\n'), { app })
   return createProject(config, files)
 }
 
@@ -76,5 +76,15 @@ describe('delivery.via: store builds the release tree', () => {
     expect(a.nlink).toBe(1)
     writeFileSync(join(live, 'a/same.txt'), 'changed by the app\n')
     expect(project.read('current/b/same.txt')).toBe('same content\n')
+  })
+
+  it('from a build: the files the build made, read from its tree, many of them in packs', async () => {
+    project = storeProject('built', { 'src.txt': 'source\n' }, ['build:', '  - run: mkdir -p dist && for i in $(seq 1 100); do echo "built $i" > "dist/file $i.js"; done', '    include: [dist/]'])
+    const result = await project.berth(['deploy', 'production', '--json'], { env: s3.env, realClock: true })
+    expect(result.code, result.stderr + result.stdout).toBe(0)
+    const put = JSON.parse(result.stdout.split('\n').find((line) => line.includes('"store:put"'))!) as { blobs: number; packs: number }
+    expect(put.blobs).toBeGreaterThanOrEqual(100)
+    expect(put.packs).toBeGreaterThan(0)
+    for (const i of [1, 50, 100]) expect(project.read(`current/dist/file ${i}.js`)).toBe(`built ${i}\n`)
   })
 })
