@@ -43,6 +43,7 @@ export function fetchBlobs(layout: Layout, id: string): string {
   const used = `${layout.delivery(id)}/${BLOB_FILES.used}`
   const config = `${layout.delivery(id)}/curl.conf`
   const sums = `${layout.delivery(id)}/sums`
+  const errors = `${layout.delivery(id)}/curl.err`
   const incoming = `${layout.blobs}/.incoming`
   // A 404 means the bucket lost a blob this machine remembers putting there.
   const failed = (tool: string, what: string): string => `echo "berth: fetching ${what} from the store failed (${tool}); if blobs were deleted from the bucket, run 'berth cache clear' where you deploy from" >&2`
@@ -54,7 +55,8 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `[ "$n" -gt 0 ] || exit 0`,
     `if command -v curl >/dev/null 2>&1; then`,
     `  p=; curl -q --parallel --version >/dev/null 2>&1 && p=--parallel`,
-    `  ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} ) || { ${failed('curl', 'blobs')}; exit 1; }`,
+    // Its messages are kept for a failure: with --parallel, curl before 8 shows its progress meter even when --silent.
+    `  ( cd ${q(incoming)} && curl -q $p --fail --silent --show-error --retry 2 -K ${q(config)} 2> ${q(errors)} ) || { cat ${q(errors)} >&2; ${failed('curl', 'blobs')}; exit 1; }`,
     `elif command -v wget >/dev/null 2>&1; then`,
     `  ( cd ${q(incoming)} && while read -r h u; do [ -f "$b/$h" ] && continue; printf '%s\n' "$u" | wget -q -O "$h" -i - || { ${failed('wget', 'blob $h')}; exit 1; }; done < ${q(urls)} ) || exit 1`,
     `  if [ -f ${q(packs)} ]; then ( cd ${q(incoming)} && while read -r p u; do printf '%s\n' "$u" | wget -q -O "$p.pack" -i - || { ${failed('wget', 'pack $p')}; exit 1; }; done < ${q(packs)} ) || exit 1; fi`,
@@ -71,7 +73,7 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `b=${q(layout.blobs)}`,
     `${all(`mkdir -p "$b"`, `rm -rf ${q(incoming)}`, `mkdir ${q(incoming)}`)} || exit 1`,
     `( ${fetch}\n); s=$?`,
-    `rm -f ${q(urls)} ${q(packs)} ${q(config)}; rm -rf ${q(incoming)}`,
+    `rm -f ${q(urls)} ${q(packs)} ${q(config)} ${q(errors)}; rm -rf ${q(incoming)}`,
     `[ "$s" = 0 ] || exit "$s"`,
     `while read -r h; do [ -f "$b/$h" ] || { echo "berth: blob $h is not in the host's blob store after the fetch" >&2; exit 1; }; done < ${q(used)}`,
   )

@@ -162,6 +162,8 @@ describe('store commands', () => {
     const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = runHere(`${prelude}${sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null))}`, input)
     expect(made, made.stderr).toMatchObject({ code: 0 })
+    // Nothing on stderr when all went well (curl before 8 shows a progress meter with --parallel even when --silent).
+    expect(made.stderr).toBe('')
     for (const [file, content] of Object.entries(files)) expect(readFileSync(join(layout.release(A), file), 'utf8'), file).toBe(content)
     const blobs = readdirSync(layout.blobs).filter((name) => !name.startsWith('.'))
     expect(blobs.sort()).toEqual([...new Set(Object.values(files).map(sha256))].sort())
