@@ -23,6 +23,17 @@ export const BLOB_FILES = {
   used: 'used',
 } as const
 
+/*
+ * Lists of thousands of blobs are checked by `xargs` handing them to `sh -c` as arguments:
+ * `while read` in dash reads a file a byte at a time, a system call per byte. Blob names are
+ * sha256 hex (the only names in the incoming directory: packs are unpacked by member name),
+ * so splitting on blanks is exact.
+ */
+/** `sha256sum` lines (`<sum> ./<name>`) as arguments: every name must be its content's sum. */
+const MATCHES = 'bad=0; while [ $# -ge 2 ]; do f=${2#./}; [ "$1" = "$f" ] || { echo "berth: blob $f from the store does not match its sha256 (it has $1): refused" >&2; bad=1; }; shift 2; done; exit $bad'
+/** Blob names as arguments, in the blob store: each must be there. */
+const PRESENT = 'for h do [ -f "$h" ] || { echo "berth: blob $h is not in the host\'s blob store after the fetch" >&2; exit 1; }; done'
+
 /** What a host says, after `berth: `, when it has neither curl nor wget. */
 const NO_HTTP_CLIENT = 'neither curl nor wget is installed: delivery.via store fetches blobs with one of them'
 
@@ -65,8 +76,7 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `fi`,
     `( cd ${q(incoming)} && for f in *.pack; do [ -f "$f" ] || continue; p=\${f%.pack}; tar -x -f "$f" --no-same-owner -T ${q(members)}/"$p" || { echo "berth: pack $p from the store could not be unpacked" >&2; exit 1; }; rm -f "$f"; done ) || exit 1`,
     `( cd ${q(incoming)} && find . -type f -exec sha256sum -- {} + ) > ${q(sums)} || exit 1`,
-    `bad=0; while read -r s f; do f=\${f#./}; [ "$s" = "$f" ] || { echo "berth: blob $f from the store does not match its sha256 (it has $s): refused" >&2; bad=1; }; done < ${q(sums)}`,
-    `[ "$bad" = 0 ] || exit 1`,
+    `xargs -r -L 500 sh -c ${q(MATCHES)} sh < ${q(sums)} || exit 1`,
     `( cd ${q(incoming)} && find . -type f -exec mv -f -t "$b" -- {} + )`,
   )
   return script(
@@ -75,7 +85,7 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `( ${fetch}\n); s=$?`,
     `rm -f ${q(urls)} ${q(packs)} ${q(config)} ${q(errors)}; rm -rf ${q(incoming)}`,
     `[ "$s" = 0 ] || exit "$s"`,
-    `while read -r h; do [ -f "$b/$h" ] || { echo "berth: blob $h is not in the host's blob store after the fetch" >&2; exit 1; }; done < ${q(used)}`,
+    `( cd "$b" && xargs -r -L 500 sh -c ${q(PRESENT)} sh < ${q(used)} ) || exit 1`,
   )
 }
 
