@@ -5,10 +5,8 @@
  * straight from the release tree (`ReleaseSource.contents`); then it asks the store (HEAD)
  * about the blobs and packs it does not know to be there, and puts those the store lacks.
  */
-import { createWriteStream } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import type { StoreConfig } from '../config/types.js'
 import { StateError } from '../errors.js'
 import type { BlobStore } from '../store/client.js'
@@ -16,7 +14,7 @@ import { blobKey, packKey } from '../store/keys.js'
 import { readKnownBlobs, recordKnownBlobs } from '../store/known.js'
 import { packBlobs, type BlobFetch, type Pack } from '../store/packing.js'
 import type { BlobFile } from './git-blobs.js'
-import { tarWithFiles } from './tar-entries.js'
+import { writeTarFile } from './tar-entries.js'
 import type { ReleaseSource } from './upload.js'
 
 export interface PutReport {
@@ -85,10 +83,9 @@ export async function ensureBlobs(
   const hexPaths = new Map([...pathOf].map(([id, path]) => [hexOf.get(id)!, path]))
   const unread = [...new Set([...putSingles, ...putPacks.flatMap((pack) => pack.members)])].filter((hex) => !contentOf.has(hex))
   if (unread.length > 0) await read(unread.map((hex) => hexPaths.get(hex)!), 'unread')
-  const objects = [
-    ...putSingles.map((hex) => ({ key: blobKey(config, hex), file: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size })),
-    ...(await Promise.all(putPacks.map(async (pack) => ({ key: packKey(config, pack.id), ...(await writePack(pack, contentOf, dirs.workDir)) })))),
-  ]
+  const objects = putSingles.map((hex) => ({ key: blobKey(config, hex), file: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size }))
+  // One pack at a time: each is written synchronously.
+  for (const pack of putPacks) objects.push({ key: packKey(config, pack.id), ...(await writePack(pack, contentOf, dirs.workDir)) })
   await store.put(objects)
 
   const needed = new Set(fetches.flatMap((fetch) => [...fetch.single, ...fetch.packs.flatMap((pack) => pack.members)]))
@@ -109,7 +106,6 @@ async function writePack(pack: Pack, contentOf: ReadonlyMap<string, BlobFile>, w
   const dir = join(workDir, 'store-packs')
   await mkdir(dir, { recursive: true })
   const file = join(dir, `${pack.id}.tar`)
-  const members = pack.members.map((hex) => ({ name: hex, mode: 0o644, path: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size }))
-  await pipeline(tarWithFiles([], members), createWriteStream(file))
+  writeTarFile(file, pack.members.map((hex) => ({ name: hex, path: contentOf.get(hex)!.file })))
   return { file, size: (await stat(file)).size }
 }

@@ -1,12 +1,13 @@
 /**
  * Small archives made in memory (berth's own files beside an upload, the rendered
- * templates, the metadata of a store delivery) and a relay's archive (`tarWithFiles`): the
- * one module that packs with `tar-stream`. Entries are named and moded here; owners are
+ * templates, the metadata of a store delivery), a relay's archive (`tarWithFiles`) and the
+ * store's packs (`writeTarFile`): the one module that packs with `tar-stream`. Entries are named and moded here; owners are
  * never taken from them on the host (`--no-same-owner`).
  */
-import { createReadStream } from 'node:fs'
+import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { pack } from 'tar-stream'
+import headers from 'tar-stream/headers.js'
 
 export type TarEntry =
   | { name: string; mode: number; content: string | Buffer }
@@ -59,3 +60,29 @@ export function tarWithFiles(entries: readonly TarEntry[], files: readonly TarFi
   addFiles().catch((error: unknown) => archive.destroy(error instanceof Error ? error : new Error(String(error))))
   return archive
 }
+
+const ZEROS = Buffer.alloc(1024)
+
+/**
+ * Writes a tar of plain files (0644, short names: a store's packs of blobs named by their
+ * sha256) into `file`, each member read whole, with tar-stream's header encoder and
+ * synchronous writes: a stream per member costs ten times the CPU for thousands of small files.
+ */
+export function writeTarFile(file: string, members: readonly { name: string; path: string }[]): void {
+  const fd = openSync(file, 'w', 0o600)
+  try {
+    const mtime = new Date()
+    for (const member of members) {
+      const data = readFileSync(member.path)
+      const header = headers.encode({ name: member.name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.length, mtime })
+      if (header === null) throw new Error(`a tar member name is too long: ${member.name}`)
+      writeSync(fd, header)
+      writeSync(fd, data)
+      if (data.length % 512 !== 0) writeSync(fd, ZEROS, 0, 512 - (data.length % 512))
+    }
+    writeSync(fd, ZEROS)
+  } finally {
+    closeSync(fd)
+  }
+}
+
