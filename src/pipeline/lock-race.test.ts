@@ -47,13 +47,17 @@ describe('locking a fleet at once', () => {
     }
   })
 
-  it("waits for a lock that a run which lost the gate is giving back, and takes it", async () => {
+  it('waits for a lock that a run which lost the gate is giving back, and takes it', async () => {
     p = await createFleetProject(3)
     leaveLock('web3', 'web1')
-    setTimeout(() => rmSync(lockDir('web3'), { recursive: true }), 600)
-    const started = Date.now()
-    await lockEnvironment(p.config, p.options())
-    expect(Date.now() - started).toBeGreaterThanOrEqual(500)
+    let settled = false
+    const taking = lockEnvironment(p.config, p.options()).finally(() => (settled = true))
+    // This run has the gate and web2, and waits for web3 (bob's run, having lost the gate, is freeing it).
+    for (let i = 0; i < 200 && !(p.isLocked('web1') && p.isLocked('web2')); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(settled).toBe(false)
+    rmSync(lockDir('web3'), { recursive: true })
+    await taking
     expect(new Set(tokens()).size).toBe(1)
     expect(tokens()[2]).not.toBe('bobs-token\n')
   })
