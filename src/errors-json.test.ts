@@ -14,10 +14,11 @@ describe('serializeError', () => {
     expect(hosts).toMatchObject({ code: 'HOSTS_FAILED', step: 'build', errors: [{ host: 'web2', commandExitCode: 127 }] })
   })
 
-  it('leaves the lock token out', () => {
-    const holder = { user: 'alice', machine: 'laptop', pid: 1, since: 'now', token: 'tok-123456' }
+  it('leaves the lock token (and the gate host of its run) out', () => {
+    const holder = { user: 'alice', machine: 'laptop', pid: 1, since: 'now', token: 'tok-123456', gate: 'web-gate' }
     const lock = serializeError(new LockHeldError({ host: 'web1', holder, stale: false, environment: 'production' }))
     expect(lock).toMatchObject({ code: 'LOCKED', exitCode: 3, stale: false, holder: { user: 'alice', pid: 1 } })
     expect(JSON.stringify(lock)).not.toContain('tok-123456')
+    expect(JSON.stringify(lock)).not.toContain('web-gate')
   })
 })

@@ -46,10 +46,10 @@ function classDetails(error: BerthError, depth: number): Record<string, unknown>
   return {}
 }
 
-/** The token proves ownership of the lock, so it stays out of logs. */
-function publicHolder(holder: LockHolder | null): Omit<LockHolder, 'token'> | null {
+/** The token proves ownership of the lock, so it stays out of logs; the gate is berth's own business. */
+function publicHolder(holder: LockHolder | null): Omit<LockHolder, 'token' | 'gate'> | null {
   if (holder === null) return null
-  const { token: _token, ...rest } = holder
+  const { token: _token, gate: _gate, ...rest } = holder
   return rest
 }
 

@@ -132,6 +132,8 @@ export interface LockHolder {
   token?: string
   /** Taken with `berth lock`: held until `berth unlock`, never judged stale or dead. */
   manual?: boolean
+  /** The first host of the holder's run, which decides between runs locking at once (`pipeline/lock.ts`). */
+  gate?: string
 }
 
 /** A hook the lock's run started that still runs on the host (README, "What a deploy does": lock). */

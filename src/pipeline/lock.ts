@@ -1,10 +1,13 @@
 /**
  * The deploy lock on each host (README, "What a deploy does": lock). Taken with `mkdir` on
- * every host of the run in a fixed order: the first host alone (so two runs over the same
- * hosts cannot both get part of the set), then the rest in parallel. Anything held by
- * someone else makes the run free what it took and stop with exit 3. A holder proven dead
- * (same machine id, pid gone) is broken with a warning, unless a hook it started still runs
- * on the host; one from another machine only goes stale.
+ * every host of the run at once, in one round trip. Two runs over the same hosts cannot
+ * both get part of the set and wait for each other: the first host in name order is the
+ * gate. A run that did not get the gate frees what it took and queues behind it (the gate
+ * alone, then the rest), failing there if nobody waits; a run that got it waits a moment
+ * for a lock taken by a run that lost the gate (its holder names the same gate), which is
+ * being freed. Anything else held by someone else makes the run free what it took and stop
+ * with exit 3. A holder proven dead (same machine id, pid gone) is broken with a warning,
+ * unless a hook it started still runs on the host; one from another machine only goes stale.
  */
 import { LockHeldError, RemoteCommandError, toBerthError, type BerthError, type LockHolder } from '../errors.js'
 import { settleAll } from '../fleet/pool.js'
@@ -22,6 +25,12 @@ const LOCK_LEASE_SECONDS = 120
 /** How often a deploy's heartbeat is refreshed: well inside the lease. */
 const HEARTBEAT_EVERY_MS = 30_000
 const WAIT_POLL_MS = 1_000
+/**
+ * How long the gate's holder waits for a lock taken by a run that lost the gate: that run
+ * frees it as soon as its own round trip is back, well within this on a loaded fleet.
+ */
+const GATE_LOSER_WAIT_MS = 15_000
+const GATE_LOSER_POLL_MS = 200
 
 export interface LockOptions {
   reason?: string
@@ -55,47 +64,78 @@ export async function acquireLocks(ctx: RunContext, runs: HostRun[], options: Lo
   const ordered = [...runs].sort((a, b) => a.host.name.localeCompare(b.host.name))
   const [first, ...rest] = ordered
   if (!first) return
+  const holder = { ...(options.holder ?? lockHolder(ctx, options)), gate: first.host.name }
   const taken: HostRun[] = []
-  try {
-    await lockOne(ctx, first, options)
-    taken.push(first)
-    const results = await settleAll(rest, ctx.concurrency, async (run) => {
-      await lockOne(ctx, run, options)
-      taken.push(run)
-    })
+  const lockAll = async (some: HostRun[], lock: (run: HostRun) => Promise<void>): Promise<void> => {
+    const results = await settleAll(some, ctx.concurrency, lock)
     const failure = results.find((r) => !r.ok)
     if (failure && !failure.ok) throw failure.error
+  }
+  try {
+    // Every host at once: one round trip when nobody else holds any (the usual case).
+    await lockAll(ordered, async (run) => {
+      if (await tryLock(ctx, run, holder, options)) taken.push(run)
+    })
+    if (taken.length === ordered.length) return
+    // What each host said in that round trip stands for the first attempt below, except on
+    // the hosts given back: those are tried again.
+    let fresh = false
+    if (!taken.includes(first)) {
+      // Another run has the gate: give back what was taken and queue behind it.
+      await releaseLocks(ctx, taken.splice(0))
+      await lockOne(ctx, first, holder, options, { gateHeld: false, tried: true })
+      taken.push(first)
+      fresh = true
+    }
+    await lockAll(rest.filter((run) => !taken.includes(run)), async (run) => {
+      await lockOne(ctx, run, holder, options, { gateHeld: true, tried: !fresh })
+      taken.push(run)
+    })
   } catch (error) {
     await releaseLocks(ctx, taken)
     throw error
   }
 }
 
-async function lockOne(ctx: RunContext, run: HostRun, options: LockOptions): Promise<void> {
-  const holder = options.holder ?? lockHolder(ctx, options)
-  const deadline = Date.now() + (options.waitMs ?? 0)
-  for (let brokeDeadHolder = false; ; ) {
-    const out = await execOn(ctx, run, script(takeLock(ctx.layout, holder), inspectHost(ctx.layout, options.inspect)), {
-      step: 'lock',
-      // A failure (a full disk) names what was tried, not the whole script.
-      display: `take the lock ${ctx.layout.lock} and read the host's releases`,
-    })
-    run.state = parseHostState(out.stdout)
-    if (out.stdout.includes('@lock acquired')) return
-    const held = run.state.lock?.holder ?? null
+/** The holder a run writes, its gate (see `acquireLocks`) always named. */
+type Holder = LockHolder & { token: string; gate: string }
+
+/** One attempt at the lock, reading the host's state with it; true when taken. */
+async function tryLock(ctx: RunContext, run: HostRun, holder: Holder, options: LockOptions): Promise<boolean> {
+  const out = await execOn(ctx, run, script(takeLock(ctx.layout, holder), inspectHost(ctx.layout, options.inspect)), {
+    step: 'lock',
+    // A failure (a full disk) names what was tried, not the whole script.
+    display: `take the lock ${ctx.layout.lock} and read the host's releases`,
+  })
+  run.state = parseHostState(out.stdout)
+  return out.stdout.includes('@lock acquired')
+}
+
+/**
+ * Takes the lock on one host (`tried`: `tryLock` just found it held, and its state is the
+ * one read then): breaks a dead holder's, waits as the options say (and, when this run
+ * holds the gate, for a run that lost it to free its own), and throws if it stays held.
+ */
+async function lockOne(ctx: RunContext, run: HostRun, holder: Holder, options: LockOptions, at: { gateHeld: boolean; tried: boolean }): Promise<void> {
+  const started = Date.now()
+  for (let brokeDeadHolder = false, tried = at.tried; ; tried = false) {
+    if (!tried && (await tryLock(ctx, run, holder, options))) return
+    const held = run.state!.lock?.holder ?? null
     // A dead holder's hooks may outlive it (one that ignores SIGTERM, a host that never saw
     // the connection drop): its lock stays until they end, or `unlock --force` stops them.
-    const hooks = run.state.lock?.hooks ?? []
+    const hooks = run.state!.lock?.hooks ?? []
     if (!brokeDeadHolder && held && hooks.length === 0 && isProvablyDead(held, ctx.identity)) {
       await breakDeadLock(ctx, run, held)
       brokeDeadHolder = true
       continue
     }
-    if (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS))
+    const loser = at.gateHeld && held !== null && held.token !== holder.token && held.gate === holder.gate
+    const waitMs = Math.max(options.waitMs ?? 0, loser ? GATE_LOSER_WAIT_MS : 0)
+    if (Date.now() - started < waitMs) {
+      await new Promise((resolve) => setTimeout(resolve, loser ? GATE_LOSER_POLL_MS : WAIT_POLL_MS))
       continue
     }
-    throw new LockHeldError({ host: run.host.name, holder: held, stale: isStale(run.state), environment: ctx.config.environment, hooks })
+    throw new LockHeldError({ host: run.host.name, holder: held, stale: isStale(run.state!), environment: ctx.config.environment, hooks })
   }
 }
 

@@ -185,6 +185,8 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
     const body = (BODY_HOOKS as readonly string[]).includes(step) ? hooksOf(step as HookName) : []
     const after = hooksOf(`after_${step}`)
     const what = def.builtin?.describe(stepInput) ?? ''
+    // The plan's command names no host (that comes with each host's answer): built once, not once a host.
+    const command = what === '' ? null : def.builtin!.command(stepInput, null)
     const hosts: Record<string, PlannedAction[]> = {}
     const skippedOn: string[] = []
     for (const host of input.hosts) {
@@ -194,7 +196,6 @@ function planSteps(config: ResolvedConfig, input: PlanInput, stepInput: StepInpu
         continue
       }
       const mine = (list: HookInvocation[]): PlannedAction[] => list.filter((inv) => inv.host === host.name).map((invocation) => ({ kind: 'hook', invocation }))
-      const command = what === '' ? null : def.builtin!.command(stepInput, null)
       const builtin: PlannedAction[] = command === null ? [] : [{ kind: 'builtin', host: host.name, step, what, command }]
       hosts[host.name] = [...mine(before), ...builtin, ...mine(body), ...mine(after)]
     }

@@ -16,6 +16,11 @@ export interface Layout {
   history: string
   /** `delivery.via: store`: the blobs fetched from the store, one file per sha256. */
   blobs: string
+  /**
+   * Where cleanup moves old releases (a rename, under the lock) before deleting them in
+   * the background: the deploy does not wait for thousands of files to be unlinked.
+   */
+  trash: string
   release(id: string): string
   manifest(id: string): string
   /** The release's file list (path, mode, size, hash), for incremental uploads. */
@@ -60,6 +65,7 @@ export function layoutFor(deployTo: string): Layout {
     manifests: join('.berth', 'releases'),
     history: join('.berth', 'history.jsonl'),
     blobs: join('.berth', 'blobs'),
+    trash: join('.berth', 'trash'),
     release: (id) => join('releases', id),
     manifest: (id) => join('.berth', 'releases', `${id}.json`),
     files: (id) => join('.berth', 'releases', `${id}.files`),

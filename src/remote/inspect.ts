@@ -29,7 +29,8 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
     `printf '@now %s\\n' "\${__berth_now:-$(date +%s)}"`,
     `if [ ! -d ${q(layout.root)} ]; then echo '@absent'; exit 0; fi`,
     // `[ -e ]` follows the link: false when the release it names is gone.
-    `if [ -L ${q(layout.current)} ]; then printf '@current %s\\n' "$(readlink ${q(layout.current)})"; [ -e ${q(layout.current)} ] || echo '@current-dangling'; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
+    // Read once (a process): the live file list below needs it too.
+    `__berth_cur=; if [ -L ${q(layout.current)} ]; then __berth_cur=$(readlink ${q(layout.current)}); printf '@current %s\\n' "$__berth_cur"; [ -e ${q(layout.current)} ] || echo '@current-dangling'; elif [ -e ${q(layout.current)} ]; then echo '@current-is-directory'; fi`,
     // Shell builtins only in these loops: a process per release would cost more than the rest.
     // REVISION is the last file a release gets: without it the release is not complete.
     // A Capistrano release (a name without berth's `T`) has no record: its REVISION says what it runs.
@@ -57,7 +58,8 @@ export function inspectHost(layout: Layout, options: InspectOptions = {}): strin
  */
 function listCurrentFiles(layout: Layout): string {
   return script(
-    `live=$(readlink ${q(layout.current)} 2>/dev/null); live=\${live##*/}`,
+    // `$__berth_cur`: where `current` points, read by `inspectHost` before this.
+    `live=\${__berth_cur##*/}`,
     `if [ -n "$live" ] && [ -f ${q(layout.manifests)}/"$live".files ] && [ -d ${q(layout.releases)}/"$live" ]; then echo '@files'; set -- $(sha256sum < ${q(layout.manifests)}/"$live".files) && printf '@files-sum %s\\n' "$1"; fi`,
     // Files of the live release changed on the host since it was delivered (a missing file is
     // never newer, and the symlinks the link step made are not changes). The list is read by

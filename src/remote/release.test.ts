@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HOSTILE_VALUES, hostileHost, sh } from '../../test/helpers/sh.js'
-import { layoutFor } from '../release/layout.js'
+import { layoutFor, type Layout } from '../release/layout.js'
 import type { ReleaseRecord } from '../release/record.js'
 import { shellQuote } from '../transport/quote.js'
 import { EXIT } from './exit-codes.js'
@@ -44,11 +44,16 @@ describe('release commands', () => {
     expect(receiveRelease(plain, A, true).startsWith('tar -x -z -m -i -f - ')).toBe(true)
   })
 
-  it('remove releases with their records, or report and go on', () => {
+  it('remove releases with their records into the trash, emptied in the background, or report and go on', () => {
     // The delivery directory too: an upload cut off mid-way leaves one beside its release.
-    // Then the blobs of `delivery.via: store` that no release left names (nothing to do without a blob store).
+    const named = [plain.release(A), plain.manifest(A), plain.files(A), plain.paths(A), plain.deps(A), plain.blobList(A), plain.delivery(A)]
     expect(removeReleases(plain, [A]).startsWith(
-      `rm -rf /srv/shop/releases/${A} /srv/shop/.berth/releases/${A}.json /srv/shop/.berth/releases/${A}.files /srv/shop/.berth/releases/${A}.paths /srv/shop/.berth/releases/${A}.deps /srv/shop/.berth/releases/${A}.blobs /srv/shop/releases/.${A}.delivery && { if [ -d /srv/shop/.berth/blobs ]; then`,
+      `{ set --; for f in ${named.join(' ')}; do if [ -e "$f" ] || [ -L "$f" ]; then set -- "$@" "$f"; fi; done; } && { if [ $# -gt 0 ]; then { { [ -d /srv/shop/.berth/trash ] || mkdir -p /srv/shop/.berth/trash; } && mv -f -- "$@" /srv/shop/.berth/trash/ 2>/dev/null; } || rm -rf -- "$@"; fi\n}`,
+    )).toBe(true)
+    // Then the blobs of `delivery.via: store` that no release left names (nothing to do without a blob store).
+    expect(removeReleases(plain, [A])).toContain(`&& { if [ -d /srv/shop/.berth/blobs ]; then`)
+    expect(removeReleases(plain, [A]).endsWith(
+      `{ if [ -d /srv/shop/.berth/trash ]; then ( nice -n 19 rm -rf -- /srv/shop/.berth/trash 2>/dev/null || rm -rf -- /srv/shop/.berth/trash ) </dev/null >/dev/null 2>&1 & fi; }`,
     )).toBe(true)
     expect(removeReleases(plain, [])).toBe(':')
     expect(tryRemoveReleases(plain, [A])).toBe(`{ ${removeReleases(plain, [A])}\n} || echo 'berth: removing old releases failed' >&2`)
@@ -151,21 +156,67 @@ describe('release commands', () => {
     expect(box.pwned()).toEqual([])
   })
 
-  it('removes releases and their records; a failure is a warning, and what follows still runs', () => {
-    const { layout, run, box } = hostileHost()
+  /** Releases A and B with their records (and A's blob list) in a hostile path. */
+  function twoReleases(): ReturnType<typeof hostileHost> {
+    const host = hostileHost()
     for (const id of [A, B]) {
-      mkdirSync(join(layout.release(id), 'sub'), { recursive: true })
-      expect(run(writeRecord(layout, record(id))).code).toBe(0)
-      writeFileSync(layout.files(id), 'list')
+      mkdirSync(join(host.layout.release(id), 'sub'), { recursive: true })
+      writeFileSync(join(host.layout.release(id), 'sub', 'f'), id)
+      expect(host.run(writeRecord(host.layout, record(id))).code).toBe(0)
+      writeFileSync(host.layout.files(id), 'list')
     }
+    writeFileSync(host.layout.blobList(A), `${'a'.repeat(64)}\n`)
+    return host
+  }
+
+  /** Waits (a few seconds at most) for the background removal to have emptied the trash. */
+  async function trashEmptied(layout: Layout): Promise<boolean> {
+    for (let i = 0; i < 100 && existsSync(layout.trash); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    return !existsSync(layout.trash)
+  }
+
+  it('removes releases and their records; a failure is a warning, and what follows still runs', async () => {
+    const { layout, run, box } = twoReleases()
     expect(run(script(tryRemoveReleases(layout, [A]), 'echo next'))).toEqual({ code: 0, stdout: 'next\n', stderr: '' })
-    expect([existsSync(layout.release(A)), existsSync(layout.manifest(A)), existsSync(layout.files(A))]).toEqual([false, false, false])
+    expect([layout.release(A), layout.manifest(A), layout.files(A), layout.blobList(A), layout.delivery(A)].filter((f) => existsSync(f))).toEqual([])
     expect([existsSync(layout.release(B)), existsSync(layout.manifest(B))]).toEqual([true, true])
-    // No rm on the PATH: the removal fails (permissions would not stop root).
+    expect(readdirSync(layout.releases)).toEqual([B])
+    expect(await trashEmptied(layout)).toBe(true)
+    // No mv nor rm on the PATH: the removal fails (permissions would not stop root).
     const failing = sh(script(tryRemoveReleases(layout, [B]), 'echo next'), { cwd: box.base, env: { PATH: '/nonexistent' } })
     expect(failing).toMatchObject({ code: 0, stdout: 'next\n' })
     expect(failing.stderr).toMatch(/rm: not found\nberth: removing old releases failed\n$/)
     expect(existsSync(layout.release(B))).toBe(true)
+    expect(box.pwned()).toEqual([])
+  })
+
+  it('does not keep the session waiting while the trash is emptied, and sweeps what an earlier removal left there', async () => {
+    const { layout, box } = twoReleases()
+    mkdirSync(join(layout.trash, 'left-over'), { recursive: true })
+    // A `nice` that takes its time: the command must return before it is done.
+    const bin = join(box.base, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'nice'), '#!/bin/sh\nsleep 2\nshift 2\nexec "$@"\n', { mode: 0o755 })
+    const started = Date.now()
+    const removed = sh(tryRemoveReleases(layout, [A, B]), { cwd: box.base, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } })
+    expect(removed).toEqual({ code: 0, stdout: '', stderr: '' })
+    expect(Date.now() - started).toBeLessThan(1500)
+    expect(readdirSync(layout.releases)).toEqual([])
+    expect(readdirSync(layout.manifests)).toEqual([])
+    expect(existsSync(layout.trash)).toBe(true)
+    expect(await trashEmptied(layout)).toBe(true)
+    expect(box.pwned()).toEqual([])
+  })
+
+  it('removes in place where the rename into the trash fails', () => {
+    const { layout, box } = twoReleases()
+    const bin = join(box.base, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'mv'), '#!/bin/sh\nexit 1\n', { mode: 0o755 })
+    const removed = sh(removeReleases(layout, [A]), { cwd: box.base, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } })
+    expect(removed).toEqual({ code: 0, stdout: '', stderr: '' })
+    expect(readdirSync(layout.releases)).toEqual([B])
+    expect([layout.manifest(A), layout.files(A), layout.blobList(A)].filter((f) => existsSync(f))).toEqual([])
     expect(box.pwned()).toEqual([])
   })
 })

@@ -89,11 +89,28 @@ export function writeRevision(layout: Layout, id: string, sha: string): string {
   return all(`printf '%s\\n' ${q(sha)} > ${q(`${file}.tmp`)}`, shellJoin(['mv', '-f', `${file}.tmp`, file]))
 }
 
-/** Deletes releases and their records. Callers pass only validated release ids. */
+/**
+ * Deletes releases and their records. Callers pass only validated release ids. Under the
+ * lock they are only renamed into `Layout.trash` (one `mv`, atomic for each, whatever their
+ * size): no listing of releases sees them from then on, and the blob lists that
+ * `pruneBlobs` reads are gone with them. The unlinking of their files happens after, in a
+ * background `rm` whose output goes nowhere (so the SSH session does not wait for it),
+ * niced (its CPU is the same the rest of the fleet is deploying on); it empties the whole
+ * trash, so what an earlier one left (a host rebooted mid-way) goes too. Where the rename
+ * cannot be done, the files are removed in place as before.
+ */
 export function removeReleases(layout: Layout, ids: string[]): string {
   if (ids.length === 0) return ':'
   const files = ids.flatMap((id) => [layout.release(id), layout.manifest(id), layout.files(id), layout.paths(id), layout.deps(id), layout.blobList(id), layout.delivery(id)])
-  return all(shellJoin(['rm', '-rf', ...files]), pruneBlobs(layout))
+  const trash = q(layout.trash)
+  return all(
+    // `mv` refuses a missing source: only what exists is named ("$@" is this script's scratch list).
+    `set --; for f in ${files.map(q).join(' ')}; do if [ -e "$f" ] || [ -L "$f" ]; then set -- "$@" "$f"; fi; done`,
+    `if [ $# -gt 0 ]; then { ${ensureDir(layout.trash)} && mv -f -- "$@" ${trash}/ 2>/dev/null; } || rm -rf -- "$@"; fi`,
+    pruneBlobs(layout),
+    // Redirected as a whole: a shell waiting on it must hold no copy of the session's pipes.
+    `if [ -d ${trash} ]; then ( nice -n 19 rm -rf -- ${trash} 2>/dev/null || rm -rf -- ${trash} ) </dev/null >/dev/null 2>&1 & fi`,
+  )
 }
 
 /** What `tryRemoveReleases` says (after `berth: `) when the removal failed. */

@@ -1,7 +1,7 @@
 /**
  * lock: take the deploy lock on every host (`mkdir`, atomic) and, in the same round trip,
  * read what the deploy needs to know about the host (where `current` points, releases,
- * records, what the delivery asks for). Taken in a fixed host order by `../lock.ts`.
+ * records, what the delivery asks for). Taken on every host at once by `../lock.ts`.
  */
 import { script } from '../../remote/script.js'
 import { RemoteCommandError } from '../../errors.js'
