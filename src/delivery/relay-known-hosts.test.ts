@@ -67,7 +67,8 @@ describe('the known_hosts lines handed to a relay', () => {
     ['hashed by ssh-keygen -H', hashed],
   ] as const) {
     it(`finds what ssh-keygen -F finds, ${label}`, async () => {
-      const known = new KnownHostsFiles()
+      const files = new KnownHostsFiles()
+      const known = { find: async (paths: string[], name: string, alias: string) => (await files.find(paths, name, alias, true)).lines }
       for (const name of names) {
         expect((await known.find([file], name, 'alias')).sort(), name).toEqual(sshKeygenFinds(file, name, 'alias').sort())
       }
@@ -97,10 +98,18 @@ describe('the known_hosts lines handed to a relay', () => {
     const file = join(dir, 'changing')
     writeFileSync(file, `web1 ${k1}\n`)
     const known = new KnownHostsFiles()
-    expect(await known.find([file, join(dir, 'missing')], 'web1', 'a')).toEqual([`a ${k1}`])
+    expect((await known.find([file, join(dir, 'missing')], 'web1', 'a', true)).lines).toEqual([`a ${k1}`])
     writeFileSync(file, `web1 ${k2}\n`)
-    expect(await known.find([file], 'web1', 'a')).toEqual([`a ${k1}`])
-    expect(await new KnownHostsFiles().find([file], 'web1', 'a')).toEqual([`a ${k2}`])
+    expect((await known.find([file], 'web1', 'a', true)).lines).toEqual([`a ${k1}`])
+    expect((await new KnownHostsFiles().find([file], 'web1', 'a', true)).lines).toEqual([`a ${k2}`])
+  })
+
+  it('hands over a certificate authority only when told the relay checks the same name', async () => {
+    const known = new KnownHostsFiles()
+    expect(await known.find([plain], 'a.example.org', 'h', true)).toEqual({ lines: [`h ${k4}`, `@cert-authority h ${k1}`], authoritiesLeftOut: false })
+    expect(await known.find([plain], 'a.example.org', 'h', false)).toEqual({ lines: [`h ${k4}`], authoritiesLeftOut: true })
+    expect(await known.find([plain], 'bad.example.org', 'h', false)).toEqual({ lines: [], authoritiesLeftOut: true })
+    expect(await known.find([plain], 'web1', 'h', false)).toEqual({ lines: [`h ${k1}`, `@revoked h ${k4}`], authoritiesLeftOut: false })
   })
 
   it('leaves out lines ssh would not read', () => {

@@ -10,9 +10,12 @@
  * - a plain entry is a comma list of patterns (`*` and `?` wildcards, `[host]:port`),
  *   compared without regard to case; a negated pattern (`!pattern`) that matches makes the
  *   whole line not match, whatever else in it does;
- * - `@revoked` and `@cert-authority` markers are kept with their line (a revoked key stays
- *   revoked on the relay); any other marker, or a line ssh could not read, is left out,
- *   as ssh leaves it out.
+ * - `@revoked` lines are kept with their marker: a revoked key stays revoked on the relay;
+ * - `@cert-authority` lines only when the relay will check the host's certificate against
+ *   the same name as this machine does: ssh checks a certificate's principals against the
+ *   HostKeyAlias, else the HostName, and the relay's alias is a name of berth's choosing
+ *   (under another name, the relay could accept a certificate this machine would refuse);
+ * - any other marker, or a line ssh could not read, is left out, as ssh leaves it out.
  */
 import { createHmac } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -24,6 +27,14 @@ interface KnownHostsEntry {
   hosts: string
   /** Key type, key and comment, as written. */
   rest: string[]
+}
+
+/** What `KnownHostsFiles.find` found for one host. */
+export interface FoundKeys {
+  /** known_hosts lines for the relay. */
+  lines: string[]
+  /** A `@cert-authority` line named the host, and was not handed over. */
+  authoritiesLeftOut: boolean
 }
 
 const MARKERS = new Set(['@revoked', '@cert-authority'])
@@ -90,9 +101,17 @@ export class KnownHostsFiles {
     return found
   }
 
-  /** The lines of `files` that name `name`, each with its host field replaced by `alias`. */
-  async find(files: readonly string[], name: string, alias: string): Promise<string[]> {
+  /**
+   * The lines of `files` that name `name`, each with its host field replaced by `alias`;
+   * `@cert-authority` lines only `withAuthorities` (see the top of this file).
+   */
+  async find(files: readonly string[], name: string, alias: string, withAuthorities: boolean): Promise<FoundKeys> {
     const all = await Promise.all(files.map((file) => this.entries(file)))
-    return all.flat().flatMap((entry) => (entryMatches(entry, name) ? [[...(entry.marker === null ? [] : [entry.marker]), alias, ...entry.rest].join(' ')] : []))
+    const matching = all.flat().filter((entry) => entryMatches(entry, name))
+    const kept = matching.filter((entry) => withAuthorities || entry.marker !== '@cert-authority')
+    return {
+      lines: kept.map((entry) => [...(entry.marker === null ? [] : [entry.marker]), alias, ...entry.rest].join(' ')),
+      authoritiesLeftOut: kept.length < matching.length,
+    }
   }
 }

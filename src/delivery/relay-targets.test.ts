@@ -7,7 +7,7 @@ import type { HostConfig } from '../config/types.js'
 import { EgressPaths } from '../transport/egress.js'
 import { resolvesStarted } from '../transport/ssh-resolve.js'
 import { KnownHostsFiles } from './relay-known-hosts.js'
-import { relayAlias, resolveRelayTarget } from './relay-targets.js'
+import { relayAlias, relayTargets, resolveRelayTarget } from './relay-targets.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-relay-targets-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -43,6 +43,23 @@ describe('what a relay is told about a host', () => {
     expect(inside.knownHosts).toEqual([`x ${pub}`])
     // No key on file for it here: nothing to hand over.
     expect((await resolveRelayTarget(host('app8'), config, 'app8', known)).knownHosts).toEqual([])
+  })
+
+  it('hands over a certificate authority only under the name ssh checks the certificate against here', async () => {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')])
+    const ca = execFileSync('cut', ['-d', ' ', '-f1,2', `${join(dir, 'ca')}.pub`], { encoding: 'utf8' }).trim()
+    const file = join(dir, 'known_hosts_ca')
+    writeFileSync(file, `@cert-authority 10.9.8.11,ca.example ${ca}\n`)
+    const config = join(dir, 'ssh_config_ca')
+    writeFileSync(config, `Host app11\n  HostName 10.9.8.11\nHost *\n  UserKnownHostsFile ${file}\n  GlobalKnownHostsFile /dev/null\n`)
+    const known = new KnownHostsFiles()
+    // Here ssh checks app11's certificate against 10.9.8.11; the relay would against app11: not handed over.
+    const renamed = await resolveRelayTarget(host('app11'), config, 'app11', known)
+    expect(renamed).toMatchObject({ knownHosts: [], authoritiesLeftOut: true })
+    const refused = await relayTargets('web1', [host('app11')], () => Promise.resolve(renamed))
+    expect(refused.refused.get('app11')).toMatch(/certificate authority, which the relay would check against another name \(app11\)/)
+    // The same name on both sides: the relay checks what this machine checks.
+    expect((await resolveRelayTarget(host('ca.example'), config, 'ca.example', known)).knownHosts).toEqual([`@cert-authority ca.example ${ca}`])
   })
 
   it('asks ssh -G once per host for the whole run: a connection\'s egress path and the relay share the answer', async () => {

@@ -16,6 +16,8 @@ export interface ResolvedTarget {
   target: RelayTarget
   /** known_hosts lines for the relay, under `target.alias`; none when this machine knows no key. */
   knownHosts: string[]
+  /** This machine trusts a certificate authority for the host, which the relay could not use alike. */
+  authoritiesLeftOut?: boolean
 }
 
 /**
@@ -43,7 +45,13 @@ export async function relayTargets(relay: string, hosts: readonly HostConfig[], 
   hosts.forEach((host, index) => {
     const result = answers[index]!
     if ('error' in result) found.refused.set(host.name, `relay ${relay} cannot be told how to reach ${host.name}: ${result.error}`)
-    else if (result.answer.knownHosts.length === 0) found.refused.set(host.name, `relay ${relay} cannot check ${host.name}'s host key: this machine has none on file for it`)
+    else if (result.answer.knownHosts.length === 0)
+      found.refused.set(
+        host.name,
+        result.answer.authoritiesLeftOut === true
+          ? `relay ${relay} cannot check ${host.name}'s host key: this machine trusts it through a certificate authority, which the relay would check against another name (${result.answer.target.alias}); add its host key to known_hosts`
+          : `relay ${relay} cannot check ${host.name}'s host key: this machine has none on file for it`,
+      )
     else {
       found.targets.set(host.name, result.answer.target)
       found.knownHosts.push(...result.answer.knownHosts)
@@ -74,5 +82,8 @@ export async function resolveRelayTarget(host: HostConfig, sshConfigFile: string
     user: settings.get('user')?.[0] ?? host.user ?? 'root',
     alias,
   }
-  return { target, knownHosts: await known.find(files, lookup, alias) }
+  // ssh checks a host certificate's principals against this name; the relay, against `alias`.
+  const principal = settings.get('hostkeyalias')?.[0] ?? hostname
+  const found = await known.find(files, lookup, alias, principal === alias)
+  return { target, knownHosts: found.lines, ...(found.authoritiesLeftOut ? { authoritiesLeftOut: true } : {}) }
 }
