@@ -21,8 +21,9 @@ import type { HostConfig } from '../config/types.js'
 import { InterruptedError, RemoteCommandError, toBerthError } from '../errors.js'
 import { parseRelayStatus, relayedStream, relayFailure, relayFanOut, relayJobs, relayStagingDir, stageRelayed, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
 import { receiveRelease } from '../remote/release.js'
+import { KnownHostsFiles } from './relay-known-hosts.js'
 import { relayAlias, relayTargets, resolveRelayTarget, type ResolvedTarget } from './relay-targets.js'
-import { spreadOverRelays, type RelayRoute } from './relay-route.js'
+import { spreadOverRelays, type RelayRoute, type Routing } from './relay-route.js'
 import type { DeliveryContext, DeliveryStrategy, HostDelivery } from './strategy.js'
 import { tarWithFiles } from './tar-entries.js'
 import { directDelivery, uploadStrategy, type HandOver, type HostShipment } from './upload-strategy.js'
@@ -33,60 +34,76 @@ export function relayStrategy(): DeliveryStrategy {
     ...upload,
     describe: (release) => `unpack the new and changed files a relay passed on into releases/${release} (the rest copied on the host from the live release)`,
     preview: (layout, release) => receiveRelease(layout, release, null, '<live release>', relayedStream(layout, release)),
-    route: (config, hosts) => {
-      const routing = spreadOverRelays(relaysOf(config), hosts.filter((name) => !isLocal(config, name)))
-      return { ...routing, direct: [...routing.direct, ...hosts.filter((name) => isLocal(config, name))] }
-    },
+    route: relayRouting,
   }
 }
 
-/** A `transport: local` host is this machine: its stream needs no relay. */
-function isLocal(config: DeliveryContext['config'], name: string): boolean {
-  return config.hosts.find((host) => host.name === name)?.transport === 'local'
+/**
+ * Which relay serves which host, for the plan, `check` and the deploy alike: a
+ * `transport: local` host is this machine, and its stream needs no relay.
+ */
+function relayRouting(config: DeliveryContext['config'], hosts: string[]): Routing {
+  const relays = config.delivery.via === 'relay' ? config.delivery.relays : []
+  const local = hosts.filter((name) => config.hosts.find((host) => host.name === name)?.transport === 'local')
+  const routing = spreadOverRelays(relays, hosts.filter((name) => !local.includes(name)))
+  return { ...routing, direct: [...routing.direct, ...local] }
 }
 
-function relaysOf(config: DeliveryContext['config']): string[] {
-  return config.delivery.via === 'relay' ? config.delivery.relays : []
-}
+/**
+ * A stream at most this large is unpacked on the host's shared shell, as a direct upload's
+ * is; a larger one takes a process of its own, which Ctrl-C stops (a new session on the
+ * host, and an ssh process here: 100 of them cost seconds of CPU on a one-file redeploy).
+ */
+const LONG_UNPACK_BYTES = 512 * 1024
 
 const throughRelays: HandOver = (ctx, hosts, input) => {
-  const relays = relaysOf(ctx.config)
-  // Resolved while the hosts connect and the release is packed: `ssh -G` and `ssh-keygen`
-  // on this machine are off the critical path. An empty answer is asked again under the
-  // lock (with `accept-new`, this run's own connection may have just recorded the key).
+  const { config } = ctx
+  const relays = config.delivery.via === 'relay' ? config.delivery.relays : []
+  const aliases = new Map(hosts.map((host, index) => [host.host.name, relayAlias(host.host.name, index)]))
+  // The run's known-hosts files, each read once for all its hosts.
+  let known = new KnownHostsFiles()
+  // Resolved while the hosts connect and the release is packed: `ssh -G` on this machine is
+  // off the critical path. An empty answer is looked up again under the lock (with
+  // `accept-new`, this run's own connection may have just recorded the key).
   const resolving = new Map<string, Promise<ResolvedTarget>>()
-  const resolve = (host: HostConfig, index: number): Promise<ResolvedTarget> => {
+  const resolve = (host: HostConfig): Promise<ResolvedTarget> => {
     let found = resolving.get(host.name)
     if (found === undefined) {
-      found = resolveRelayTarget(host, ctx.config.ssh.config, relayAlias(host.name, index))
+      found = resolveRelayTarget(host, config.ssh.config, aliases.get(host.name)!, known)
       found.catch(() => {})
       resolving.set(host.name, found)
     }
     return found
   }
-  hosts.forEach((host, index) => {
-    if (!relays.includes(host.host.name)) void resolve(host.host, index)
-  })
+  const served = (routing: Routing): Set<string> => new Set(routing.routes.flatMap((route) => route.hosts.filter((name) => name !== route.relay)))
+  const expected = served(relayRouting(config, hosts.map((host) => host.host.name)))
+  for (const host of hosts) if (expected.has(host.host.name)) void resolve(host.host)
+  let reread = false
+  const again = async (host: HostConfig): Promise<ResolvedTarget> => {
+    const first = await resolve(host)
+    if (first.knownHosts.length > 0) return first
+    // Once for the run: the files are read afresh for every host still without a key.
+    if (!reread) {
+      reread = true
+      known = new KnownHostsFiles()
+    }
+    resolving.delete(host.name)
+    return resolve(host)
+  }
   return async (shipped) => {
     const byName = new Map(shipped.map((part) => [part.host.host.name, part]))
-    const routing = spreadOverRelays(relays, [...byName.keys()].filter((name) => !isLocal(ctx.config, name)))
+    const routing = relayRouting(config, [...byName.keys()])
     const handed = new Map<string, HostDelivery>()
-    for (const part of shipped) if (isLocal(ctx.config, part.host.host.name)) handed.set(part.host.host.name, directDelivery(ctx, input.release, part))
-    if (routing.direct.length > 0) {
-      const who = routing.direct.length === 1 ? `${routing.direct[0]} gets` : `${routing.direct.join(', ')} get`
+    const unrelayed = routing.direct.filter((name) => byName.get(name)!.host.host.transport !== 'local')
+    if (unrelayed.length > 0) {
+      const who = unrelayed.length === 1 ? `${unrelayed[0]} gets` : `${unrelayed.join(', ')} get`
       ctx.report({ kind: 'log', level: 'info', message: `no relay (${relays.join(', ')}) is part of this run: ${who} the release straight from this machine` })
-      for (const name of routing.direct) handed.set(name, directDelivery(ctx, input.release, byName.get(name)!))
     }
-    const again = async (host: HostConfig, index: number): Promise<ResolvedTarget> => {
-      const first = await resolve(host, index)
-      if (first.knownHosts.length > 0) return first
-      resolving.delete(host.name)
-      return resolve(host, index)
-    }
+    for (const name of routing.direct) handed.set(name, directDelivery(ctx, input.release, byName.get(name)!))
     await Promise.all(
       routing.routes.map(async (route) => {
         const parts = route.hosts.map((name) => byName.get(name)!)
-        for (const [name, part] of await relayRoute(ctx, input.release, route, parts, (host) => again(host, hosts.findIndex((h) => h.host.name === host.name)))) handed.set(name, part)
+        for (const [name, part] of await relayRoute(ctx, input.release, route, parts, again)) handed.set(name, part)
       }),
     )
     return handed
@@ -159,8 +176,7 @@ async function relayRoute(ctx: DeliveryContext, release: string, route: RelayRou
         command: receiveRelease(layout, release, shipment.compressed, shipment.base, relayedStream(layout, release)),
         display: `unpack the release relayed by ${route.relay} into ${layout.release(release)}`,
         sent: { bytes: shipment.bytesSent, files: shipment.filesSent },
-        // A large release takes a while to unpack: a process of its own, which Ctrl-C stops.
-        isLong: true,
+        ...(shipment.bytesSent > LONG_UNPACK_BYTES ? { isLong: true } : {}),
       })
   }
   return done(bytes)

@@ -1,20 +1,23 @@
 /**
  * How a relay reaches each of its hosts, decided on this machine (README, "Through relay
  * hosts"): the address, port and user `ssh -G` resolves for the host here (the run's
- * `ssh.config` included), unless the host sets `relayAddress`; and the host keys this
- * machine trusts for it, found with `ssh-keygen -F` in the known-hosts files `ssh -G`
- * names, filed under an alias of berth's choosing for the relay's own `known_hosts`. The
- * relay never trusts a key this machine would not.
+ * `ssh.config` included; asked once per host per run, `transport/ssh-resolve.ts`), unless
+ * the host sets `relayAddress`; and the host keys this machine trusts for it, found in the
+ * known-hosts files `ssh -G` names (read in-process, `relay-known-hosts.ts`), filed under
+ * an alias of berth's choosing for the relay's own `known_hosts`. The relay never trusts a
+ * key this machine would not.
  */
-import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import type { HostConfig } from '../config/types.js'
 import type { RelayTarget } from '../remote/relay.js'
+import { resolveSsh } from '../transport/ssh-resolve.js'
+import type { KnownHostsFiles } from './relay-known-hosts.js'
 
 export interface ResolvedTarget {
   target: RelayTarget
   /** known_hosts lines for the relay, under `target.alias`; none when this machine knows no key. */
   knownHosts: string[]
+  /** This machine trusts a certificate authority for the host, which the relay could not use alike. */
+  authoritiesLeftOut?: boolean
 }
 
 /**
@@ -42,7 +45,13 @@ export async function relayTargets(relay: string, hosts: readonly HostConfig[], 
   hosts.forEach((host, index) => {
     const result = answers[index]!
     if ('error' in result) found.refused.set(host.name, `relay ${relay} cannot be told how to reach ${host.name}: ${result.error}`)
-    else if (result.answer.knownHosts.length === 0) found.refused.set(host.name, `relay ${relay} cannot check ${host.name}'s host key: this machine has none on file for it`)
+    else if (result.answer.knownHosts.length === 0)
+      found.refused.set(
+        host.name,
+        result.answer.authoritiesLeftOut === true
+          ? `relay ${relay} cannot check ${host.name}'s host key: this machine trusts it through a certificate authority, which the relay would check against another name (${result.answer.target.alias}); add its host key to known_hosts`
+          : `relay ${relay} cannot check ${host.name}'s host key: this machine has none on file for it`,
+      )
     else {
       found.targets.set(host.name, result.answer.target)
       found.knownHosts.push(...result.answer.knownHosts)
@@ -51,79 +60,30 @@ export async function relayTargets(relay: string, hosts: readonly HostConfig[], 
   return found
 }
 
-/** Resolves `host` for a relay; rejects with ssh's own message when `ssh -G` cannot read it. */
-export async function resolveRelayTarget(host: HostConfig, sshConfigFile: string | undefined, alias: string): Promise<ResolvedTarget> {
-  const args = [
-    ...(sshConfigFile === undefined ? [] : ['-F', sshConfigFile]),
-    ...(host.user === undefined ? [] : ['-l', host.user]),
-    ...(host.port === undefined ? [] : ['-p', String(host.port)]),
-    '-G',
-    '--',
-    host.host,
-  ]
-  const settings = parseSshG(await run('ssh', args))
+/**
+ * Resolves `host` for a relay, its keys looked up in `known` (one run's reading of the
+ * known-hosts files); rejects with ssh's own message when `ssh -G` cannot read its config.
+ */
+export async function resolveRelayTarget(host: HostConfig, sshConfigFile: string | undefined, alias: string, known: KnownHostsFiles): Promise<ResolvedTarget> {
+  const settings = await resolveSsh({
+    host: host.host,
+    ...(sshConfigFile === undefined ? {} : { sshConfigFile }),
+    ...(host.user === undefined ? {} : { user: host.user }),
+    ...(host.port === undefined ? {} : { port: host.port }),
+  })
   const hostname = settings.get('hostname')?.[0] ?? host.host
   const port = Number(settings.get('port')?.[0] ?? 22)
   // What ssh itself looks a key up by: the alias if set, else the address as it dials it.
   const lookup = settings.get('hostkeyalias')?.[0] ?? (port === 22 ? hostname : `[${hostname}]:${port}`)
-  // ssh names files that need not exist (known_hosts2, the global ones): no process for those.
-  const files = [...(settings.get('userknownhostsfile') ?? []), ...(settings.get('globalknownhostsfile') ?? [])].filter((file) => file !== 'none' && existsSync(file))
-  const found = await Promise.all(files.map((file) => run('ssh-keygen', ['-F', lookup, '-f', file]).catch(() => '')))
+  const files = [...(settings.get('userknownhostsfile') ?? []), ...(settings.get('globalknownhostsfile') ?? [])].filter((file) => file !== 'none')
   const target: RelayTarget = {
     address: host.relayAddress?.host ?? hostname,
     port: host.relayAddress?.port ?? port,
     user: settings.get('user')?.[0] ?? host.user ?? 'root',
     alias,
   }
-  return { target, knownHosts: found.flatMap((text) => aliasKnownHosts(text, alias)) }
-}
-
-/** `ssh -G` output as setting → its words (lower-case names, as ssh prints them). */
-export function parseSshG(output: string): Map<string, string[]> {
-  const settings = new Map<string, string[]>()
-  for (const line of output.split('\n')) {
-    const [name, ...words] = line.trim().split(/\s+/)
-    if (name !== undefined && name !== '' && !settings.has(name)) settings.set(name, words)
-  }
-  return settings
-}
-
-/**
- * `ssh-keygen -F` lines (comments, then entries whose host field may be hashed), each
- * entry filed under `alias` instead; a `@revoked` or `@cert-authority` marker is kept.
- */
-export function aliasKnownHosts(output: string, alias: string): string[] {
-  return output.split('\n').flatMap((line) => {
-    const fields = line.trim().split(/\s+/)
-    if (fields[0] === undefined || fields[0] === '' || fields[0].startsWith('#')) return []
-    const marker = fields[0].startsWith('@') ? [fields.shift()!] : []
-    fields.shift()
-    return fields.length < 2 ? [] : [[...marker, alias, ...fields].join(' ')]
-  })
-}
-
-/**
- * Processes started here at once, at most: the lookups run while the hosts' connections
- * are being made, and a hundred hosts' worth at once would slow those down.
- */
-const MAX_RUNNING = 8
-let running = 0
-const waiting: (() => void)[] = []
-
-async function run(file: string, args: string[]): Promise<string> {
-  // A finished process hands its slot to the next one waiting, as it is.
-  if (running < MAX_RUNNING) running++
-  else await new Promise<void>((go) => waiting.push(go))
-  try {
-    return await new Promise((resolve, reject) => {
-      execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(stderr.trim().split('\n').pop() || error.message))
-        else resolve(stdout)
-      })
-    })
-  } finally {
-    const next = waiting.shift()
-    if (next === undefined) running--
-    else next()
-  }
+  // ssh checks a host certificate's principals against this name; the relay, against `alias`.
+  const principal = settings.get('hostkeyalias')?.[0] ?? hostname
+  const found = await known.find(files, lookup, alias, principal === alias)
+  return { target, knownHosts: found.lines, ...(found.authoritiesLeftOut ? { authoritiesLeftOut: true } : {}) }
 }

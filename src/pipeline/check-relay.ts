@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { HostConfig, ResolvedConfig } from '../config/types.js'
 import type { RelayRoute } from '../delivery/relay-route.js'
+import { KnownHostsFiles } from '../delivery/relay-known-hosts.js'
 import { relayAlias, relayTargets, resolveRelayTarget } from '../delivery/relay-targets.js'
 import { tarOf } from '../delivery/tar-entries.js'
 import { parseRelayStatus, PROBE, relayJobs, relayProbe, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from '../remote/relay.js'
@@ -29,10 +30,11 @@ interface RelayProbe {
 /** One probe per relay of `routes`, by relay name. */
 export async function relayProbes(config: ResolvedConfig, hosts: HostConfig[], routes: RelayRoute[]): Promise<Map<string, RelayProbe>> {
   const probes = new Map<string, RelayProbe>()
+  const known = new KnownHostsFiles()
   await Promise.all(
     routes.map(async (route) => {
       const served = route.hosts.filter((name) => name !== route.relay).map((name) => hosts.find((host) => host.name === name)!)
-      const { targets, refused, knownHosts } = await relayTargets(route.relay, served, (host) => resolveRelayTarget(host, config.ssh.config, relayAlias(host.name, hosts.indexOf(host))))
+      const { targets, refused, knownHosts } = await relayTargets(route.relay, served, (host) => resolveRelayTarget(host, config.ssh.config, relayAlias(host.name, hosts.indexOf(host)), known))
       const jobs = served.flatMap((host, index): RelayJob[] => {
         const target = targets.get(host.name)
         return target === undefined ? [] : [{ index, target, ...PROBE }]

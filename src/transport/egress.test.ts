@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { shellJoin } from './quote.js'
-import { EgressPaths, buildResolveArgs, egressFromSshG, mentionsProxy, sshConfigFiles } from './egress.js'
+import { EgressPaths, egressOf, mentionsProxy, sshConfigFiles } from './egress.js'
+import { buildResolveArgs, parseSshG } from './ssh-resolve.js'
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'berth-egress-'))
@@ -17,9 +18,19 @@ function tree(files: Record<string, string>): string {
 
 describe('egress path', () => {
   it('reads the proxy from ssh -G output', () => {
-    expect(egressFromSshG('hostname 127.0.0.11\nport 22\nproxyusefdpass no\nproxyjump bastion\n')).toBe('jump:bastion')
-    expect(egressFromSshG('proxycommand ssh -W %h:%p jump\n')).toBe('command:ssh -W %h:%p jump')
-    expect(egressFromSshG('hostname 127.0.0.11\nproxyusefdpass no\n')).toBeUndefined()
+    expect(egressOf(parseSshG('hostname 127.0.0.11\nport 22\nproxyusefdpass no\nproxyjump bastion\n'))).toBe('jump:bastion')
+    expect(egressOf(parseSshG('proxycommand ssh -W %h:%p jump\n'))).toBe('command:ssh -W %h:%p jump')
+    expect(egressOf(parseSshG('hostname 127.0.0.11\nproxyusefdpass no\nproxyjump none\n'))).toBeUndefined()
+  })
+
+  it('reads ssh -G, first value of each setting', () => {
+    expect(parseSshG('user root\nport 22\nuserknownhostsfile /a /b\nport 23\n')).toEqual(
+      new Map([
+        ['user', ['root']],
+        ['port', ['22']],
+        ['userknownhostsfile', ['/a', '/b']],
+      ]),
+    )
   })
 
   it('asks ssh -G with the same config, user and port as the connection', () => {

@@ -5,17 +5,15 @@
  *
  * What it costs: `ssh -G` is one process per host (about 5 ms, run while other hosts
  * connect), so it is only asked when an ssh_config that berth's ssh reads mentions
- * ProxyJump or ProxyCommand. The common case, no proxy anywhere, costs reading the one or
- * two config files (and their Includes) once per run, and no process at all.
+ * ProxyJump or ProxyCommand, and then once per host for the whole run (`ssh-resolve.ts`:
+ * a relay's directions to the same host reuse the answer). The common case, no proxy
+ * anywhere, costs reading the one or two config files (and their Includes) once per run,
+ * and no process at all.
  */
-import { execFile } from 'node:child_process'
 import { readFile, readdir } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { basename, dirname, isAbsolute, join } from 'node:path'
-import { promisify } from 'node:util'
-import type { SshTarget } from './ssh-args.js'
-
-const run = promisify(execFile)
+import { buildResolveArgs, resolveSsh, type ResolveTarget, type SshSettings } from './ssh-resolve.js'
 
 const PROXY_LINE = /^\s*(proxyjump|proxycommand)\b/im
 const INCLUDE_LINE = /^\s*include\s+(.+)$/gim
@@ -69,29 +67,16 @@ async function expand(pattern: string): Promise<string[]> {
   return entries.filter((entry) => regex.test(entry)).sort().map((entry) => join(dir, entry))
 }
 
-/** The egress path in `ssh -G`'s output: `jump:SPEC`, `command:CMD`, or undefined (direct). */
-export function egressFromSshG(output: string): string | undefined {
+/** The egress path in `ssh -G`'s answer: `jump:SPEC`, `command:CMD`, or undefined (direct). */
+export function egressOf(settings: SshSettings): string | undefined {
   const value = (key: string): string | undefined => {
-    const line = output.split('\n').find((l) => l.toLowerCase().startsWith(`${key} `))
-    const rest = line?.slice(key.length + 1).trim()
+    const rest = settings.get(key)?.join(' ')
     return rest === undefined || rest === '' || rest === 'none' ? undefined : rest
   }
   const jump = value('proxyjump')
   if (jump !== undefined) return `jump:${jump}`
   const command = value('proxycommand')
   return command === undefined ? undefined : `command:${command}`
-}
-
-/** The argv of `ssh -G` for a target: what would ssh itself resolve for it. */
-export function buildResolveArgs(target: Pick<SshTarget, 'host' | 'user' | 'port' | 'sshConfigFile'>): string[] {
-  return [
-    '-G',
-    ...(target.sshConfigFile === undefined ? [] : ['-F', target.sshConfigFile]),
-    ...(target.user === undefined ? [] : ['-l', target.user]),
-    ...(target.port === undefined ? [] : ['-p', String(target.port)]),
-    '--',
-    target.host,
-  ]
 }
 
 /** One run's answers: the config files are read once, each host resolved at most once. */
@@ -101,7 +86,7 @@ export class EgressPaths {
 
   constructor(private readonly configFile: string | undefined) {}
 
-  of(target: Pick<SshTarget, 'host' | 'user' | 'port' | 'sshConfigFile'>): Promise<string | undefined> {
+  of(target: ResolveTarget): Promise<string | undefined> {
     const key = buildResolveArgs(target).join('\0')
     let path = this.resolved.get(key)
     if (path === undefined) {
@@ -111,11 +96,10 @@ export class EgressPaths {
     return path
   }
 
-  private async resolve(target: Pick<SshTarget, 'host' | 'user' | 'port' | 'sshConfigFile'>): Promise<string | undefined> {
+  private async resolve(target: ResolveTarget): Promise<string | undefined> {
     this.proxied ??= mentionsProxy(sshConfigFiles(this.configFile))
     if (!(await this.proxied)) return undefined
     // A config ssh cannot read is for the master itself to report, with its own words.
-    const output = await run('ssh', buildResolveArgs(target), { env: process.env }).then((r) => r.stdout, () => '')
-    return egressFromSshG(output)
+    return resolveSsh(target).then(egressOf, () => undefined)
   }
 }
