@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { buffer } from 'node:stream/consumers'
 import { describe, expect, it } from 'vitest'
 import { HOSTILE_VALUES, hostileHost } from '../../test/helpers/sh.js'
 import { tarWithFiles } from '../delivery/tar-entries.js'
 import { layoutFor, type Layout } from '../release/layout.js'
-import { shellQuote } from '../transport/quote.js'
 import { parseRelayStatus, relayedStream, relayFailure, relayFanOut, relayJobs, relayStagingDir, stageRelayed, RELAY_JOBS, RELAY_KNOWN_HOSTS, type RelayJob } from './relay.js'
 import { receiveRelease } from './release.js'
 
@@ -36,14 +34,13 @@ describe('relay commands as strings', () => {
     expect(command).toContain('( umask 077 && { [ -d /srv/shop/.berth ] || mkdir -p /srv/shop/.berth; } && mkdir /srv/shop/.berth/relay-run1 )')
     expect(command).toContain("rm -rf -- /srv/shop/.berth/relay-*\n} || exit $?")
     expect(command).toContain('tar -x -f - --no-same-owner -C /srv/shop/.berth/relay-run1 || { rm -rf /srv/shop/.berth/relay-run1; exit 1; }')
-    expect(command).toContain('( cd /srv/shop/.berth/relay-run1 && { BERTH_RELAY_KEX=; for a in mlkem768x25519-sha256,curve25519-sha256 curve25519-sha256; do ')
-    expect(command).toContain('; export BERTH_RELAY_KEX; } && xargs -0 -n 7 -P 16 sh -c ')
+    expect(command).toContain('( cd /srv/shop/.berth/relay-run1 && xargs -0 -n 7 -P 16 sh -c ')
     for (const option of ['BatchMode=yes', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=known_hosts', 'GlobalKnownHostsFile=/dev/null', '"HostKeyAlias=$alias"', 'ConnectTimeout=7', 'ForwardAgent=no', 'ControlMaster=no']) {
       expect(command).toContain(`-o ${option}`)
     }
     expect(command).toContain('-S none')
     expect(command).toContain('-o Compression=no')
-    expect(command).toContain('-o LogLevel=ERROR $BERTH_RELAY_KEX -p "$port"')
+    expect(command).toContain('-o LogLevel=ERROR -p "$port"')
     expect(command.endsWith('rm -rf /srv/shop/.berth/relay-run1\nexit $status')).toBe(true)
     expect(relayFanOut(layout, dir, { connectTimeoutS: 7, sweep: false })).not.toContain('relay-*')
   })
@@ -93,9 +90,6 @@ describe('relay commands under sh, in a hostile deploy path', () => {
     // A host whose own command fails: its status says why, the others still arrive.
     jobs.push({ index: 9, stream: 'stream-0', target: null, command: `echo "no room on $(printf 'this')
 disk" >&2; exit 3` })
-    // What the jobs' ssh gets as its key exchange: chosen once on the relay, from what its ssh knows.
-    const kexFile = `${box.base}/kex`
-    jobs.push({ index: 8, stream: 'stream-0', target: null, command: `printf %s "$BERTH_RELAY_KEX" > ${shellQuote(kexFile)}` })
     const input = await archive(jobs, { 'stream-0': 'zero', 'stream-1': 'one' }, box.base)
     const dir = relayStagingDir(layout, 'run-1')
     mkdirSync(layout.berth, { recursive: true })
@@ -112,10 +106,6 @@ disk" >&2; exit 3` })
     expect(statuses.get(1)).toBeNull()
     expect(statuses.get(2)).toBeNull()
     expect(statuses.get(9)).toBe('no room on this disk')
-    const kex = readFileSync(kexFile, 'utf8')
-    expect(kex).toMatch(/^-oKexAlgorithms=\^(mlkem768x25519-sha256,)?curve25519-sha256$/)
-    // This machine's ssh takes it, and puts it first.
-    expect(execFileSync('ssh', ['-G', '-F', '/dev/null', kex, 'x'], { encoding: 'utf8' })).toMatch(/^kexalgorithms (mlkem768x25519-sha256,)?curve25519-sha256,/m)
     releases.forEach((release, index) => {
       const host = hostLayout(index)
       expect(readFileSync(relayedStream(host, release), 'utf8')).toBe(index % 2 === 0 ? 'zero' : 'one')

@@ -80,7 +80,7 @@ function jobScript(connectTimeoutS: number): string {
     '  out=$(sh -c "$cmd" 2>&1 < "$src")',
     'else',
     // The stream is compressed already, and a relay's hosts are near: no compression.
-    `  out=$(ssh -T -S none -o ControlMaster=no -o BatchMode=yes -o StrictHostKeyChecking=yes -o UpdateHostKeys=no -o UserKnownHostsFile=${RELAY_KNOWN_HOSTS} -o GlobalKnownHostsFile=/dev/null -o "HostKeyAlias=$alias" -o ConnectTimeout=${connectTimeoutS} -o ForwardAgent=no -o Compression=no -o LogLevel=ERROR $${KEX_VARIABLE} -p "$port" -l "$user" -- "$addr" "$cmd" 2>&1 < "$src")`,
+    `  out=$(ssh -T -S none -o ControlMaster=no -o BatchMode=yes -o StrictHostKeyChecking=yes -o UpdateHostKeys=no -o UserKnownHostsFile=${RELAY_KNOWN_HOSTS} -o GlobalKnownHostsFile=/dev/null -o "HostKeyAlias=$alias" -o ConnectTimeout=${connectTimeoutS} -o ForwardAgent=no -o Compression=no -o LogLevel=ERROR -p "$port" -l "$user" -- "$addr" "$cmd" 2>&1 < "$src")`,
     'fi',
     // One line per host, written at once (shorter than PIPE_BUF: parallel jobs do not mix).
     // ssh says why last (after a banner, for a changed host key): its last two lines.
@@ -113,26 +113,7 @@ export function relayFanOut(layout: Layout, dir: string, options: { connectTimeo
 
 /** Every job of the staging directory `dir` (shell text: a quoted path or `"$dir"`), `RELAY_PARALLEL` at a time. */
 function runJobs(dir: string, connectTimeoutS: number): string {
-  return `( cd ${dir} && ${chooseKex()} && xargs -0 -n ${JOB_FIELDS} -P ${RELAY_PARALLEL} sh -c ${q(jobScript(connectTimeoutS))} sh < ${RELAY_JOBS} )`
-}
-
-/** The variable that holds the jobs' key exchange option (one word, or empty). */
-const KEX_VARIABLE = 'BERTH_RELAY_KEX'
-/**
- * Key exchanges the relay's connections put first, the first its ssh knows: one handshake
- * per host, all on the relay, makes the client's key exchange the relay's main cost, and
- * OpenSSH 9.x's default (sntrup761x25519) costs its client about 70 ms of CPU per handshake
- * where ML-KEM or X25519 costs under 10 (measured on the bench machine, OpenSSH 9.2).
- * ML-KEM (OpenSSH 9.9 on) keeps the handshake post-quantum; where the relay's ssh lacks
- * it, X25519 is chosen over sntrup761 (the relay's hops are inside the fleet's network).
- * `^` puts them at the head of ssh's default list, so a host that knows neither still
- * agrees on one of the rest; a relay whose ssh takes neither keeps its own settings.
- */
-const PREFERRED_KEX = ['mlkem768x25519-sha256,curve25519-sha256', 'curve25519-sha256']
-
-/** Sets `KEX_VARIABLE` on the relay: asked of its own ssh (`ssh -G` opens no connection). Always succeeds. */
-function chooseKex(): string {
-  return `{ ${KEX_VARIABLE}=; for a in ${PREFERRED_KEX.join(' ')}; do if ssh -G -F /dev/null -o "KexAlgorithms=^$a" berth >/dev/null 2>&1; then ${KEX_VARIABLE}="-oKexAlgorithms=^$a"; break; fi; done; export ${KEX_VARIABLE}; }`
+  return `( cd ${dir} && xargs -0 -n ${JOB_FIELDS} -P ${RELAY_PARALLEL} sh -c ${q(jobScript(connectTimeoutS))} sh < ${RELAY_JOBS} )`
 }
 
 /**
