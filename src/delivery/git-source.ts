@@ -5,13 +5,14 @@
  * paths. Submodules are walked the same way and archived under their path.
  */
 import { spawn } from 'node:child_process'
+import { rm } from 'node:fs/promises'
 import { posix } from 'node:path'
 import { StateError } from '../errors.js'
 import { appendOutput } from './append-output.js'
 import { git } from './local-git.js'
 import type { Manifest } from './manifest.js'
 import { submoduleRepo } from './git-submodules.js'
-import { writeGitBlobs, type BlobFile } from './git-blobs.js'
+import { hashFiles, type BlobFile } from './hash-file.js'
 
 /** One repository's share of the release: the main repo, or a submodule under `prefix`. */
 interface Part {
@@ -28,7 +29,7 @@ export interface GitSource {
   manifest: Manifest
   /** Appends a tar of `paths` (every file when 'all') to `file`, each name under `into/`. */
   pack(paths: string[] | 'all', file: string, into: string): Promise<void>
-  /** The content of each file of `paths`, by path, written into `dir` straight from git. */
+  /** The content of each file of `paths`, by path, as `git archive` gives it, unpacked into `dir`. */
   contents(paths: readonly string[], dir: string): Promise<Map<string, BlobFile>>
 }
 
@@ -67,27 +68,37 @@ export async function readGitSource(repoDir: string, sha: string, subdir: string
   if (manifest.size === 0 && subdir !== undefined) {
     throw new StateError(`subdir "${subdir}" is empty at ${sha.slice(0, 7)}`, { step: 'fetch', hint: 'check `subdir:` in the config' })
   }
+  const pack = async (paths: string[] | 'all', file: string, into: string): Promise<void> => {
+    for (const part of parts) {
+      const mine = paths === 'all' ? null : paths.filter((path) => owner.get(path) === part).map((path) => posix.relative(part.prefix || '.', path))
+      if (mine !== null && mine.length === 0) continue
+      // Pathspecs go in argv: a large change is archived in batches, one archive after another (hosts unpack with `tar -i`).
+      for (const batch of mine === null ? [null] : argvBatches(mine)) await archiveInto(part, batch, file, into)
+    }
+  }
   return {
     manifest: sortManifest(manifest),
-    pack: async (paths, file, into) => {
-      for (const part of parts) {
-        const mine = paths === 'all' ? null : paths.filter((path) => owner.get(path) === part).map((path) => posix.relative(part.prefix || '.', path))
-        if (mine !== null && mine.length === 0) continue
-        // Pathspecs go in argv: a large change is archived in batches, one archive after another (hosts unpack with `tar -i`).
-        for (const batch of mine === null ? [null] : argvBatches(mine)) await archiveInto(part, batch, file, into)
-      }
-    },
+    pack,
+    // As `git archive` gives them (export-subst, eol and filters applied: what every delivery ships), unpacked into `dir`.
     contents: async (paths, dir) => {
-      const found = new Map<string, BlobFile>()
-      for (const part of parts) {
-        const mine = paths.filter((path) => owner.get(path) === part)
-        const idOf = (path: string): string => (manifest.get(path) as { hash: string }).hash
-        const blobs = await writeGitBlobs(part.repoDir, [...new Set(mine.map(idOf))], dir)
-        for (const path of mine) found.set(path, blobs.get(idOf(path))!)
-      }
-      return found
+      const tar = `${dir}.tar`
+      await rm(tar, { force: true })
+      await pack([...paths], tar, 'tree')
+      await untar(tar, dir)
+      return hashFiles(paths, (path) => posix.join(dir, 'tree', path))
     },
   }
+}
+
+/** Unpacks `tar` into `dir`; -i: a source of several repositories (submodules) is one archive after another. */
+function untar(tar: string, dir: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('tar', ['-x', '-i', '-f', tar, '-C', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new StateError(`unpacking the release's files failed: ${stderr.trim()}`, { step: 'fetch' }))))
+  })
 }
 
 /** Bytes of paths per `git archive` command line: far below Linux's 2 MB for all arguments. */

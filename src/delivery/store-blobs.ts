@@ -13,7 +13,7 @@ import type { BlobStore } from '../store/client.js'
 import { blobKey, packKey } from '../store/keys.js'
 import { readKnownBlobs, recordKnownBlobs } from '../store/known.js'
 import { packBlobs, type BlobFetch, type Pack } from '../store/packing.js'
-import type { BlobFile } from './git-blobs.js'
+import type { BlobFile } from './hash-file.js'
 import { writeTarFile } from './tar-entries.js'
 import type { ReleaseSource } from './upload.js'
 

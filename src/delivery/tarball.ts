@@ -2,12 +2,10 @@
  * A release tree on disk (a build's staging tree, or an artifact in this machine's cache),
  * packed with the system tar from a list of paths.
  */
-import { createHash } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StateError } from '../errors.js'
-import { settleAll } from '../fleet/pool.js'
-import type { BlobFile } from './git-blobs.js'
+import { hashFiles } from './hash-file.js'
 import { appendOutput } from './append-output.js'
 import type { Manifest } from './manifest.js'
 import type { ReleaseSource } from './upload.js'
@@ -32,16 +30,7 @@ export function treeSource(root: string, manifest: Manifest, workDir: string): R
       await appendTar(['-c', '-f', '-', '-C', root, prefix, NORMAL_MODES, '--no-recursion', '--null', '-T', list], file)
     },
     // The tree's own files, read once to be hashed.
-    contents: async (paths) => {
-      const found = new Map<string, BlobFile>()
-      const results = await settleAll([...paths], 16, async (path) => {
-        const file = join(root, path)
-        const data = await readFile(file)
-        found.set(path, { file, hex: createHash('sha256').update(data).digest('hex'), size: data.length })
-      })
-      for (const result of results) if (!result.ok) throw result.error
-      return found
-    },
+    contents: (paths) => hashFiles(paths, (path) => join(root, path)),
   }
 }
 

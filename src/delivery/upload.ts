@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { deliveryName } from '../release/layout.js'
-import type { BlobFile } from './git-blobs.js'
+import type { BlobFile } from './hash-file.js'
 import { tarOf, type TarEntry } from './tar-entries.js'
 import { diffManifests, parseManifest, serializeManifest, type Manifest } from './manifest.js'
 

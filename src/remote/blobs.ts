@@ -74,10 +74,11 @@ export function fetchBlobs(layout: Layout, id: string): string {
     `else`,
     `  echo ${q(`berth: ${NO_HTTP_CLIENT}`)} >&2; exit 1`,
     `fi`,
-    `( cd ${q(incoming)} && for f in *.pack; do [ -f "$f" ] || continue; p=\${f%.pack}; tar -x -f "$f" --no-same-owner -T ${q(members)}/"$p" || { echo "berth: pack $p from the store could not be unpacked" >&2; exit 1; }; rm -f "$f"; done ) || exit 1`,
+    `( cd ${q(incoming)} && for f in *.pack; do [ -f "$f" ] || continue; p=\${f%.pack}; tar -x -f "$f" --no-same-owner --no-same-permissions -T ${q(members)}/"$p" || { echo "berth: pack $p from the store could not be unpacked" >&2; exit 1; }; rm -f "$f"; done ) || exit 1`,
     `( cd ${q(incoming)} && find . -type f -exec sha256sum -- {} + ) > ${q(sums)} || exit 1`,
     `xargs -r -L 500 sh -c ${q(MATCHES)} sh < ${q(sums)} || exit 1`,
-    `( cd ${q(incoming)} && find . -type f -exec mv -f -t "$b" -- {} + )`,
+    // Modes are not the store's to set: a pack's member could ask for setuid or 0777.
+    `( cd ${q(incoming)} && find . -type f -exec chmod 0644 -- {} + && find . -type f -exec mv -f -t "$b" -- {} + )`,
   )
   return script(
     `b=${q(layout.blobs)}`,

@@ -53,7 +53,7 @@ describe('release commands', () => {
     // Then the blobs of `delivery.via: store` that no release left names (nothing to do without a blob store).
     expect(removeReleases(plain, [A])).toContain(`&& { if [ -d /srv/shop/.berth/blobs ]; then`)
     expect(removeReleases(plain, [A]).endsWith(
-      `{ if [ -d /srv/shop/.berth/trash ]; then ( nice -n 19 rm -rf -- /srv/shop/.berth/trash 2>/dev/null || rm -rf -- /srv/shop/.berth/trash ) </dev/null >/dev/null 2>&1 & fi; }`,
+      `{ if [ -d /srv/shop/.berth/trash ]; then ( chmod -R u+w -- /srv/shop/.berth/trash 2>/dev/null; nice -n 19 rm -rf -- /srv/shop/.berth/trash 2>/dev/null || rm -rf -- /srv/shop/.berth/trash ) </dev/null >/dev/null 2>&1 & fi; }`,
     )).toBe(true)
     expect(removeReleases(plain, [])).toBe(':')
     expect(tryRemoveReleases(plain, [A])).toBe(`{ ${removeReleases(plain, [A])}\n} || echo 'berth: removing old releases failed' >&2`)

@@ -109,7 +109,8 @@ export function removeReleases(layout: Layout, ids: string[]): string {
     `if [ $# -gt 0 ]; then { ${ensureDir(layout.trash)} && mv -f -- "$@" ${trash}/ 2>/dev/null; } || rm -rf -- "$@"; fi`,
     pruneBlobs(layout),
     // Redirected as a whole: a shell waiting on it must hold no copy of the session's pipes.
-    `if [ -d ${trash} ]; then ( nice -n 19 rm -rf -- ${trash} 2>/dev/null || rm -rf -- ${trash} ) </dev/null >/dev/null 2>&1 & fi`,
+    // u+w first: a release may hold read-only directories (Go's module cache) that a deploy user who is not root could not empty.
+    `if [ -d ${trash} ]; then ( chmod -R u+w -- ${trash} 2>/dev/null; nice -n 19 rm -rf -- ${trash} 2>/dev/null || rm -rf -- ${trash} ) </dev/null >/dev/null 2>&1 & fi`,
   )
 }
 

@@ -172,6 +172,23 @@ describe('store commands', () => {
     expect(box.pwned()).toEqual([])
   })
 
+  it('keeps every blob 0644 whatever mode a pack gives its members (setuid, world-writable)', async () => {
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 70; i++) files[`f${i}`] = `file ${i}\n`
+    const manifest = tree(files)
+    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+    const { layout, run, box } = hostileHost()
+    const { ship } = fileStore(join(box.base, 'store'), Object.values(files))
+    const shipped = await ship(manifest, diffManifests(null, manifest))
+    const contents = new Map(Object.values(files).map((content) => [sha256(content), content]))
+    for (const pack of shipped.fetch.packs) writeFileSync(new URL(shipped.urls.packs.get(pack.id)!), await buffer(tarOf(pack.members.map((hex) => ({ name: hex, mode: 0o4777, content: contents.get(hex)! })))))
+    const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...shipped }, false)
+    const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
+    expect(made, made.stderr).toMatchObject({ code: 0 })
+    for (const blob of readdirSync(layout.blobs).filter((name) => !name.startsWith('.'))) expect(statSync(join(layout.blobs, blob)).mode & 0o7777, blob).toBe(0o644)
+    expect(statSync(join(layout.release(A), 'f3')).mode & 0o7777).toBe(0o644)
+  })
+
   it('refuses a pack whose member was tampered with, or that lacks one, and keeps nothing from it', async () => {
     const files: Record<string, string> = {}
     for (let i = 0; i < 70; i++) files[`f${i}`] = `file ${i}\n`

@@ -78,6 +78,14 @@ describe('delivery.via: store builds the release tree', () => {
     expect(project.read('current/b/same.txt')).toBe('same content\n')
   })
 
+  it('as git archive gives it, as every delivery ships it: export-subst and eol attributes applied', async () => {
+    project = storeProject('attributes', { '.gitattributes': 'version.txt export-subst\ncrlf.txt text eol=crlf\n', 'version.txt': 'commit $Format:%H$\n', 'crlf.txt': 'one\ntwo\n' })
+    const result = await deploy(project)
+    expect(result.code, result.stderr + result.stdout).toBe(0)
+    expect(project.read('current/version.txt')).toBe(`commit ${project.git('rev-parse', 'HEAD').trim()}\n`)
+    expect(project.read('current/crlf.txt')).toBe('one\r\ntwo\r\n')
+  })
+
   it('from a build: the files the build made, read from its tree, many of them in packs', async () => {
     project = storeProject('built', { 'src.txt': 'source\n' }, ['build:', '  - run: mkdir -p dist && for i in $(seq 1 100); do echo "built $i" > "dist/file $i.js"; done', '    include: [dist/]'])
     const result = await project.berth(['deploy', 'production', '--json'], { env: s3.env, realClock: true })
