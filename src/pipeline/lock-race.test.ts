@@ -79,4 +79,14 @@ describe('locking a fleet at once', () => {
     expect(p.fleet.callsAt('unlock').map((call) => call.host).sort()).toEqual(['web2', 'web3'])
     expect(p.hosts.map((host) => p.isLocked(host))).toEqual([true, false, false])
   })
+
+  it('keeps a lock it could not give back as its own, and frees it again when it gives up', async () => {
+    p = await createFleetProject(3)
+    leaveLock('web1', 'web1')
+    p.rescript({ host: 'web2', step: 'unlock', reply: { exitCode: 1, stderr: 'Connection reset by peer' } })
+    await expect(lockEnvironment(p.config, p.options())).rejects.toMatchObject({ code: 'LOCKED', host: 'web1' })
+    // Given back once after losing the gate (failed), then again when the run gave up.
+    expect(p.fleet.callsAt('unlock').filter((call) => call.host === 'web2')).toHaveLength(2)
+    expect(p.isLocked('web3')).toBe(false)
+  })
 })

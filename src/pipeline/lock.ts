@@ -81,8 +81,11 @@ export async function acquireLocks(ctx: RunContext, runs: HostRun[], options: Lo
     // the hosts given back: those are tried again.
     let fresh = false
     if (!taken.includes(first)) {
-      // Another run has the gate: give back what was taken and queue behind it.
-      await releaseLocks(ctx, taken.splice(0))
+      // Another run has the gate: give back what was taken and queue behind it. A host that
+      // could not be given back is still this run's: kept, and freed with the rest on failure.
+      const given = taken.splice(0)
+      const stuck = new Set((await releaseLocks(ctx, given)).map((error) => error.host))
+      taken.push(...given.filter((run) => stuck.has(run.host.name)))
       await lockOne(ctx, first, holder, options, { gateHeld: false, tried: true })
       taken.push(first)
       fresh = true
