@@ -79,7 +79,7 @@ describe('delivery.via: store builds the release tree', () => {
   })
 
   it('as git archive gives it, as every delivery ships it: export-subst and eol attributes applied', async () => {
-    project = storeProject('attributes', { '.gitattributes': 'version.txt export-subst\ncrlf.txt text eol=crlf\n', 'version.txt': 'commit $Format:%H$\n', 'crlf.txt': 'one\ntwo\n' })
+    project = storeProject('attributes', { '.gitattributes': 'version.txt export-subst\ncrlf.txt text eol=crlf\n', 'version.txt': 'commit $Format:%H$\n', 'crlf.txt': 'one\r\ntwo\r\n' })
     const result = await deploy(project)
     expect(result.code, result.stderr + result.stdout).toBe(0)
     expect(project.read('current/version.txt')).toBe(`commit ${project.git('rev-parse', 'HEAD').trim()}\n`)
