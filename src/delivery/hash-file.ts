@@ -1,9 +1,10 @@
 /**
- * The sha256 and size of files on this machine (`delivery.via: store` keys blobs by it):
- * small files read whole, which costs a fraction of a stream's CPU for thousands of them;
- * big ones streamed, so no file is ever held whole in memory.
+ * Hashing files on this machine: small files read whole, which costs a fraction of a
+ * stream's CPU for thousands of them; big ones streamed, so no file is ever held whole in
+ * memory. The file lists' git blob ids (`manifest.ts`) and the store's sha256 keys
+ * (`delivery.via: store`) are both computed through `hashInto`.
  */
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { settleAll } from '../fleet/pool.js'
@@ -18,17 +19,21 @@ export interface BlobFile {
 
 const READ_WHOLE_BYTES = 8 * 1024 * 1024
 
-async function hashFile(file: string): Promise<BlobFile> {
-  const { size } = await stat(file)
-  if (size <= READ_WHOLE_BYTES) return { file, hex: createHash('sha256').update(await readFile(file)).digest('hex'), size }
-  const hex = await new Promise<string>((resolve, reject) => {
-    const hash = createHash('sha256')
+/** Feeds `file`'s content (`size` bytes) to `hash`. */
+export async function hashInto(hash: Hash, file: string, size: number): Promise<Hash> {
+  if (size <= READ_WHOLE_BYTES) return hash.update(await readFile(file))
+  await new Promise<void>((resolve, reject) => {
     createReadStream(file)
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')))
+      .on('end', resolve)
   })
-  return { file, hex, size }
+  return hash
+}
+
+async function hashFile(file: string): Promise<BlobFile> {
+  const { size } = await stat(file)
+  return { file, hex: (await hashInto(createHash('sha256'), file, size)).digest('hex'), size }
 }
 
 /** `hashFile` of each path's file (`fileOf`), 16 at a time, by path. */

@@ -6,10 +6,10 @@
  * byte a path may hold survives.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises'
+import { lstat, readdir, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { settleAll } from '../fleet/pool.js'
+import { hashInto } from './hash-file.js'
 
 type ManifestEntry =
   | { type: 'file'; path: string; mode: number; size: number; hash: string }
@@ -60,15 +60,7 @@ async function expandPaths(root: string, paths: string[]): Promise<string[]> {
 
 /** git's blob id: sha1 of `blob <size>\0<content>`. Small files in one read, big ones streamed. */
 async function blobId(file: string, size: number): Promise<string> {
-  const hash = createHash('sha1').update(`blob ${size}\0`)
-  if (size <= 8 * 1024 * 1024) return hash.update(await readFile(file)).digest('hex')
-  await new Promise<void>((resolve, reject) => {
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', resolve)
-  })
-  return hash.digest('hex')
+  return (await hashInto(createHash('sha1').update(`blob ${size}\0`), file, size)).digest('hex')
 }
 
 export function serializeManifest(manifest: Manifest): string {
