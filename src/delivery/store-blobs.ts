@@ -78,10 +78,12 @@ export async function ensureBlobs(
   const lacking = await store.missing([...singles.filter((hex) => !known.stored.has(hex)).map((hex) => blobKey(config, hex)), ...packs.map((pack) => packKey(config, pack.id))])
   const putSingles = singles.filter((hex) => lacking.has(blobKey(config, hex)))
   const putPacks = packs.filter((pack) => lacking.has(packKey(config, pack.id)))
+  // Every blob put, each once: a blob may go alone for some hosts and in a pack for others.
+  const putBlobs = new Set([...putSingles, ...putPacks.flatMap((pack) => pack.members)])
 
   // What must be put and was not read to be hashed: read now.
   const hexPaths = new Map([...pathOf].map(([id, path]) => [hexOf.get(id)!, path]))
-  const unread = [...new Set([...putSingles, ...putPacks.flatMap((pack) => pack.members)])].filter((hex) => !contentOf.has(hex))
+  const unread = [...putBlobs].filter((hex) => !contentOf.has(hex))
   if (unread.length > 0) await read(unread.map((hex) => hexPaths.get(hex)!), 'unread')
   const objects = putSingles.map((hex) => ({ key: blobKey(config, hex), file: contentOf.get(hex)!.file, size: contentOf.get(hex)!.size }))
   // One pack at a time: each is written synchronously.
@@ -89,8 +91,7 @@ export async function ensureBlobs(
   await store.put(objects)
 
   const needed = new Set(fetches.flatMap((fetch) => [...fetch.single, ...fetch.packs.flatMap((pack) => pack.members)]))
-  const put = putSingles.length + putPacks.reduce((sum, pack) => sum + pack.members.length, 0)
-  const report: PutReport = { put, packs: putPacks.length, bytes: objects.reduce((sum, object) => sum + object.size, 0), present: needed.size - put }
+  const report: PutReport = { put: putBlobs.size, packs: putPacks.length, bytes: objects.reduce((sum, object) => sum + object.size, 0), present: needed.size - putBlobs.size }
   // Every single blob is in the store now; remember those, and every hash learnt.
   const stored = new Set([...known.stored, ...singles])
   for (const id of pathOf.keys()) {

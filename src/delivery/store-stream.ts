@@ -23,20 +23,10 @@ export interface StoreShipment {
   base: string | null
   /** sha256 of each file's content, by its git blob id (the file list's hash). */
   hexOf: ReadonlyMap<string, string>
-  /** How this host gets the blobs `delta` needs: alone, or in packs. */
+  /** How this host gets the blobs `delta` needs (every one of them, each once): alone, or in packs. */
   fetch: BlobFetch
   /** Presigned GET URLs: of blobs by sha256, of packs by id. */
   urls: { blobs: ReadonlyMap<string, string>; packs: ReadonlyMap<string, string> }
-}
-
-/** The blobs a host needs for `delta` (sha256, each once, in the order of the file list). */
-function blobsFor(manifest: Manifest, delta: Delta, hexOf: ReadonlyMap<string, string>): string[] {
-  const hexes = new Set<string>()
-  for (const path of delta.send) {
-    const entry = manifest.get(path)
-    if (entry?.type === 'file') hexes.add(hexOf.get(entry.hash)!)
-  }
-  return [...hexes]
 }
 
 /** The host's stdin: a tar (gzipped when the host has gzip) of the delivery directory. */
@@ -56,8 +46,9 @@ export async function storeStream(shipment: StoreShipment, gzip: boolean): Promi
       if (entry.mode & 0o111) exec.push(path)
     }
   }
-  const hexes = blobsFor(manifest, delta, shipment.hexOf)
+  // Every blob `delta` needs, each once: the fetch names each alone or in a pack.
   const { single, packs } = shipment.fetch
+  const hexes = [...single, ...packs.flatMap((pack) => pack.members)]
   const entries: TarEntry[] = [
     { name: `${dir}/`, type: 'directory', mode: 0o700 },
     ...deliveryEntries(release, shipment.base === null ? [] : delta.link, checkedPaths(manifest), shipment.listing),
