@@ -24,7 +24,7 @@ import { receiveRelease } from '../remote/release.js'
 import { KnownHostsFiles } from './relay-known-hosts.js'
 import { relayAlias, relayTargets, resolveRelayTarget, type ResolvedTarget } from './relay-targets.js'
 import { spreadOverRelays, type RelayRoute, type Routing } from './relay-route.js'
-import type { DeliveryContext, DeliveryStrategy, HostDelivery } from './strategy.js'
+import { LONG_DELIVERY_BYTES, type DeliveryContext, type DeliveryStrategy, type HostDelivery } from './strategy.js'
 import { tarWithFiles } from './tar-entries.js'
 import { directDelivery, uploadStrategy, type HandOver, type HostShipment } from './upload-strategy.js'
 
@@ -48,13 +48,6 @@ function relayRouting(config: DeliveryContext['config'], hosts: string[]): Routi
   const routing = spreadOverRelays(relays, hosts.filter((name) => !local.includes(name)))
   return { ...routing, direct: [...routing.direct, ...local] }
 }
-
-/**
- * A stream at most this large is unpacked on the host's shared shell, as a direct upload's
- * is; a larger one takes a process of its own, which Ctrl-C stops (a new session on the
- * host, and an ssh process here: 100 of them cost seconds of CPU on a one-file redeploy).
- */
-const LONG_UNPACK_BYTES = 512 * 1024
 
 const throughRelays: HandOver = (ctx, hosts, input) => {
   const { config } = ctx
@@ -176,7 +169,7 @@ async function relayRoute(ctx: DeliveryContext, release: string, route: RelayRou
         command: receiveRelease(layout, release, shipment.compressed, shipment.base, relayedStream(layout, release)),
         display: `unpack the release relayed by ${route.relay} into ${layout.release(release)}`,
         sent: { bytes: shipment.bytesSent, files: shipment.filesSent },
-        ...(shipment.bytesSent > LONG_UNPACK_BYTES ? { isLong: true } : {}),
+        ...(shipment.bytesSent > LONG_DELIVERY_BYTES ? { isLong: true } : {}),
       })
   }
   return done(bytes)

@@ -22,16 +22,10 @@ import { createSourceOpener } from './release-source.js'
 import { ensureBlobs } from './store-blobs.js'
 import { baseKey } from './upload.js'
 import { storeStream } from './store-stream.js'
-import type { Delivery, DeliveryStrategy, HostDelivery } from './strategy.js'
+import { LONG_DELIVERY_BYTES, type Delivery, type DeliveryStrategy, type HostDelivery } from './strategy.js'
 
 /** What curl's config and a host's shell may carry as they are (checked before any host sees one). */
 const PLAIN_URL = /^https?:\/\/[^\s"'\\]+$/
-/**
- * Beyond this many bytes of blobs to fetch, a host's fetch may take a while: it gets a
- * process of its own, which Ctrl-C stops, instead of the shell berth's short commands
- * share (which no interruption reaches: Ctrl-C would wait for every blob).
- */
-const LONG_FETCH_BYTES = 512 * 1024
 
 export function storeStrategy(store: StoreConfig): DeliveryStrategy {
   const open = createSourceOpener()
@@ -88,7 +82,7 @@ export function storeStrategy(store: StoreConfig): DeliveryStrategy {
                     command: receiveFromStore(ctx.layout, input.release, base.gzip, from),
                     stdin: () => Readable.from([stdin]),
                     display: `fetch the release's blobs from the store into ${ctx.layout.release(input.release)}`,
-                    ...(plan.delta.bytesSent > LONG_FETCH_BYTES ? { isLong: true } : {}),
+                    ...(plan.delta.bytesSent > LONG_DELIVERY_BYTES ? { isLong: true } : {}),
                   },
                 ]
               }),

@@ -57,6 +57,14 @@ export interface DeliveryInput {
 }
 
 /** One host's part of the fetch step: run after the release's directory and record exist. */
+/**
+ * Beyond this many bytes to unpack or fetch, a host's delivery may take a while: it gets a
+ * process of its own (`HostDelivery.isLong`), which Ctrl-C stops, instead of the shell
+ * berth's short commands share, which no interruption reaches. At or below it, it rides
+ * that shell and costs no ssh process here nor session on the host.
+ */
+export const LONG_DELIVERY_BYTES = 512 * 1024
+
 export interface HostDelivery {
   /** Host command that fills `releases/<id>/`. */
   command: string
