@@ -9,6 +9,7 @@
  * sees an ssh_config changed in between.
  */
 import { execFile } from 'node:child_process'
+import { HandshakeGate } from './handshake-gate.js'
 import type { SshTarget } from './ssh-args.js'
 
 /** The part of a target `ssh -G` reads: the same config, user and port as the connection. */
@@ -68,13 +69,11 @@ export function resolvesStarted(): number {
 }
 
 let started = 0
-let running = 0
-const waiting: (() => void)[] = []
+/** The same slot queue that holds back handshakes per jump host, here with one queue. */
+const slots = new HandshakeGate(MAX_RUNNING)
 
 async function run(file: string, args: string[]): Promise<string> {
-  // A finished process hands its slot to the next one waiting, as it is.
-  if (running < MAX_RUNNING) running++
-  else await new Promise<void>((go) => waiting.push(go))
+  const free = await slots.acquire('ssh -G')
   try {
     started++
     return await new Promise((resolve, reject) => {
@@ -84,8 +83,6 @@ async function run(file: string, args: string[]): Promise<string> {
       })
     })
   } finally {
-    const next = waiting.shift()
-    if (next === undefined) running--
-    else next()
+    free()
   }
 }
