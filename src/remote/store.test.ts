@@ -21,6 +21,16 @@ const B = '20260102T000000-bbbbbbb'
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex')
 const gitId = (text: string): string => createHash('sha1').update(`blob ${Buffer.byteLength(text)}\0${text}`).digest('hex')
 
+/** The record of release A as a deploy writes it before filling the release. */
+const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
+
+/** `count` small files of distinct contents: enough of them travel in packs. */
+function smallFiles(count: number): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (let i = 0; i < count; i++) files[`f${i}`] = `file ${i}\n`
+  return files
+}
+
 /** Names a shell would act on, a newline included. */
 const HOSTILE_PATHS = ["it's $(touch pwned1).txt", 'dir with space/`touch pwned2`', 'new\nline', 'bin/run']
 
@@ -103,7 +113,6 @@ describe('store commands', () => {
     const { ship } = fileStore(store, contents)
     const first = tree(v1, { 'link to index': 'index.html' })
     const stdin1 = ship(first, diffManifests(null, first)).then((shipped) => storeStream({ release: A, manifest: first, listing: serializeManifest(first), delta: diffManifests(null, first), base: null, ...shipped }, false))
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     return stdin1.then(async (input) => {
       const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
       expect(made, made.stderr).toMatchObject({ code: 0 })
@@ -159,7 +168,6 @@ describe('store commands', () => {
     expect(shipped.fetch.single).toEqual([sha256(files['big.bin']!)])
     expect(shipped.fetch.packs.length).toBe(16)
     const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...shipped }, false)
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = runHere(`${prelude}${sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null))}`, input)
     expect(made, made.stderr).toMatchObject({ code: 0 })
     // Nothing on stderr when all went well (curl before 8 shows a progress meter with --parallel even when --silent).
@@ -173,10 +181,8 @@ describe('store commands', () => {
   })
 
   it('keeps every blob 0644 whatever mode a pack gives its members (setuid, world-writable)', async () => {
-    const files: Record<string, string> = {}
-    for (let i = 0; i < 70; i++) files[`f${i}`] = `file ${i}\n`
+    const files = smallFiles(70)
     const manifest = tree(files)
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const { layout, run, box } = hostileHost()
     const { ship } = fileStore(join(box.base, 'store'), Object.values(files))
     const shipped = await ship(manifest, diffManifests(null, manifest))
@@ -190,10 +196,8 @@ describe('store commands', () => {
   })
 
   it('refuses a pack whose member was tampered with, or that lacks one, and keeps nothing from it', async () => {
-    const files: Record<string, string> = {}
-    for (let i = 0; i < 70; i++) files[`f${i}`] = `file ${i}\n`
+    const files = smallFiles(70)
     const manifest = tree(files)
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     {
       const { layout, run, box } = hostileHost()
       const { ship } = fileStore(join(box.base, 'store'), Object.values(files), { 'file 7\n': 'evil\n' })
@@ -225,7 +229,6 @@ describe('store commands', () => {
     const { ship } = fileStore(join(box.base, 'store'), ['right\n'], { 'right\n': 'tampered\n' })
     const manifest = tree(files)
     const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
     expect(made.code).not.toBe(0)
     expect(made.stderr).toContain(`berth: blob ${sha256('right\n')} from the store does not match its sha256 (it has ${sha256('tampered\n')}): refused`)
@@ -241,7 +244,6 @@ describe('store commands', () => {
     const { ship } = fileStore(join(box.base, 'store'), ['gone\n'])
     rmSync(join(box.base, 'store', sha256('gone\n')))
     const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = run(sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null)), input)
     expect(made.code).toBe(1)
     expect(made.stderr).toContain("berth: fetching blobs from the store failed (curl); if blobs were deleted from the bucket, run 'berth cache clear' where you deploy from")
@@ -252,7 +254,6 @@ describe('store commands', () => {
     const manifest = tree({ 'a.txt': 'x\n' })
     const { ship } = fileStore(join(box.base, 'store'), ['x\n'])
     const input = await storeStream({ release: A, manifest, listing: serializeManifest(manifest), delta: diffManifests(null, manifest), base: null, ...(await ship(manifest, diffManifests(null, manifest))) }, false)
-    const record = { release: A, state: 'preparing' as const, revision: 'f'.repeat(40), ref: 'main', createdAt: 'c', updatedAt: 'u', deployedBy: 'me' }
     const made = run(`PATH=${shellQuote(toolsWithout(join(box.base, 'bin'), ['curl', 'wget']))}\n${sequence(createRelease(layout, record), receiveFromStore(layout, A, false, null))}`, input)
     expect(made.code).toBe(1)
     expect(made.stderr).toContain('berth: neither curl nor wget is installed: delivery.via store fetches blobs with one of them')
